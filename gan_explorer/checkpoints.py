@@ -1,0 +1,141 @@
+"""Checkpoints: weights in safetensors (never pickle) plus a JSON sidecar for people and tools.
+
+`run.safetensors` holds G's and D's tensors and, in its header metadata, the config and step,
+so a lone uploaded file is self-describing. `run.json` beside it adds the metrics history,
+library versions and any model-card fields. Both are written atomically (temp file + rename).
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import save_file
+
+from .config import ConfigError, TrainConfig
+from .models import Discriminator, Generator, build_models
+
+FORMAT = "gan-explorer-checkpoint"
+FORMAT_VERSION = 1
+SUFFIX = ".safetensors"
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint file is missing, damaged, or not one of ours."""
+
+
+@dataclass
+class Checkpoint:
+    config: TrainConfig
+    generator: Generator
+    discriminator: Discriminator
+    step: int = 0
+    train_seconds: float = 0.0
+    history: list[dict[str, float]] = field(default_factory=list)
+    info: dict[str, Any] = field(default_factory=dict)  # model card: metrics, hardware, notes
+
+
+def checkpoint_path(path: str | Path) -> Path:
+    path = Path(path)
+    return path if path.suffix == SUFFIX else path.with_name(path.name + SUFFIX)
+
+
+def sidecar_path(path: str | Path) -> Path:
+    return checkpoint_path(path).with_suffix(".json")
+
+
+def _atomic_write(path: Path, write: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _versions() -> dict[str, str]:
+    import numpy
+    import safetensors
+    import torchvision
+
+    from . import __version__
+    return {"gan_explorer": __version__, "torch": torch.__version__, "torchvision": torchvision.__version__,
+            "numpy": numpy.__version__, "safetensors": safetensors.__version__,
+            "python": platform.python_version()}
+
+
+def save_checkpoint(ckpt: Checkpoint, path: str | Path) -> Path:
+    """Write `path`.safetensors and its .json sidecar; returns the .safetensors path."""
+    path = checkpoint_path(path)
+    tensors = {f"{prefix}.{name}": t.detach().cpu().contiguous()
+               for prefix, module in (("generator", ckpt.generator), ("discriminator", ckpt.discriminator))
+               for name, t in module.state_dict().items()}
+    config_json = json.dumps(ckpt.config.to_dict())
+    metadata = {"format": FORMAT, "format_version": str(FORMAT_VERSION), "config": config_json,
+                "step": str(ckpt.step)}
+    sidecar = {"format": FORMAT, "format_version": FORMAT_VERSION, "config": ckpt.config.to_dict(),
+               "step": ckpt.step, "train_seconds": ckpt.train_seconds, "versions": _versions(),
+               "info": ckpt.info, "history": ckpt.history}
+    _atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata=metadata))
+    _atomic_write(sidecar_path(path),
+                  lambda tmp: Path(tmp).write_text(json.dumps(sidecar, indent=1) + "\n"))
+    return path
+
+
+def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> Checkpoint:
+    """Load a checkpoint; G and D come back in eval mode. Raises CheckpointError with the reason."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"No checkpoint file at {str(path)!r}.")
+    try:
+        with safe_open(str(path), framework="pt", device="cpu") as f:
+            metadata = f.metadata() or {}
+            tensors = {k: f.get_tensor(k) for k in f.keys()}
+    except (SafetensorError, OSError, ValueError) as e:
+        raise CheckpointError(f"{path.name} is not a readable safetensors file (damaged or truncated?): {e}") from e
+    if metadata.get("format") != FORMAT:
+        raise CheckpointError(f"{path.name} is a safetensors file but not a GAN Explorer checkpoint "
+                              "(its header has no gan-explorer metadata).")
+    if int(metadata.get("format_version", "0")) > FORMAT_VERSION:
+        raise CheckpointError(f"{path.name} was written by a newer GAN Explorer; please upgrade.")
+    try:
+        config = TrainConfig.from_dict(json.loads(metadata["config"]))
+        step = int(metadata.get("step", 0))
+    except (KeyError, ValueError, TypeError, ConfigError) as e:
+        raise CheckpointError(f"{path.name} has an invalid config in its header: {e}") from e
+
+    generator, discriminator = build_models(config)
+    for prefix, module in (("generator", generator), ("discriminator", discriminator)):
+        state = {k[len(prefix) + 1:]: v for k, v in tensors.items() if k.startswith(prefix + ".")}
+        try:
+            module.load_state_dict(state, strict=True)
+        except RuntimeError as e:
+            raise CheckpointError(f"{path.name}: the {prefix} weights do not match its config: {e}") from e
+    generator.to(device).eval()
+    discriminator.to(device).eval()
+    sidecar = _read_sidecar(sidecar_path(path))
+    return Checkpoint(config, generator, discriminator, step,
+                      train_seconds=float(sidecar.get("train_seconds", 0.0)),
+                      history=list(sidecar.get("history", [])), info=dict(sidecar.get("info", {})))
+
+
+def _read_sidecar(path: Path) -> dict[str, Any]:
+    """The sidecar is optional (an uploaded .safetensors alone loads); a broken one is an error."""
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as e:
+        raise CheckpointError(f"{path.name} (the checkpoint's JSON sidecar) is not valid JSON: {e}") from e
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise CheckpointError(f"{path.name} is not a GAN Explorer checkpoint sidecar.")
+    return data

@@ -1,0 +1,143 @@
+"""Registry of GAN losses.
+
+Every discriminator here returns raw logits (no sigmoid), so the BCE family uses the
+numerically stable softplus forms: log(sigmoid(x)) = -softplus(-x), log(1 - sigmoid(x)) = -softplus(x).
+A new loss is one new class decorated with @register.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+if TYPE_CHECKING:
+    from .config import TrainConfig
+
+
+class GANLoss:
+    """How D is scored on real and fake logits, and how G is scored on fake logits."""
+
+    name: str = ""
+    description: str = ""
+    gradient_penalty: bool = False  # add gp_weight * (||grad D(x_hat)|| - 1)^2 to D's loss
+    clip_weights: bool = False  # clamp D's weights to [-clip_value, clip_value] after each step
+
+    def __init__(self, cfg: TrainConfig) -> None:
+        self.cfg = cfg
+
+    def discriminator_loss(self, real_logits: Tensor, fake_logits: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def generator_loss(self, fake_logits: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def score(self, logits: Tensor) -> Tensor:
+        """What a teacher plots as "D(x)": a probability for the BCE family, the raw critic value otherwise."""
+        return logits
+
+
+LOSSES: dict[str, type[GANLoss]] = {}
+
+
+def register(cls: type[GANLoss]) -> type[GANLoss]:
+    LOSSES[cls.name] = cls
+    return cls
+
+
+def build_loss(cfg: TrainConfig) -> GANLoss:
+    return LOSSES[cfg.loss](cfg)
+
+
+class _BCELoss(GANLoss):
+    """D is a real/fake classifier trained with binary cross-entropy."""
+
+    def discriminator_loss(self, real_logits: Tensor, fake_logits: Tensor) -> Tensor:
+        # One-sided label smoothing: only the real target moves (Salimans et al., 2016).
+        real_target = torch.full_like(real_logits, 1.0 - self.cfg.label_smoothing)
+        return (F.binary_cross_entropy_with_logits(real_logits, real_target)
+                + F.softplus(fake_logits).mean())
+
+    def score(self, logits: Tensor) -> Tensor:
+        return torch.sigmoid(logits)
+
+
+@register
+class Minimax(_BCELoss):
+    name = "minimax"
+    description = "Original GAN (Goodfellow 2014): G minimises log(1 - D(G(z))); saturates early on."
+
+    def generator_loss(self, fake_logits: Tensor) -> Tensor:
+        return -F.softplus(fake_logits).mean()  # = mean log(1 - sigmoid(fake))
+
+
+@register
+class NonSaturating(_BCELoss):
+    name = "non_saturating"
+    description = "G maximises log D(G(z)): same fixed point, strong gradients when D wins."
+
+    def generator_loss(self, fake_logits: Tensor) -> Tensor:
+        return F.softplus(-fake_logits).mean()  # = -mean log sigmoid(fake)
+
+
+@register
+class LeastSquares(GANLoss):
+    name = "lsgan"
+    description = "Least-squares GAN (Mao 2017): D regresses real to 1 and fake to 0."
+
+    def discriminator_loss(self, real_logits: Tensor, fake_logits: Tensor) -> Tensor:
+        return 0.5 * ((real_logits - 1).pow(2).mean() + fake_logits.pow(2).mean())
+
+    def generator_loss(self, fake_logits: Tensor) -> Tensor:
+        return 0.5 * (fake_logits - 1).pow(2).mean()
+
+
+@register
+class Hinge(GANLoss):
+    name = "hinge"
+    description = "Hinge loss (Lim & Ye 2017; used by SAGAN/BigGAN)."
+
+    def discriminator_loss(self, real_logits: Tensor, fake_logits: Tensor) -> Tensor:
+        return F.relu(1 - real_logits).mean() + F.relu(1 + fake_logits).mean()
+
+    def generator_loss(self, fake_logits: Tensor) -> Tensor:
+        return -fake_logits.mean()
+
+
+@register
+class Wasserstein(GANLoss):
+    name = "wgan"
+    description = "Wasserstein GAN (Arjovsky 2017) with weight clipping to keep the critic Lipschitz."
+    clip_weights = True
+
+    def discriminator_loss(self, real_logits: Tensor, fake_logits: Tensor) -> Tensor:
+        return fake_logits.mean() - real_logits.mean()
+
+    def generator_loss(self, fake_logits: Tensor) -> Tensor:
+        return -fake_logits.mean()
+
+
+@register
+class WassersteinGP(Wasserstein):
+    name = "wgan_gp"
+    description = "WGAN with gradient penalty (Gulrajani 2017) instead of clipping."
+    clip_weights = False
+    gradient_penalty = True
+
+
+def gradient_penalty(discriminator: Callable[..., Tensor], real: Tensor, fake: Tensor,
+                     labels: Tensor | None = None) -> Tensor:
+    """Mean of (||grad_x D(x_hat)||_2 - 1)^2 on random interpolates x_hat of real and fake."""
+    alpha = torch.rand(real.size(0), 1, 1, 1, device=real.device, dtype=real.dtype)
+    x_hat = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
+    out = discriminator(x_hat, labels)
+    (grad,) = torch.autograd.grad(out.sum(), x_hat, create_graph=True)
+    return (grad.flatten(1).norm(dim=1) - 1).pow(2).mean()
+
+
+def clip_weights_(module: nn.Module, clip_value: float) -> None:
+    with torch.no_grad():
+        for p in module.parameters():
+            p.clamp_(-clip_value, clip_value)

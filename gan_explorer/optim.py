@@ -1,0 +1,45 @@
+"""Registry of optimisers for G and D, and their learning-rate schedule."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
+import torch
+from torch import nn
+
+if TYPE_CHECKING:
+    from .config import TrainConfig
+
+OptimizerFactory = Callable[[Iterable[nn.Parameter], float, "TrainConfig"], torch.optim.Optimizer]
+
+
+def _adam(params: Iterable[nn.Parameter], lr: float, cfg: TrainConfig) -> torch.optim.Optimizer:
+    # foreach=True: one fused kernel launch per group instead of one per tensor.
+    return torch.optim.Adam(params, lr=lr, betas=(cfg.beta1, cfg.beta2), foreach=True)
+
+
+def _rmsprop(params: Iterable[nn.Parameter], lr: float, cfg: TrainConfig) -> torch.optim.Optimizer:
+    return torch.optim.RMSprop(params, lr=lr, momentum=cfg.momentum, foreach=True)
+
+
+def _sgd(params: Iterable[nn.Parameter], lr: float, cfg: TrainConfig) -> torch.optim.Optimizer:
+    return torch.optim.SGD(params, lr=lr, momentum=cfg.momentum, foreach=True)
+
+
+OPTIMIZERS: dict[str, OptimizerFactory] = {"adam": _adam, "rmsprop": _rmsprop, "sgd": _sgd}
+
+
+def build_optimizer(name: str, module: nn.Module, lr: float, cfg: TrainConfig) -> torch.optim.Optimizer:
+    return OPTIMIZERS[name](module.parameters(), lr, cfg)
+
+
+def build_scheduler(optimizer: torch.optim.Optimizer, cfg: TrainConfig) -> torch.optim.lr_scheduler.StepLR | None:
+    """StepLR stepped once per generator step; None when decay is off."""
+    if cfg.lr_decay_every == 0:
+        return None
+    return torch.optim.lr_scheduler.StepLR(optimizer, step_size=cfg.lr_decay_every, gamma=cfg.lr_decay_gamma)
+
+
+def set_learning_rate(optimizer: torch.optim.Optimizer, lr: float) -> None:
+    for group in optimizer.param_groups:
+        group["lr"] = lr

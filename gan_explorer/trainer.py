@@ -1,0 +1,244 @@
+"""Trainer: one GAN run. `step()` is the algorithm; the rest lets a UI watch and steer it.
+
+Thread model: one thread calls `step()` (or iterates `run()`); any other thread may call
+`pause()`, `resume()`, `stop()`, `update()`, `snapshot()` and `sample_grid()`. A lock makes
+those see the networks between steps, never half-way through an optimiser update.
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import math
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from .checkpoints import Checkpoint
+from .config import ConfigError, TrainConfig
+from .data import BatchSampler, MNISTTensors, load_mnist
+from .losses import build_loss, clip_weights_, gradient_penalty
+from .models import NUM_CLASSES, Generator, build_models
+from .optim import build_optimizer, build_scheduler, set_learning_rate
+
+GRID_SIDE = 10  # the fixed-noise grid is 10 x 10; for a conditional model column j shows digit j
+
+# Settings that can change between steps without rebuilding the networks.
+LIVE_SETTINGS = frozenset({"g_lr", "d_lr", "n_critic", "gp_weight", "clip_value", "label_smoothing"})
+
+
+class TrainingDiverged(RuntimeError):
+    """The losses became NaN or infinite; the run was stopped."""
+
+
+@dataclass(frozen=True)
+class StepMetrics:
+    step: int  # generator updates so far
+    epoch: float  # real images seen / training set size
+    d_loss: float
+    g_loss: float
+    d_real: float  # mean D(x): a probability for the BCE losses, the critic value otherwise
+    d_fake: float  # mean D(G(z)) in the last D update
+    g_grad_norm: float
+    d_grad_norm: float
+    images_per_sec: float  # real images through D per second in this step
+    wall_time: float  # seconds spent training so far (pauses excluded)
+    g_lr: float
+    d_lr: float
+
+    def to_dict(self) -> dict[str, float]:
+        return dataclasses.asdict(self)
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    if str(device) == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("device 'cuda' was asked for, but PyTorch sees no CUDA GPU here; use 'cpu' or 'auto'.")
+    return device
+
+
+def _grad_norm(module: nn.Module) -> Tensor:
+    grads = [p.grad for p in module.parameters() if p.grad is not None]
+    return torch.nn.utils.get_total_norm(grads)
+
+
+class Trainer:
+    def __init__(self, config: TrainConfig, device: str | torch.device = "auto",
+                 data: MNISTTensors | None = None, data_root: str | None = None) -> None:
+        self.config = config
+        self.device = resolve_device(device)
+        torch.manual_seed(config.seed)  # weights init and dropout
+        generator, discriminator = build_models(config)
+        self.generator = generator.to(self.device)
+        self.discriminator = discriminator.to(self.device)
+        self.loss = build_loss(config)
+        self.g_optimizer = build_optimizer(config.g_optimizer, self.generator, config.g_lr, config)
+        self.d_optimizer = build_optimizer(config.d_optimizer, self.discriminator, config.d_lr, config)
+        self.schedulers = [s for s in (build_scheduler(self.g_optimizer, config),
+                                       build_scheduler(self.d_optimizer, config)) if s is not None]
+        data = data if data is not None else load_mnist(data_root)
+        self.sampler = BatchSampler(data.to(self.device), torch.Generator().manual_seed(config.seed))
+        self.rng = torch.Generator(self.device).manual_seed(config.seed + 1)
+        self.fixed_z, self.fixed_labels = self._fixed_noise()
+        self.step_count = 0
+        self.train_seconds = 0.0
+        self.history: list[StepMetrics] = []
+        self._lock = threading.Lock()
+        self._unpaused = threading.Event()
+        self._unpaused.set()
+        self._stopped = threading.Event()
+
+    def _fixed_noise(self) -> tuple[Tensor, Tensor | None]:
+        """The same z for the whole run, so the grid shows the generator changing, not the noise."""
+        rng = torch.Generator(self.device).manual_seed(self.config.seed + 2)
+        z = torch.randn(GRID_SIDE * GRID_SIDE, self.config.latent_dim, generator=rng, device=self.device)
+        labels = torch.arange(NUM_CLASSES, device=self.device).repeat(GRID_SIDE)
+        return z, labels if self.config.conditional else None
+
+    def _labels(self, real_labels: Tensor) -> Tensor | None:
+        return real_labels if self.config.conditional else None
+
+    # ------------------------------------------------------------------ the algorithm
+    def step(self) -> StepMetrics:
+        """One generator update preceded by n_critic discriminator updates."""
+        if self._stopped.is_set():
+            raise RuntimeError("This run was stopped; create a new Trainer (Reset) to train again.")
+        with self._lock:
+            start = time.perf_counter()
+            cfg, G, D, loss = self.config, self.generator, self.discriminator, self.loss
+            batch = cfg.batch_size
+
+            # 1. Discriminator: tell real images from generated ones.
+            for _ in range(cfg.n_critic):
+                real, real_labels = self.sampler.sample(batch)
+                labels = self._labels(real_labels)
+                z = torch.randn(batch, cfg.latent_dim, generator=self.rng, device=self.device)
+                with torch.no_grad():
+                    fake = G(z, labels)
+                real_logits, fake_logits = D(real, labels), D(fake, labels)
+                d_loss = loss.discriminator_loss(real_logits, fake_logits)
+                if loss.gradient_penalty:
+                    d_loss = d_loss + cfg.gp_weight * gradient_penalty(D, real, fake, labels)
+                self.d_optimizer.zero_grad(set_to_none=True)
+                d_loss.backward()
+                d_grad_norm = _grad_norm(D)
+                self.d_optimizer.step()
+                if loss.clip_weights:
+                    clip_weights_(D, cfg.clip_value)
+
+            # 2. Generator: make D call its samples real.
+            z = torch.randn(batch, cfg.latent_dim, generator=self.rng, device=self.device)
+            labels = (torch.randint(0, NUM_CLASSES, (batch,), generator=self.rng, device=self.device)
+                      if cfg.conditional else None)
+            g_loss = loss.generator_loss(D(G(z, labels), labels))
+            self.g_optimizer.zero_grad(set_to_none=True)
+            g_loss.backward()
+            g_grad_norm = _grad_norm(G)
+            self.g_optimizer.step()
+            for scheduler in self.schedulers:
+                scheduler.step()
+
+            # One device sync per step for the whole metrics record.
+            values = torch.stack([d_loss.detach(), g_loss.detach(),
+                                  loss.score(real_logits.detach()).mean(),
+                                  loss.score(fake_logits.detach()).mean(),
+                                  g_grad_norm, d_grad_norm]).tolist()
+            self.step_count += 1
+            elapsed = time.perf_counter() - start
+            self.train_seconds += elapsed
+            metrics = StepMetrics(
+                self.step_count, self.sampler.epoch, *values,
+                images_per_sec=batch * cfg.n_critic / max(elapsed, 1e-9),
+                wall_time=self.train_seconds,
+                g_lr=self.g_optimizer.param_groups[0]["lr"], d_lr=self.d_optimizer.param_groups[0]["lr"])
+            self.history.append(metrics)
+        if not (math.isfinite(metrics.d_loss) and math.isfinite(metrics.g_loss)):
+            self._stopped.set()
+            raise TrainingDiverged(
+                f"Training diverged at step {metrics.step}: the losses became "
+                f"D={metrics.d_loss}, G={metrics.g_loss}. The run was stopped. Try lower learning "
+                f"rates (now G {cfg.g_lr:g}, D {cfg.d_lr:g}) or a more stable loss such as wgan_gp.")
+        return metrics
+
+    def run(self, max_steps: int | None = None, max_seconds: float | None = None,
+            max_epochs: float | None = None) -> Iterator[StepMetrics]:
+        """Train until stopped or the first limit is reached, yielding each step's metrics.
+
+        While paused this blocks between steps; `stop()` from any thread ends it.
+        Limits count from this call, so a second run() trains further.
+        """
+        start_step, start_seconds, start_epoch = self.step_count, self.train_seconds, self.sampler.epoch
+        while not self._stopped.is_set():
+            if max_steps is not None and self.step_count - start_step >= max_steps:
+                return
+            if max_seconds is not None and self.train_seconds - start_seconds >= max_seconds:
+                return
+            if max_epochs is not None and self.sampler.epoch - start_epoch >= max_epochs:
+                return
+            self._unpaused.wait()
+            if self._stopped.is_set():
+                return
+            yield self.step()
+
+    # ------------------------------------------------------------------ control from other threads
+    def pause(self) -> None:
+        self._unpaused.clear()
+
+    def resume(self) -> None:
+        self._unpaused.set()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._unpaused.set()  # wake a paused run() so it can return
+
+    @property
+    def paused(self) -> bool:
+        return not self._unpaused.is_set()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped.is_set()
+
+    def update(self, **changes: Any) -> TrainConfig:
+        """Change live settings (learning rates, n_critic, loss weights); they apply from the next step."""
+        not_live = set(changes) - LIVE_SETTINGS
+        if not_live:
+            raise ConfigError(f"{', '.join(sorted(not_live))} cannot change during a run; "
+                              f"reset the run to change it. Live settings: {', '.join(sorted(LIVE_SETTINGS))}.")
+        new = self.config.replace(**changes)
+        with self._lock:
+            self.config = new
+            self.loss = build_loss(new)
+            set_learning_rate(self.g_optimizer, new.g_lr)
+            set_learning_rate(self.d_optimizer, new.d_lr)
+            for scheduler in self.schedulers:  # restart decay from the new rate
+                scheduler.base_lrs = [group["lr"] for group in scheduler.optimizer.param_groups]
+        return new
+
+    def snapshot(self) -> Generator:
+        """A copy of G in eval mode, safe to sample from while training goes on."""
+        with self._lock:
+            return copy.deepcopy(self.generator).eval()
+
+    def to_checkpoint(self, info: dict[str, Any] | None = None) -> Checkpoint:
+        """Everything worth keeping of the run so far, copied between steps (CPU tensors)."""
+        with self._lock:
+            return Checkpoint(self.config, copy.deepcopy(self.generator).cpu().eval(),
+                              copy.deepcopy(self.discriminator).cpu().eval(), self.step_count,
+                              self.train_seconds, [m.to_dict() for m in self.history], dict(info or {}))
+
+    @torch.no_grad()
+    def sample_fixed(self) -> Tensor:
+        """G's images for the fixed noise, (100, 1, 28, 28) in [-1, 1], on the CPU."""
+        with self._lock:
+            was_training = self.generator.training
+            self.generator.eval()
+            images = self.generator(self.fixed_z, self.fixed_labels)
+            self.generator.train(was_training)
+        return images.float().cpu()
