@@ -115,16 +115,19 @@ class Trainer:
             batch = cfg.batch_size
 
             # 1. Discriminator: tell real images from generated ones.
-            for _ in range(cfg.n_critic):
+            for i in range(cfg.n_critic):
                 real, real_labels = self.sampler.sample(batch)
                 labels = self._labels(real_labels)
                 z = torch.randn(batch, cfg.latent_dim, generator=self.rng, device=self.device)
-                with torch.no_grad():
+                # The last D update's fakes are kept with their graph and reused for G's update,
+                # as in the PyTorch DCGAN tutorial: one generator forward pass per step.
+                last = i == cfg.n_critic - 1
+                with torch.set_grad_enabled(last):
                     fake = G(z, labels)
-                real_logits, fake_logits = D(real, labels), D(fake, labels)
+                real_logits, fake_logits = D(real, labels), D(fake.detach(), labels)
                 d_loss = loss.discriminator_loss(real_logits, fake_logits)
                 if loss.gradient_penalty:
-                    d_loss = d_loss + cfg.gp_weight * gradient_penalty(D, real, fake, labels)
+                    d_loss = d_loss + cfg.gp_weight * gradient_penalty(D, real, fake.detach(), labels)
                 self.d_optimizer.zero_grad(set_to_none=True)
                 d_loss.backward()
                 d_grad_norm = _grad_norm(D)
@@ -132,13 +135,13 @@ class Trainer:
                 if loss.clip_weights:
                     clip_weights_(D, cfg.clip_value)
 
-            # 2. Generator: make D call its samples real.
-            z = torch.randn(batch, cfg.latent_dim, generator=self.rng, device=self.device)
-            labels = (torch.randint(0, NUM_CLASSES, (batch,), generator=self.rng, device=self.device)
-                      if cfg.conditional else None)
-            g_loss = loss.generator_loss(D(G(z, labels), labels))
+            # 2. Generator: make the updated D call the same fakes real. D's weights are frozen
+            # meanwhile so backward computes no weight gradients G's update would throw away.
+            D.requires_grad_(False)
+            g_loss = loss.generator_loss(D(fake, labels))
             self.g_optimizer.zero_grad(set_to_none=True)
             g_loss.backward()
+            D.requires_grad_(True)
             g_grad_norm = _grad_norm(G)
             self.g_optimizer.step()
             for scheduler in self.schedulers:
