@@ -1,0 +1,278 @@
+"""The `gan-explorer` command line: train, sample, info.
+
+Each subcommand is one `_add_<name>(subparsers)` function that declares its flags and sets
+`handler`; `main` parses, dispatches, and turns any user error into one line on stderr.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import typing
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from . import __version__, images
+from .checkpoints import CheckpointError, load_checkpoint, save_checkpoint, sidecar_path
+from .config import DEFAULT_PRESET, PRESETS, ConfigError, TrainConfig, preset
+from .data import DATA_ENV, DataNotFoundError, load_mnist
+from .losses import LOSSES
+from .models import ARCHITECTURES, INITS, NUM_CLASSES
+from .optim import OPTIMIZERS
+from .trainer import GRID_SIDE, Trainer, TrainingDiverged, resolve_device
+
+EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130  # the shell convention for Ctrl-C
+DEFAULT_STEPS = 1000  # used when no --steps/--epochs/--max-seconds is given
+GRID_SCALE = 3  # PNG grids are upscaled so 28-pixel digits are visible at a glance
+SAMPLE_CHUNK = 1024  # generate in chunks so --n 100000 does not need one huge batch
+
+CHOICES: dict[str, typing.Iterable[str]] = {
+    "architecture": ARCHITECTURES, "loss": LOSSES, "init": INITS,
+    "g_optimizer": OPTIMIZERS, "d_optimizer": OPTIMIZERS}
+
+
+class UsageError(ValueError):
+    """A command-line value that argparse alone cannot check (paths, label on an unconditional model...)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad flag gives one line pointing at --help instead of the whole usage."""
+
+    def error(self, message: str) -> typing.NoReturn:
+        self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+# ---------------------------------------------------------------- argument types
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number greater than 0, got {text!r}")
+    return value
+
+
+def _int_tuple(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be comma-separated whole numbers such as 256,512, got {text!r}")
+
+
+def _add_config_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag per TrainConfig field, so a new field is on the command line without extra code."""
+    group = parser.add_argument_group("model and training settings (override the preset)")
+    hints = typing.get_type_hints(TrainConfig)
+    for f in fields(TrainConfig):
+        flag, kind = "--" + f.name.replace("_", "-"), hints[f.name]
+        default = ",".join(map(str, f.default)) if isinstance(f.default, tuple) else f.default
+        kwargs: dict[str, Any] = {"dest": f.name, "default": None, "help": f"default {default}"}
+        if kind is bool:
+            kwargs["action"] = argparse.BooleanOptionalAction
+        elif typing.get_origin(kind) is tuple:
+            kwargs.update(type=_int_tuple, metavar="W1,W2,...")
+        else:
+            kwargs["type"] = kind
+            if f.name in CHOICES:
+                kwargs["choices"] = list(CHOICES[f.name])
+        group.add_argument(flag, **kwargs)
+
+
+def _config_from_args(args: argparse.Namespace) -> TrainConfig:
+    overrides = {f.name: getattr(args, f.name) for f in fields(TrainConfig) if getattr(args, f.name) is not None}
+    return preset(args.preset, **overrides)
+
+
+def _prepare_output(path: str, suffixes: tuple[str, ...]) -> Path:
+    """Check an output path before minutes of work go into it; create its folder."""
+    out = Path(path).expanduser()
+    if out.suffix.lower() not in suffixes:
+        raise UsageError(f"{path!r} must end in {' or '.join(suffixes)}.")
+    if out.is_dir():
+        raise UsageError(f"{path!r} is a folder; give a file name.")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+# ---------------------------------------------------------------- train
+
+def _add_train(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("train", help="train a GAN on MNIST and save a checkpoint",
+                              description="Train a GAN on MNIST. Stops at whichever limit comes first "
+                                          f"(default --steps {DEFAULT_STEPS}) or on Ctrl-C, then saves.")
+    p.add_argument("--preset", default=DEFAULT_PRESET, choices=list(PRESETS),
+                   help=f"starting settings (default {DEFAULT_PRESET}); flags below override them")
+    p.add_argument("--steps", type=_positive_int, help="stop after this many generator steps")
+    p.add_argument("--epochs", type=_positive_float, help="stop after this many passes over MNIST")
+    p.add_argument("--max-seconds", type=_positive_float, help="stop after this much training time")
+    p.add_argument("--out", required=True, metavar="CHECKPOINT",
+                   help="where to save, e.g. runs/a.safetensors (a .json sidecar goes beside it)")
+    p.add_argument("--grid", metavar="PNG", help="also save the fixed-noise sample grid as a PNG")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--data-root", help=f"folder holding MNIST/raw/ (default ${DATA_ENV} or ~/.cache/gan-explorer)")
+    p.add_argument("--no-download", action="store_true", help="fail instead of downloading MNIST")
+    p.add_argument("--threads", type=_positive_int, help="CPU threads for PyTorch (default: PyTorch's choice)")
+    _add_config_flags(p)
+    p.set_defaults(handler=_train)
+
+
+def _train(args: argparse.Namespace) -> int:
+    config = _config_from_args(args)
+    out = _prepare_output(args.out, (".safetensors",))
+    grid_path = _prepare_output(args.grid, (".png",)) if args.grid else None
+    device = resolve_device(args.device)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    steps = args.steps if args.steps or args.epochs or args.max_seconds else DEFAULT_STEPS
+    data = load_mnist(args.data_root, train=True, download=not args.no_download)
+    trainer = Trainer(config, device, data=data)
+    print(f"Training {config.architecture} / {config.loss} (preset {args.preset}) on {device}.", file=sys.stderr)
+
+    outcome = "finished"
+    try:
+        _run_with_progress(trainer, steps, args.epochs, args.max_seconds)
+    except KeyboardInterrupt:
+        outcome = "interrupted"  # fall through and save: Ctrl-C must not lose the run
+    info = {"command": "gan-explorer train", "preset": args.preset, "device": str(device),
+            "threads": torch.get_num_threads(), "outcome": outcome}
+    path = save_checkpoint(trainer.to_checkpoint(info), out)
+    print(f"{outcome.capitalize()} after {trainer.step_count} steps ({trainer.train_seconds:.1f} s). "
+          f"Saved {path} and {sidecar_path(path).name}.", file=sys.stderr)
+    if grid_path is not None:
+        images.save_png(images.grid(trainer.sample_fixed(), nrow=GRID_SIDE, scale=GRID_SCALE), grid_path)
+        print(f"Saved the sample grid to {grid_path}.", file=sys.stderr)
+    return EXIT_INTERRUPTED if outcome == "interrupted" else 0
+
+
+def _run_with_progress(trainer: Trainer, steps: int | None, epochs: float | None, seconds: float | None) -> None:
+    """Iterate trainer.run() with a tqdm bar; its total is the step limit when one is known."""
+    per_epoch = len(trainer.sampler.data) / (trainer.config.batch_size * trainer.config.n_critic)
+    totals = [t for t in (steps, math.ceil(epochs * per_epoch) if epochs else None) if t]
+    with tqdm(total=min(totals) if totals else None, unit="step", dynamic_ncols=True) as bar:
+        for m in trainer.run(max_steps=steps, max_seconds=seconds, max_epochs=epochs):
+            bar.set_postfix({"d_loss": f"{m.d_loss:.3f}", "g_loss": f"{m.g_loss:.3f}",
+                             "D(x)": f"{m.d_real:.2f}", "D(G(z))": f"{m.d_fake:.2f}"}, refresh=False)
+            bar.update()
+
+
+# ---------------------------------------------------------------- sample
+
+def _add_sample(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("sample", help="generate images from a checkpoint",
+                              description="Generate images: F.npy gets an (N, 28, 28) float32 array in "
+                                          "[-1, 1]; F.png gets a grid picture.")
+    p.add_argument("--checkpoint", required=True)
+    p.add_argument("--n", type=_positive_int, default=64, help="how many images (default 64)")
+    p.add_argument("--out", required=True, metavar="F.npy|F.png")
+    p.add_argument("--label", type=int, help="digit 0-9 to draw (conditional models only; "
+                                             "default: all digits in turn)")
+    p.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
+    p.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda"])
+    p.set_defaults(handler=_sample)
+
+
+def _sample(args: argparse.Namespace) -> int:
+    device = resolve_device(args.device)
+    ckpt = load_checkpoint(args.checkpoint, device)
+    out = _prepare_output(args.out, (".npy", ".png"))
+    generator = ckpt.generator
+    if args.label is not None and not generator.conditional:
+        raise UsageError("--label only works with a conditional model; this checkpoint is unconditional.")
+    if args.label is not None and not 0 <= args.label < NUM_CLASSES:
+        raise UsageError(f"--label must be a digit from 0 to {NUM_CLASSES - 1}, got {args.label}.")
+    labels = None
+    if generator.conditional:
+        labels = (torch.full((args.n,), args.label) if args.label is not None
+                  else torch.arange(args.n) % NUM_CLASSES)  # every digit equally often
+    rng = torch.Generator(device).manual_seed(args.seed)
+    chunks = []
+    with torch.no_grad():
+        for start in range(0, args.n, SAMPLE_CHUNK):
+            n = min(SAMPLE_CHUNK, args.n - start)
+            z = generator.sample_latent(n, generator=rng, device=device)
+            chunk_labels = labels[start:start + n].to(device) if labels is not None else None
+            chunks.append(generator(z, chunk_labels).float().cpu())
+    samples = torch.cat(chunks)
+    if out.suffix.lower() == ".npy":
+        np.save(out, samples[:, 0].numpy().astype(np.float32))
+    else:
+        nrow = NUM_CLASSES if generator.conditional and args.label is None else math.ceil(math.sqrt(args.n))
+        images.save_png(images.grid(samples, nrow=nrow, scale=GRID_SCALE), out)
+    print(f"Saved {args.n} samples to {out}.", file=sys.stderr)
+    return 0
+
+
+# ---------------------------------------------------------------- info
+
+def _add_info(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("info", help="describe a checkpoint: settings, progress, sizes, versions")
+    p.add_argument("--checkpoint", required=True)
+    p.set_defaults(handler=_info)
+
+
+def _parameter_count(module: torch.nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+def _info(args: argparse.Namespace) -> int:
+    ckpt = load_checkpoint(args.checkpoint)
+    sidecar = sidecar_path(args.checkpoint)
+    versions = json.loads(sidecar.read_text()).get("versions", {}) if sidecar.is_file() else {}
+    print(f"checkpoint: {args.checkpoint}")
+    print(f"step: {ckpt.step}")
+    print(f"train time: {ckpt.train_seconds:.1f} s")
+    print(f"parameters: generator {_parameter_count(ckpt.generator):,}, "
+          f"discriminator {_parameter_count(ckpt.discriminator):,}")
+    if ckpt.history:
+        last = ckpt.history[-1]
+        print(f"last step: d_loss {last['d_loss']:.4f}, g_loss {last['g_loss']:.4f}, "
+              f"D(x) {last['d_real']:.3f}, D(G(z)) {last['d_fake']:.3f}, epoch {last['epoch']:.2f}")
+    print("config:")
+    for key, value in ckpt.config.to_dict().items():
+        print(f"  {key}: {value}")
+    for title, section in (("info", ckpt.info), ("versions", versions)):
+        if section:
+            print(f"{title}:")
+            for key, value in section.items():
+                print(f"  {key}: {value}")
+    return 0
+
+
+# ---------------------------------------------------------------- entry point
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="gan-explorer", description="Train, sample and inspect GANs on MNIST.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in (_add_train, _add_sample, _add_info):
+        add(subparsers)
+    return parser
+
+
+USER_ERRORS = (UsageError, ConfigError, CheckpointError, DataNotFoundError, TrainingDiverged, OSError)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # argparse has printed usage and the error (or --help)
+        return int(e.code or 0)
+    try:
+        return args.handler(args)
+    except USER_ERRORS as e:
+        print(f"gan-explorer {args.command}: error: {e}", file=sys.stderr)
+        return EXIT_USER_ERROR
