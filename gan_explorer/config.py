@@ -53,8 +53,11 @@ class TrainConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        self.mlp_g_hidden = tuple(self.mlp_g_hidden)
-        self.mlp_d_hidden = tuple(self.mlp_d_hidden)
+        # JSON and the UI give lists; anything else is left for validate() to reject by name.
+        if isinstance(self.mlp_g_hidden, list):
+            self.mlp_g_hidden = tuple(self.mlp_g_hidden)
+        if isinstance(self.mlp_d_hidden, list):
+            self.mlp_d_hidden = tuple(self.mlp_d_hidden)
         validate(self)
 
     def replace(self, **changes: Any) -> TrainConfig:
@@ -120,7 +123,7 @@ def validate(cfg: TrainConfig) -> None:
     _check_int("dcgan_width", cfg.dcgan_width, 4, 512)
     for name in ("mlp_g_hidden", "mlp_d_hidden"):
         widths = getattr(cfg, name)
-        _check(len(widths) >= 1 and all(_is_int(w) and 1 <= w <= 8192 for w in widths),
+        _check(isinstance(widths, tuple) and len(widths) >= 1 and all(_is_int(w) and 1 <= w <= 8192 for w in widths),
                f"{name} must be one or more layer widths from 1 to 8192, e.g. 256,512; got {widths!r}.")
     _check_float("mlp_dropout", cfg.mlp_dropout, 0.0, 0.9)
     _check_int("batch_size", cfg.batch_size, 1, MAX_BATCH_SIZE)

@@ -1,0 +1,71 @@
+"""The architecture registry: every (architecture, conditional) pair honours the G/D contract."""
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from gan_explorer.config import TrainConfig
+from gan_explorer.models import ARCHITECTURES, INITS, NUM_CLASSES, build_models
+
+SMALL = {"dcgan_width": 8, "mlp_g_hidden": (32, 64), "mlp_d_hidden": (64, 32), "latent_dim": 16}
+
+
+@pytest.mark.parametrize("conditional", [False, True])
+@pytest.mark.parametrize("architecture", sorted(ARCHITECTURES))
+def test_generator_and_discriminator_shapes(architecture: str, conditional: bool) -> None:
+    cfg = TrainConfig(architecture=architecture, conditional=conditional, **SMALL)
+    generator, discriminator = build_models(cfg)
+    labels = torch.arange(5) % NUM_CLASSES if conditional else None
+    z = generator.sample_latent(5)
+    images = generator(z, labels)
+    assert z.shape == (5, cfg.latent_dim)
+    assert images.shape == (5, 1, 28, 28)
+    assert images.min() >= -1 and images.max() <= 1
+    assert discriminator(images, labels).shape == (5,)
+    assert generator.latent_dim == cfg.latent_dim
+    assert generator.conditional is conditional and discriminator.conditional is conditional
+
+
+@pytest.mark.parametrize("architecture", sorted(ARCHITECTURES))
+def test_conditional_generator_uses_the_label(architecture: str) -> None:
+    generator, _ = build_models(TrainConfig(architecture=architecture, conditional=True, **SMALL))
+    generator.eval()
+    z = generator.sample_latent(1).repeat(2, 1)
+    images = generator(z, torch.tensor([3, 7]))
+    assert not torch.allclose(images[0], images[1])
+
+
+@pytest.mark.parametrize("architecture", sorted(ARCHITECTURES))
+def test_wgan_gp_discriminator_has_no_batch_norm(architecture: str) -> None:
+    # BatchNorm mixes samples of a batch, which makes the per-sample gradient penalty wrong.
+    _, discriminator = build_models(TrainConfig(architecture=architecture, loss="wgan_gp", **SMALL))
+    assert not any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in discriminator.modules())
+
+
+def test_dcgan_discriminator_keeps_batch_norm_for_other_losses() -> None:
+    _, discriminator = build_models(TrainConfig(architecture="dcgan", loss="non_saturating", **SMALL))
+    assert any(isinstance(m, nn.BatchNorm2d) for m in discriminator.modules())
+
+
+def test_dcgan_init_draws_conv_weights_with_std_0_02() -> None:
+    generator, _ = build_models(TrainConfig(architecture="dcgan", init="dcgan", dcgan_width=32))
+    conv = next(m for m in generator.modules() if isinstance(m, nn.ConvTranspose2d))
+    assert conv.weight.std().item() == pytest.approx(0.02, rel=0.1)
+
+
+def test_init_choice_changes_the_weights() -> None:
+    weights = {}
+    for init in INITS:
+        torch.manual_seed(0)
+        generator, _ = build_models(TrainConfig(architecture="mlp", init=init, **SMALL))
+        weights[init] = generator.net[0].weight.detach().clone()
+    assert not torch.equal(weights["dcgan"], weights["xavier"])
+    assert not torch.equal(weights["dcgan"], weights["default"])
+
+
+def test_sample_latent_is_reproducible_with_a_seeded_generator() -> None:
+    generator, _ = build_models(TrainConfig(**SMALL))
+    a = generator.sample_latent(4, generator=torch.Generator().manual_seed(1))
+    b = generator.sample_latent(4, generator=torch.Generator().manual_seed(1))
+    assert torch.equal(a, b)
