@@ -114,6 +114,8 @@ class Trainer:
             cfg, G, D, loss = self.config, self.generator, self.discriminator, self.loss
             batch = cfg.batch_size
 
+            autocast = torch.autocast(self.device.type, torch.bfloat16, enabled=cfg.precision == "bf16")
+
             # 1. Discriminator: tell real images from generated ones.
             for i in range(cfg.n_critic):
                 real, real_labels = self.sampler.sample(batch)
@@ -122,12 +124,13 @@ class Trainer:
                 # The last D update's fakes are kept with their graph and reused for G's update,
                 # as in the PyTorch DCGAN tutorial: one generator forward pass per step.
                 last = i == cfg.n_critic - 1
-                with torch.set_grad_enabled(last):
+                with autocast, torch.set_grad_enabled(last):
                     fake = G(z, labels)
-                real_logits, fake_logits = D(real, labels), D(fake.detach(), labels)
-                d_loss = loss.discriminator_loss(real_logits, fake_logits)
-                if loss.gradient_penalty:
-                    d_loss = d_loss + cfg.gp_weight * gradient_penalty(D, real, fake.detach(), labels)
+                with autocast:
+                    real_logits, fake_logits = D(real, labels), D(fake.detach(), labels)
+                    d_loss = loss.discriminator_loss(real_logits.float(), fake_logits.float())
+                    if loss.gradient_penalty:
+                        d_loss = d_loss + cfg.gp_weight * gradient_penalty(D, real, fake.detach(), labels)
                 self.d_optimizer.zero_grad(set_to_none=True)
                 d_loss.backward()
                 d_grad_norm = _grad_norm(D)
@@ -138,7 +141,8 @@ class Trainer:
             # 2. Generator: make the updated D call the same fakes real. D's weights are frozen
             # meanwhile so backward computes no weight gradients G's update would throw away.
             D.requires_grad_(False)
-            g_loss = loss.generator_loss(D(fake, labels))
+            with autocast:
+                g_loss = loss.generator_loss(D(fake, labels).float())
             self.g_optimizer.zero_grad(set_to_none=True)
             g_loss.backward()
             D.requires_grad_(True)
