@@ -1,0 +1,136 @@
+"""Every Plotly figure the app shows: live training curves, quality over time, digit histograms, t-SNE.
+
+The browser redraws a whole figure on each update, so the training curves are downsampled to
+at most MAX_POINTS per trace and the figures use a bare template (a few hundred bytes of JSON
+instead of ~7 kB per figure).
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+
+MAX_POINTS = 500
+DIGITS = tuple(range(10))
+# Ten distinct colours (Plotly's D3 palette) so each digit keeps one colour in every figure.
+DIGIT_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
+G_COLOUR, D_COLOUR = "#d62728", "#1f77b4"
+
+
+def _layout(title: str, xtitle: str, ytitle: str, height: int = 260) -> dict[str, Any]:
+    axis = {"showgrid": True, "gridcolor": "#e5e5e5", "zeroline": False, "linecolor": "#999", "ticks": "outside"}
+    return {"template": "none", "title": {"text": title, "x": 0.02, "font": {"size": 14}}, "height": height,
+                "margin": {"l": 50, "r": 10, "t": 36, "b": 36}, "paper_bgcolor": "white", "plot_bgcolor": "white",
+                "xaxis": dict(axis, title={"text": xtitle}), "yaxis": dict(axis, title={"text": ytitle}),
+                "legend": {"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom"},
+                "hovermode": "x unified"}
+
+
+def _field(record: Any, key: str) -> float:
+    """A metric from a live StepMetrics or from a checkpoint's history dict."""
+    return record[key] if isinstance(record, dict) else getattr(record, key)
+
+
+def downsample(history: Sequence[Any], keys: Sequence[str],
+               max_points: int = MAX_POINTS) -> dict[str, np.ndarray]:
+    """Bucket means of each key (and of "step"), at most max_points buckets.
+
+    Averaging rather than striding keeps the trend honest: GAN losses are noisy step to step,
+    and a stride would show a random subset of that noise.
+    """
+    keys = ["step", *keys]
+    values = np.array([[_field(m, k) for k in keys] for m in history], dtype=np.float64).reshape(-1, len(keys))
+    if len(values) > max_points:
+        buckets = np.array_split(values, max_points)
+        values = np.stack([b.mean(axis=0) for b in buckets])
+        values[:, 0] = [b[-1, 0] for b in buckets]  # label each bucket by its last step
+    return {k: values[:, i] for i, k in enumerate(keys)}
+
+
+def _lines(history: Sequence[Any], series: dict[str, tuple[str, str]], title: str,
+           ytitle: str) -> go.Figure:
+    """One line per metric key: series maps key -> (legend name, colour)."""
+    data = downsample(history, list(series))
+    step = int(_field(history[-1], "step")) if history else 0
+    figure = go.Figure(layout=_layout(f"{title} (step {step})", "generator step", ytitle))
+    for key, (name, colour) in series.items():
+        figure.add_trace(go.Scatter(x=data["step"], y=data[key], name=name, mode="lines",
+                                    line={"color": colour, "width": 1.5}))
+    return figure
+
+
+def loss_figure(history: Sequence[Any]) -> go.Figure:
+    return _lines(history, {"d_loss": ("D loss", D_COLOUR), "g_loss": ("G loss", G_COLOUR)},
+                  "Losses", "loss")
+
+
+def score_figure(history: Sequence[Any]) -> go.Figure:
+    """Mean D(x) against mean D(G(z)): the gap is how easily D tells real from generated."""
+    return _lines(history, {"d_real": ("mean D(x), real", D_COLOUR),
+                            "d_fake": ("mean D(G(z)), generated", G_COLOUR)},
+                  "What D says", "D output")
+
+
+def grad_norm_figure(history: Sequence[Any]) -> go.Figure:
+    figure = _lines(history, {"d_grad_norm": ("D gradient norm", D_COLOUR),
+                              "g_grad_norm": ("G gradient norm", G_COLOUR)},
+                    "Gradient norms", "L2 norm")
+    figure.update_yaxes(type="log")  # norms span orders of magnitude when training goes wrong
+    return figure
+
+
+def training_figures(history: Sequence[Any]) -> tuple[go.Figure, go.Figure, go.Figure]:
+    return loss_figure(history), score_figure(history), grad_norm_figure(history)
+
+
+def quality_figure(points: Sequence[dict[str, float]]) -> go.Figure:
+    """FID (lower is better) of quick samples over training; points are {"step", "fid"}."""
+    figure = go.Figure(layout=_layout("Sample quality: FID on 500 samples (lower is better)",
+                                      "generator step", "FID"))
+    figure.add_trace(go.Scatter(x=[p["step"] for p in points], y=[p["fid"] for p in points],
+                                mode="lines+markers", name="FID", line={"color": "#2ca02c"}))
+    return figure
+
+
+def class_histogram_figure(fractions: Sequence[float], step: int | None = None) -> go.Figure:
+    """Which digits the generator draws, as a classifier reads them. A balanced GAN is flat at 10%."""
+    suffix = f" (step {step})" if step is not None else ""
+    figure = go.Figure(layout=_layout(f"Digits drawn{suffix}", "digit (as the classifier reads it)",
+                                      "share of samples"))
+    figure.add_trace(go.Bar(x=list(DIGITS), y=list(fractions), marker_color=list(DIGIT_COLOURS),
+                            hovertemplate="digit %{x}: %{y:.0%}<extra></extra>"))
+    figure.add_hline(y=0.1, line_dash="dot", line_color="#666", annotation_text="uniform 10%")
+    figure.update_layout(hovermode="closest", yaxis_tickformat=".0%", xaxis_dtick=1)
+    return figure
+
+
+def tsne_figure(coords: np.ndarray, digits: np.ndarray, is_real: np.ndarray,
+                thumbnails: Sequence[str] | None = None, colour_source: str = "digit") -> go.Figure:
+    """A scatter of the embedding: colour = digit, circle = generated, x = real MNIST.
+
+    customdata holds each point's index (and thumbnail data URL) so the page can show its image
+    on hover and send a click back to Python.
+    """
+    figure = go.Figure(layout=_layout(f"t-SNE of {len(coords)} images (colour: {colour_source})",
+                                      "t-SNE 1", "t-SNE 2", height=560))
+    figure.update_layout(hovermode="closest", legend={"orientation": "v", "x": 1.01, "xanchor": "left", "y": 1})
+    index = np.arange(len(coords))
+    for real in (False, True):
+        for digit in np.unique(digits):
+            mask = (digits == digit) & (is_real == real)
+            if not mask.any():
+                continue
+            kind = "real" if real else "generated"
+            label = f"digit {digit}" if digit >= 0 else "no digit label"
+            custom = [[int(i), thumbnails[i] if thumbnails else ""] for i in index[mask]]
+            # Scatter (SVG), not Scattergl: WebGL is missing in some browsers and headless setups.
+            figure.add_trace(go.Scatter(
+                x=coords[mask, 0], y=coords[mask, 1], mode="markers", customdata=custom,
+                name=f"{label} {kind}" if digit < 0 else f"{digit} {kind}", legendgroup=str(digit),
+                marker={"color": DIGIT_COLOURS[digit] if digit >= 0 else "#555",
+                            "size": 8 if real else 6, "symbol": "x" if real else "circle", "opacity": 0.8},
+                hovertemplate=f"{kind} · {label}<extra></extra>"))
+    return figure

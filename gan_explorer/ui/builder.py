@@ -1,0 +1,119 @@
+"""build_demo(): the four tabs, the wiring between them, the queue, and what launch() needs."""
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from typing import Any
+
+import gradio as gr
+import torch
+
+from ..data import default_data_root, load_mnist
+from ..trainer import resolve_device
+from . import explore_tab, interpolate_tab, page, train_tab, tsne_tab
+from .common import LIVE_RUN, checkpoint_for, default_model, friendly, load_upload, model_choices
+from .sessions import QualityFn, SessionRegistry
+
+log = logging.getLogger(__name__)
+
+QUEUE_SIZE = 64  # waiting events beyond this are refused with "queue full" instead of piling up
+
+
+def configure_torch_threads() -> int:
+    """Leave one core to the web server on small CPU machines, so pages and sliders stay responsive.
+
+    $GAN_EXPLORER_TORCH_THREADS overrides. On a 2-core machine this is 1 thread for training.
+    """
+    if os.environ.get("GAN_EXPLORER_TORCH_THREADS"):
+        threads = int(os.environ["GAN_EXPLORER_TORCH_THREADS"])
+    else:
+        threads = max(1, (os.cpu_count() or 1) - 1)
+    torch.set_num_threads(threads)
+    return threads
+
+
+def _metrics_hooks() -> tuple[QualityFn | None, Callable | None, Callable | None]:
+    """(quality_fn, nearest_fn, classify_fn) from gan_explorer.metrics; None each when unavailable.
+
+    The metrics need a trained classifier and reference statistics in checkpoints/; without
+    them the app still works, minus the quality curve, the nearest image and digit colours.
+    """
+    try:
+        from .. import metrics
+        judge = metrics.default_judge()
+    except (ImportError, OSError, ValueError, RuntimeError) as e:  # missing classifier or reference stats
+        log.warning("quality metrics off: %s", e)
+        return None, None, None
+
+    def nearest(image: torch.Tensor) -> torch.Tensor:
+        return metrics.nearest_training_image(image, load_mnist(default_data_root()))[0]
+
+    def classify(images: torch.Tensor) -> torch.Tensor:
+        return metrics.embed(judge.classifier, images).probs.argmax(1)
+
+    return (lambda generator: metrics.quick_quality(generator, judge=judge)), nearest, classify
+
+
+def _device_line() -> str:
+    device = resolve_device("auto")
+    where = torch.cuda.get_device_name(device) if device.type == "cuda" else \
+        f"CPU, {torch.get_num_threads()} training thread(s) of {os.cpu_count()} cores"
+    return f"Device: **{device.type}** ({where})"
+
+
+def build_demo() -> gr.Blocks:
+    configure_torch_threads()
+    registry = SessionRegistry()
+    quality_fn, nearest_fn, classify_fn = _metrics_hooks()
+    # delete_cache: every streamed grid is a file in Gradio's cache; drop them after 10 minutes.
+    with gr.Blocks(title="GAN Explorer", delete_cache=(600, 600), analytics_enabled=False) as demo:
+        gr.Markdown("# GAN Explorer\nTrain a generative adversarial network on MNIST and watch it learn. "
+                    + _device_line(), elem_id="gx-header")
+        with gr.Tabs() as tabs:
+            with gr.Tab("Train", id="train"):
+                train = train_tab.build(registry, quality_fn)
+            with gr.Tab("Explore", id="explore"):
+                explore = explore_tab.build(registry, nearest_fn)
+            with gr.Tab("Interpolate", id="interpolate"):
+                interpolate = interpolate_tab.build(registry, explore.z)
+            with gr.Tab("t-SNE", id="tsne"):
+                tsne = tsne_tab.build(registry, explore, tabs, classify_fn)
+        model_boxes = [explore.model, interpolate.model, tsne.model]
+
+        @friendly
+        def load(request: gr.Request, upload: str | None, shipped: str | None) -> tuple[Any, ...]:
+            """Load a checkpoint for Explore/Interpolate/t-SNE, and show its history in the Train tab."""
+            session = registry.get(request)
+            label = load_upload(session, upload) if upload else shipped
+            if not label:
+                raise gr.Error("Upload a .safetensors checkpoint or pick a shipped one, then press Load.")
+            checkpoint = checkpoint_for(session, label)
+            gr.Info(f"Loaded {label}: {checkpoint.config.architecture}, {checkpoint.config.loss}, "
+                    f"step {checkpoint.step}. It is now the model in Explore, Interpolate and t-SNE.")
+            choices = gr.Dropdown(choices=model_choices(session), value=label)
+            return choices, choices, choices, *train_tab.checkpoint_view(checkpoint)
+
+        train.load.click(load, [train.upload, train.shipped], [*model_boxes, *train.outputs],
+                         api_name="load_checkpoint", concurrency_limit=None
+                         ).success(explore.show_seed, explore.seed_inputs, explore.z_outputs, api_visibility="private",
+                                   concurrency_limit=None)
+
+        def refresh_choices(request: gr.Request) -> list[Any]:
+            choices = model_choices(registry.get(request))
+            return [gr.Dropdown(choices=choices) for _ in model_boxes]
+
+        # An upload adds a choice in one session; refreshing on every tab switch keeps the pickers current.
+        tabs.select(refresh_choices, None, model_boxes, api_visibility="private", concurrency_limit=None,
+                    show_progress="hidden")
+        if default_model() != LIVE_RUN:  # open with a pretrained generator already drawn in Explore
+            demo.load(explore.show_seed, explore.seed_inputs, explore.z_outputs, api_visibility="private",
+                      concurrency_limit=None)
+        demo.unload(registry.close)
+    demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=None)
+    return demo
+
+
+def launch_options() -> dict[str, Any]:
+    """What launch() needs besides host and port: styles, the t-SNE click script, upload limit, no share."""
+    return {"css": page.CSS, "head": page.HEAD, "theme": gr.themes.Soft(), "max_file_size": "20mb", "share": False}

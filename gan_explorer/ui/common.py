@@ -1,0 +1,120 @@
+"""What every tab shares: turning library errors into gr.Error, and finding the generator to sample from."""
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import gradio as gr
+from safetensors import SafetensorError, safe_open
+
+from ..checkpoints import FORMAT, SUFFIX, Checkpoint, CheckpointError, load_checkpoint
+from ..config import ConfigError
+from ..data import DataNotFoundError
+from ..models import Generator
+from ..trainer import TrainingDiverged
+from .sessions import Session
+
+log = logging.getLogger(__name__)
+
+LIVE_RUN = "Live run (latest snapshot)"
+SHIPPED_SUFFIX = " (shipped)"
+UPLOADED_SUFFIX = " (uploaded)"
+CHECKPOINT_DIR = Path(__file__).resolve().parents[2] / "checkpoints"
+USER_ERRORS = (ConfigError, CheckpointError, DataNotFoundError, TrainingDiverged, ValueError)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _as_gr_error(e: Exception) -> gr.Error:
+    if isinstance(e, gr.Error):
+        return e
+    if isinstance(e, USER_ERRORS):
+        return gr.Error(str(e))
+    # A bug: keep the traceback in the server log, show the page one readable line.
+    log.exception("handler failed")
+    return gr.Error(f"Something went wrong ({type(e).__name__}: {e}). The server log has the details.")
+
+
+def friendly(fn: F) -> F:
+    """Wrap a handler (plain or generator) so every failure reaches the page as a gr.Error message."""
+    if inspect.isgeneratorfunction(fn):
+        @functools.wraps(fn)
+        def stream(*args: Any, **kwargs: Any) -> Any:
+            try:
+                yield from fn(*args, **kwargs)
+            except Exception as e:  # noqa: BLE001 -- every failure becomes a message on the page
+                raise _as_gr_error(e) from None
+        return stream  # type: ignore[return-value]
+
+    @functools.wraps(fn)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except Exception as e:  # noqa: BLE001 -- every failure becomes a message on the page
+            raise _as_gr_error(e) from None
+    return call  # type: ignore[return-value]
+
+
+@functools.cache  # the shipped files do not change while the app runs
+def shipped_checkpoints() -> dict[str, Path]:
+    """Label -> path of every GAN checkpoint in checkpoints/ (the classifier there is not one)."""
+    return {p.stem + SHIPPED_SUFFIX: p for p in sorted(CHECKPOINT_DIR.glob("*" + SUFFIX)) if _is_gan(p)}
+
+
+def _is_gan(path: Path) -> bool:
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            return (f.metadata() or {}).get("format") == FORMAT
+    except (SafetensorError, OSError):
+        return False
+
+
+@functools.lru_cache(maxsize=8)  # read-only weights: safe to share between sessions
+def _load_shipped(path: Path) -> Checkpoint:
+    return load_checkpoint(path)
+
+
+def model_choices(session: Session | None = None) -> list[str]:
+    uploaded = list(session.checkpoints) if session is not None else []
+    return [*shipped_checkpoints(), *uploaded, LIVE_RUN]
+
+
+def default_model() -> str:
+    """A shipped generator when there is one, so Explore works before anyone trains."""
+    return next(iter(shipped_checkpoints()), LIVE_RUN)
+
+
+def resolve_generator(session: Session, choice: str) -> Generator:
+    """The generator behind a model choice; a snapshot for the live run (training may go on)."""
+    if choice == LIVE_RUN:
+        if session.trainer is None:
+            raise gr.Error("There is no live run yet: press Start in the Train tab, or pick a checkpoint.")
+        return session.trainer.snapshot()
+    if choice in session.checkpoints:
+        return session.checkpoints[choice].generator
+    shipped = shipped_checkpoints()
+    if choice in shipped:
+        return _load_shipped(shipped[choice]).generator
+    raise gr.Error(f"Unknown model {choice!r}: choose one of {', '.join(model_choices(session))}.")
+
+
+def load_upload(session: Session, path: str | None) -> str:
+    """Load an uploaded .safetensors into the session; returns its model-choice label."""
+    if not path:
+        raise gr.Error("Choose a .safetensors checkpoint file to upload first.")
+    checkpoint = load_checkpoint(path)
+    label = Path(path).stem + UPLOADED_SUFFIX
+    session.checkpoints[label] = checkpoint
+    return label
+
+
+def checkpoint_for(session: Session, choice: str) -> Checkpoint | None:
+    """The Checkpoint behind a choice (None for the live run)."""
+    if choice in session.checkpoints:
+        return session.checkpoints[choice]
+    shipped = shipped_checkpoints()
+    return _load_shipped(shipped[choice]) if choice in shipped else None

@@ -1,0 +1,122 @@
+"""Per-browser-tab state: the one place the app keeps mutable state (keyed by session hash, behind a lock).
+
+Each Session owns its Trainer and the background thread that trains it, so a run outlives
+any single event handler: the /train stream only watches it, and Stop/Pause/lr changes from
+other events act on it between steps. Closing the tab (demo.unload) stops the run and drops it.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import gradio as gr
+
+from ..checkpoints import Checkpoint
+from ..models import Generator
+from ..trainer import Trainer, TrainingDiverged
+
+log = logging.getLogger(__name__)
+
+# quick_quality(generator) -> {"fid", "inception_score", "class_histogram", "warning"}; None = off
+QualityFn = Callable[[Generator], dict[str, Any]]
+STOP_TIMEOUT_S = 5.0
+
+
+@dataclass
+class Session:
+    trainer: Trainer | None = None
+    thread: threading.Thread | None = None
+    run_error: str | None = None  # why the last run ended early, shown in the status line
+    target_step: int = 0  # the step the current run trains up to (for the progress bar)
+    quality: list[dict[str, Any]] = field(default_factory=list)  # {"step", "fid", ...} per check
+    quality_thread: threading.Thread | None = None
+    checkpoints: dict[str, Checkpoint] = field(default_factory=dict)  # uploaded, by label
+    embedding: Any = None  # the last t-SNE Embedding, so a click can find its point's z
+
+    @property
+    def running(self) -> bool:
+        return self.thread is not None and self.thread.is_alive()
+
+    def start_run(self, trainer: Trainer, steps: int, quality_fn: QualityFn | None,
+                  quality_every: int) -> None:
+        """Train `steps` more steps in a background thread."""
+        if self.running:
+            raise gr.Error("A run is already going: Pause or Stop it first.")
+        if trainer is not self.trainer:
+            self.quality.clear()
+        self.trainer, self.run_error = trainer, None
+        self.target_step = trainer.step_count + steps
+        self.thread = threading.Thread(target=self._train, args=(trainer, steps, quality_fn, quality_every),
+                                       name="gan-explorer-train", daemon=True)
+        self.thread.start()
+
+    def _train(self, trainer: Trainer, steps: int, quality_fn: QualityFn | None, quality_every: int) -> None:
+        try:
+            for metrics in trainer.run(max_steps=steps):
+                if quality_fn is not None and metrics.step % quality_every == 0:
+                    self._check_quality(trainer, quality_fn)
+        except TrainingDiverged as e:
+            self.run_error = str(e)
+        except Exception as e:  # a bug must not kill the server silently: log it and show a short reason
+            log.exception("training thread failed")
+            self.run_error = f"Training stopped by an unexpected error: {type(e).__name__}: {e}"
+
+    def _check_quality(self, trainer: Trainer, quality_fn: QualityFn) -> None:
+        """Score a snapshot in its own thread, so the training loop never waits for the metric."""
+        if self.quality_thread is not None and self.quality_thread.is_alive():
+            return  # the previous check is still running: skip this one rather than queue up
+        generator, step = trainer.snapshot(), trainer.step_count
+
+        def score() -> None:
+            try:
+                self.quality.append({"step": step, **quality_fn(generator)})
+            except Exception:
+                log.exception("quality check failed")
+
+        self.quality_thread = threading.Thread(target=score, name="gan-explorer-quality", daemon=True)
+        self.quality_thread.start()
+
+    def stop_run(self) -> None:
+        """Stop the run after its current step; the trainer is kept (Save and Explore still work)."""
+        if self.trainer is not None:
+            self.trainer.stop()
+        if self.thread is not None:
+            self.thread.join(STOP_TIMEOUT_S)
+
+    def reset(self) -> None:
+        self.stop_run()
+        self.trainer, self.thread, self.run_error, self.target_step = None, None, None, 0
+        self.quality.clear()
+
+
+class SessionRegistry:
+    """Sessions by `request.session_hash`. Created on first use, removed by `close` on unload."""
+
+    def __init__(self) -> None:
+        self._sessions: dict[str, Session] = {}
+        self._lock = threading.Lock()
+
+    def get(self, request: gr.Request) -> Session:
+        key = request.session_hash
+        if key is None:
+            raise gr.Error("This request has no session; use the app's queue (the default).")
+        with self._lock:
+            return self._sessions.setdefault(key, Session())
+
+    def close(self, request: gr.Request) -> None:
+        with self._lock:
+            session = self._sessions.pop(request.session_hash, None)
+        if session is not None:
+            session.reset()
+
+    def close_all(self) -> None:
+        with self._lock:
+            sessions, self._sessions = list(self._sessions.values()), {}
+        for session in sessions:
+            session.reset()
+
+    def __len__(self) -> int:
+        return len(self._sessions)

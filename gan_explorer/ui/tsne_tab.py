@@ -1,0 +1,118 @@
+"""t-SNE tab: a 2-D map of generated (and real) digits; hover shows a point's image, a click sends its z to Explore.
+
+Plotly's hover and click events live in the page: assets/tsne_click.js shows the hovered
+point's thumbnail (carried in customdata) and, on click, puts the point's index where the
+hidden #tsne-pick button's handler reads it.
+"""
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import gradio as gr
+import numpy as np
+import torch
+from PIL import Image
+
+from .. import plots
+from ..data import default_data_root, load_mnist
+from ..embedding import MAX_REAL, MAX_SAMPLES, MIN_SAMPLES, Embedding, embed_samples
+from ..images import upscale
+from .common import default_model, friendly, model_choices, resolve_generator
+from .explore_tab import IMAGE_SCALE, ExploreTab, check_seed
+from .sessions import SessionRegistry
+
+HOVER_HINT = ('<div id="tsne-hover"><img id="tsne-hover-img" alt="">'
+              '<div id="tsne-hover-text">Hover over a point to see its image; click a generated one '
+              'to open its z in Explore.</div></div>')
+
+
+@dataclass
+class TSNETab:
+    model: gr.Dropdown
+
+
+def _thumbnail(image: np.ndarray) -> str:
+    """A 28x28 PNG as a data URL, small enough to ship thousands inside the figure."""
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def _whole(name: str, value: Any, lo: int, hi: int) -> int:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
+        raise gr.Error(f"{name} must be a whole number from {lo:,} to {hi:,}; got {value!r}.")
+    return value
+
+
+def figure_for(embedding: Embedding, colour_source: str) -> Any:
+    thumbnails = [_thumbnail(image) for image in embedding.images]
+    return plots.tsne_figure(embedding.coords, embedding.labels, embedding.source == "real", thumbnails,
+                             colour_source)
+
+
+def build(registry: SessionRegistry, explore: ExploreTab, tabs: gr.Tabs,
+          classify_fn: Callable[[torch.Tensor], torch.Tensor] | None) -> TSNETab:
+    with gr.Row():
+        model = gr.Dropdown(model_choices(), value=default_model(), label="Model", scale=3, elem_id="tsne-model")
+        n = gr.Slider(MIN_SAMPLES, MAX_SAMPLES, value=500, step=100, label="Generated samples", scale=3,
+                      elem_id="tsne-n")
+        n_real = gr.Slider(0, MAX_REAL, value=0, step=100, label="Real MNIST digits mixed in (marked x)",
+                           scale=3, elem_id="tsne-real")
+        seed = gr.Number(0, precision=0, label="Seed", scale=1)
+        run = gr.Button("Embed", variant="primary", scale=1, elem_id="tsne-run")
+    with gr.Row(equal_height=False):
+        plot = gr.Plot(show_label=False, elem_id="tsne-plot", scale=4)
+        with gr.Column(scale=1, min_width=200):
+            gr.HTML(HOVER_HINT)
+            picked = gr.Image(label="Clicked point", format="png", type="numpy", interactive=False,
+                              height=224, width=224, elem_classes="gx-pixelated")
+    pick_index = gr.Number(-1, precision=0, visible="hidden")
+    pick_button = gr.Button("pick", visible="hidden", elem_id="tsne-pick")
+
+    @friendly
+    def tsne(request: gr.Request, model: str, n: int, n_real: int = 0, seed: int = 0,
+             progress: gr.Progress = gr.Progress()) -> Any:  # noqa: B008 -- Gradio's idiom
+        """Embed n generated samples (plus n_real real test digits) with PCA + t-SNE; returns the scatter."""
+        session = registry.get(request)
+        generator = resolve_generator(session, model)
+        n, n_real = _whole("Generated samples", n, MIN_SAMPLES, MAX_SAMPLES), _whole("Real digits", n_real, 0, MAX_REAL)
+        real = load_mnist(default_data_root(), train=False) if n_real else None
+        labeler = None if generator.conditional else classify_fn
+        embedding = embed_samples(generator, n, check_seed(seed), real, n_real, labeler,
+                                  progress=lambda fraction, message: progress(fraction, desc=message))
+        session.embedding = embedding
+        source = ("the digit G was asked for" if generator.conditional
+                  else "the classifier's digit" if labeler is not None else "no digit labels")
+        return figure_for(embedding, source)
+
+    @friendly
+    def pick(request: gr.Request, index: int, model_choice: str, k_value: int, digit_value: Any) -> tuple[Any, ...]:
+        """Show the clicked point; a generated point's z (and digit) go to the Explore tab."""
+        embedding = registry.get(request).embedding
+        if embedding is None or not 0 <= int(index) < len(embedding):
+            raise gr.Error("That point is from an older map: press Embed again.")
+        index = int(index)
+        image = upscale(embedding.images[index], IMAGE_SCALE // 2)
+        if embedding.source[index] == "real":
+            gr.Info("A real MNIST digit has no z; click a generated point (a circle) to explore it.")
+            return image, *[gr.skip()] * (len(explore.z_outputs) + 2)
+        generator = resolve_generator(registry.get(request), model_choice)
+        digit = int(embedding.labels[index]) if generator.conditional else digit_value
+        updates = explore.set_z(generator, torch.from_numpy(embedding.z[index]), k_value, digit)
+        return image, model_choice, gr.Radio(value=digit, visible=generator.conditional), *updates[2:], \
+            updates[0], gr.Tabs(selected="explore")
+
+    run.click(tsne, inputs_kwargs={"model": model, "n": n, "n_real": n_real, "seed": seed}, outputs=plot,
+              api_name="tsne", concurrency_limit=1, concurrency_id="tsne")
+    pick_button.click(pick, [pick_index, model, explore.k, explore.digit],
+                      [picked, explore.model, explore.digit, *explore.sliders, explore.image, explore.nearest,
+                       explore.z, tabs],
+                      js="(index, ...rest) => [window.gxTsnePick ?? -1, ...rest]", api_visibility="private",
+                      concurrency_limit=None)
+    return TSNETab(model)
