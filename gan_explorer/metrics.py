@@ -1,0 +1,251 @@
+"""How good is a generator? Sample quality and diversity, judged by the MNIST classifier.
+
+Everything is measured in the classifier's 128-d feature space (the MNIST stand-in for
+Inception-v3) on images in [-1, 1]:
+  MNIST-FID        Fréchet distance between Gaussians fitted to generated and real features
+                   (reference: the 60,000 MNIST training images, precomputed and shipped).
+  Inception Score  exp E_x[KL(p(y|x) || p(y))]: confident per image, varied over images; at most 10.
+  class histogram  the classifier's digit shares; mode coverage and a collapse warning read it.
+  precision/recall k-NN manifolds (Kynkäänniemi et al. 2019): are samples on the real manifold
+                   (precision), and are real digits covered by the samples (recall)?
+Every score is noisy and biased at small n, so each comes with its real-vs-real floor: the
+value real MNIST test digits (never trained on) get at the same n. Compare against that, not 0.
+"""
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from safetensors.torch import load_file
+from torch import Tensor
+
+from .classifier import CHECKPOINT_DIR, MNISTClassifier, load_classifier
+from .data import MNISTTensors, load_mnist
+from .models import NUM_CLASSES, Generator
+
+REFERENCE_STATS = CHECKPOINT_DIR / "mnist_reference_stats.safetensors"
+FLOOR_SIZES = (500, 2000)  # the app's live curve uses 500 samples, `gan-explorer evaluate` 2000
+PR_NEIGHBOURS = 3  # k of the k-NN manifolds, as in Kynkäänniemi et al.
+MISSING_SHARE = 0.025  # a digit under a quarter of its fair 10% counts as missing
+DOMINANT_SHARE = 0.25  # a digit over 2.5x its fair share dominates
+BATCH = 500
+# The bar a shipped checkpoint must clear with `gan-explorer evaluate --n 2000`.
+QUALITY_BAR = {"fid_floor_multiple": 2.0, "min_inception_score": 9.0, "min_share": 0.07, "max_share": 0.13}
+
+
+class MetricsError(ValueError):
+    """The reference statistics are missing or the inputs cannot be measured."""
+
+
+@dataclass(frozen=True)
+class Judge:
+    """The classifier plus the real data's feature statistics and measured floors."""
+    classifier: MNISTClassifier
+    mean: np.ndarray  # (128,) float64, mean feature of MNIST train
+    cov: np.ndarray  # (128, 128) float64
+    floors: dict[str, dict[str, float]]  # by sample size, e.g. floors["2000"]["fid"]
+
+
+@dataclass(frozen=True)
+class Embedding:
+    features: Tensor  # (N, 128)
+    probs: Tensor  # (N, 10) softmax of the classifier
+
+
+@functools.lru_cache(maxsize=1)  # read-only, so one shared copy per process is safe
+def default_judge() -> Judge:
+    return load_judge()
+
+
+def load_judge(classifier_path: str | Path | None = None, stats_path: str | Path = REFERENCE_STATS) -> Judge:
+    classifier = load_classifier(classifier_path) if classifier_path else load_classifier()
+    stats_path = Path(stats_path)
+    if not stats_path.is_file():
+        raise MetricsError(f"No reference statistics at {str(stats_path)!r}; "
+                           "`gan-explorer train-classifier` writes them.")
+    tensors = load_file(str(stats_path))
+    card = json.loads(stats_path.with_suffix(".json").read_text())
+    return Judge(classifier, tensors["mean"].double().numpy(), tensors["cov"].double().numpy(), card["floors"])
+
+
+@torch.no_grad()
+def embed(classifier: MNISTClassifier, images: Tensor) -> Embedding:
+    """Features and class probabilities of (N, 1, 28, 28) images in [-1, 1]."""
+    if images.dim() != 4 or tuple(images.shape[1:]) != (1, 28, 28):
+        raise MetricsError(f"Expected images of shape (N, 1, 28, 28); got {tuple(images.shape)}.")
+    features, probs = [], []
+    for chunk in images.float().cpu().split(BATCH):
+        f = classifier.features(chunk)
+        features.append(f)
+        probs.append(classifier.head(f).softmax(1))
+    return Embedding(torch.cat(features), torch.cat(probs))
+
+
+# ---------------------------------------------------------------- the metrics
+
+def feature_stats(features: Tensor) -> tuple[np.ndarray, np.ndarray]:
+    f = features.double().numpy()
+    return f.mean(0), np.cov(f, rowvar=False)
+
+
+def frechet_distance(mean1: np.ndarray, cov1: np.ndarray, mean2: np.ndarray, cov2: np.ndarray) -> float:
+    """||m1 - m2||^2 + Tr(C1 + C2 - 2 (C1 C2)^1/2), the FID formula of Heusel et al. 2017.
+
+    Tr (C1 C2)^1/2 is the sum of the square roots of C1 C2's eigenvalues (real and >= 0 for
+    two covariance matrices), as torchmetrics computes it: unlike scipy.linalg.sqrtm this stays
+    stable when a feature never fires and the covariances are singular.
+    """
+    eigenvalues = np.linalg.eigvals(cov1 @ cov2).real.clip(min=0)
+    return float(((mean1 - mean2) ** 2).sum() + np.trace(cov1) + np.trace(cov2) - 2 * np.sqrt(eigenvalues).sum())
+
+
+def mnist_fid(judge: Judge, features: Tensor) -> float:
+    return frechet_distance(*feature_stats(features), judge.mean, judge.cov)
+
+
+def inception_score(probs: Tensor) -> float:
+    """exp of the mean KL between each p(y|x) and the marginal p(y)."""
+    p = probs.double().clamp_min(1e-12)
+    marginal = p.mean(0, keepdim=True)
+    return float((p * (p.log() - marginal.log())).sum(1).mean().exp())
+
+
+def class_histogram(probs: Tensor) -> list[float]:
+    """Share of samples the classifier assigns to each digit 0-9."""
+    counts = torch.bincount(probs.argmax(1), minlength=NUM_CLASSES)
+    return (counts.double() / max(len(probs), 1)).tolist()
+
+
+def kl_to_uniform(shares: list[float]) -> float:
+    """0 when every digit is equally common; log(10) = 2.30 when all samples are one digit."""
+    return float(sum(s * np.log(s * NUM_CLASSES) for s in shares if s > 0))
+
+
+def digits_present(shares: list[float], min_share: float = MISSING_SHARE) -> list[int]:
+    return [d for d, s in enumerate(shares) if s >= min_share]
+
+
+def collapse_warning(shares: list[float], missing_share: float = MISSING_SHARE,
+                     dominant_share: float = DOMINANT_SHARE) -> str | None:
+    """A short sentence when digits are missing or one digit dominates; None when the mix looks healthy."""
+    problems = []
+    missing = [d for d, s in enumerate(shares) if s < missing_share]
+    if missing:
+        which = ", ".join(map(str, missing))
+        problems.append(f"digit{'s' if len(missing) > 1 else ''} {which} missing")
+    dominant = max(range(len(shares)), key=shares.__getitem__)
+    if shares[dominant] > dominant_share:
+        problems.append(f"digit {dominant} dominates ({shares[dominant]:.0%} of samples)")
+    return "Possible mode collapse: " + "; ".join(problems) + "." if problems else None
+
+
+def precision_recall(real: Tensor, fake: Tensor, k: int = PR_NEIGHBOURS) -> tuple[float, float]:
+    """Kynkäänniemi et al. 2019: each set's manifold is the union of balls reaching its k-th neighbour."""
+    real, fake = real.float(), fake.float()
+    real_radii = _kth_neighbour_distance(real, k)
+    fake_radii = _kth_neighbour_distance(fake, k)
+    distances = torch.cdist(fake, real)  # (n_fake, n_real)
+    precision = (distances <= real_radii[None, :]).any(1).float().mean()
+    recall = (distances <= fake_radii[:, None]).any(0).float().mean()
+    return float(precision), float(recall)
+
+
+def _kth_neighbour_distance(x: Tensor, k: int) -> Tensor:
+    # k + 1 because each point is its own nearest neighbour at distance 0.
+    return torch.cdist(x, x).kthvalue(k + 1, dim=1).values
+
+
+def nearest_training_image(sample: Tensor, data: MNISTTensors) -> tuple[Tensor, int, float]:
+    """The training image closest to `sample` in pixel space (L2 on [-1, 1] pixels).
+
+    Pixel space answers the teacher's question "did G copy a training digit?" directly, and
+    needs no cache: one (60000 x 784) matmul, tens of milliseconds.
+    """
+    if sample.numel() != 28 * 28:
+        raise MetricsError(f"Expected one 28x28 image; got shape {tuple(sample.shape)}.")
+    x = sample.reshape(1, -1).float().to(data.images.device)
+    pixels = data.images.flatten(1)
+    squared = pixels.pow(2).sum(1) - 2 * (pixels @ x[0]) + x.pow(2).sum()
+    index = int(squared.argmin())
+    return data.images[index], index, float(squared[index].clamp_min(0).sqrt())
+
+
+# ---------------------------------------------------------------- a generator's report card
+
+@torch.no_grad()
+def generate(generator: Generator, n: int, seed: int = 0) -> Tensor:
+    """n samples on the CPU; a conditional generator draws every digit equally often.
+
+    Runs in eval mode (BatchNorm running statistics) and restores the mode afterwards; pass a
+    copy (Trainer.snapshot()) rather than a generator another thread is training.
+    """
+    if n < 2:
+        raise MetricsError(f"Need at least 2 samples to measure a generator; got n={n}.")
+    was_training = generator.training
+    generator.eval()
+    device = next(generator.parameters()).device
+    rng = torch.Generator(device).manual_seed(seed)
+    labels = torch.arange(n, device=device) % NUM_CLASSES if generator.conditional else None
+    chunks = [generator(z, None if labels is None else labels[i * BATCH:(i + 1) * BATCH]).float().cpu()
+              for i, z in enumerate(generator.sample_latent(n, generator=rng, device=device).split(BATCH))]
+    generator.train(was_training)
+    return torch.cat(chunks)
+
+
+def quick_quality(generator: Generator, n: int = 500, seed: int = 0, judge: Judge | None = None) -> dict[str, Any]:
+    """The cheap live check for the app's quality curve: FID, IS, histogram and collapse warning."""
+    judge = judge or default_judge()
+    emb = embed(judge.classifier, generate(generator, n, seed))
+    shares = class_histogram(emb.probs)
+    return {"fid": mnist_fid(judge, emb.features), "inception_score": inception_score(emb.probs),
+            "class_histogram": shares, "warning": collapse_warning(shares)}
+
+
+def evaluate_images(images: Tensor, real: MNISTTensors, seed: int = 0, judge: Judge | None = None,
+                    labels: Tensor | None = None) -> dict[str, Any]:
+    """Every metric for a batch of images; `real` supplies as many real digits for precision/recall."""
+    judge = judge or default_judge()
+    n = len(images)
+    if n > len(real):
+        raise MetricsError(f"n={n} is more than the {len(real)} real images to compare with.")
+    emb = embed(judge.classifier, images)
+    real_idx = torch.randperm(len(real), generator=torch.Generator().manual_seed(seed))[:n]
+    precision, recall = precision_recall(embed(judge.classifier, real.images[real_idx]).features, emb.features)
+    shares = class_histogram(emb.probs)
+    result = {"n": n, "fid": mnist_fid(judge, emb.features), "inception_score": inception_score(emb.probs),
+              "precision": precision, "recall": recall, "class_histogram": shares,
+              "min_share": min(shares), "max_share": max(shares), "digits_present": digits_present(shares),
+              "kl_to_uniform": kl_to_uniform(shares), "warning": collapse_warning(shares)}
+    if labels is not None:  # a conditional generator: does it draw the digit it was asked for?
+        result["label_accuracy"] = float((emb.probs.argmax(1) == labels).double().mean())
+    result["floor"] = judge.floors.get(str(n))
+    return result
+
+
+def evaluate_generator(generator: Generator, n: int = 2000, seed: int = 0, judge: Judge | None = None,
+                       data_root: str | Path | None = None) -> dict[str, Any]:
+    """All metrics of n samples, JSON-serialisable; real digits come from the MNIST test set."""
+    labels = torch.arange(n) % NUM_CLASSES if generator.conditional else None
+    return evaluate_images(generate(generator, n, seed), load_mnist(data_root, train=False),
+                           seed, judge, labels)
+
+
+def quality_bar_failures(result: dict[str, Any]) -> list[str]:
+    """Which parts of QUALITY_BAR an evaluate result misses (empty when it clears the bar)."""
+    bar, floor = QUALITY_BAR, result.get("floor") or {}
+    failures = []
+    if "fid" not in floor:
+        failures.append(f"no measured FID floor at n={result['n']} (floors exist for n in {FLOOR_SIZES})")
+    elif result["fid"] > bar["fid_floor_multiple"] * floor["fid"]:
+        failures.append(f"FID {result['fid']:.2f} > {bar['fid_floor_multiple']:g} x floor {floor['fid']:.2f}")
+    if result["inception_score"] < bar["min_inception_score"]:
+        failures.append(f"IS {result['inception_score']:.2f} < {bar['min_inception_score']}")
+    if not bar["min_share"] <= result["min_share"] <= result["max_share"] <= bar["max_share"]:
+        failures.append(f"digit shares {result['min_share']:.1%}-{result['max_share']:.1%} "
+                        f"outside {bar['min_share']:.0%}-{bar['max_share']:.0%}")
+    return failures
