@@ -1,4 +1,4 @@
-"""The `gan-explorer` command line: train, sample, info.
+"""The `gan-explorer` command line: train, sample, info, evaluate, train-classifier.
 
 Each subcommand is one `_add_<name>(subparsers)` function that declares its flags and sets
 `handler`; `main` parses, dispatches, and turns any user error into one line on stderr.
@@ -20,11 +20,14 @@ from tqdm import tqdm
 
 from . import __version__, images
 from .checkpoints import CheckpointError, load_checkpoint, save_checkpoint, sidecar_path
+from .classifier import DEFAULT_CLASSIFIER, ClassifierError, load_classifier, train_classifier
 from .config import DEFAULT_PRESET, PRESETS, ConfigError, TrainConfig, preset
 from .data import DATA_ENV, DataNotFoundError, load_mnist
 from .losses import LOSSES
+from .metrics import REFERENCE_STATS, MetricsError, evaluate_generator, quality_bar_failures
 from .models import ARCHITECTURES, INITS, NUM_CLASSES
 from .optim import OPTIMIZERS
+from .reference import build_reference
 from .trainer import GRID_SIDE, Trainer, TrainingDiverged, resolve_device
 
 EXIT_USER_ERROR = 2
@@ -251,18 +254,68 @@ def _info(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------- evaluate
+
+def _add_evaluate(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("evaluate", help="measure a checkpoint: MNIST-FID, Inception Score, digit mix, "
+                                               "precision/recall (JSON on stdout)")
+    p.add_argument("--checkpoint", required=True)
+    p.add_argument("--n", type=_positive_int, default=2000, help="how many samples (default 2000; the "
+                                                                  "floors are measured at 500 and 2000)")
+    p.add_argument("--seed", type=int, default=0, help="noise and real-subset seed (default 0)")
+    p.add_argument("--data-root", help=f"folder holding MNIST/raw/ (default ${DATA_ENV} or ~/.cache/gan-explorer)")
+    p.set_defaults(handler=_evaluate)
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    ckpt = load_checkpoint(args.checkpoint)
+    result = evaluate_generator(ckpt.generator, n=args.n, seed=args.seed, data_root=args.data_root)
+    result["quality_bar_failures"] = quality_bar_failures(result)
+    print(json.dumps(result, indent=1))
+    return 0
+
+
+# ---------------------------------------------------------------- train-classifier
+
+def _add_train_classifier(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("train-classifier", help="train the MNIST classifier the metrics use, and "
+                                                       "recompute the reference statistics and floors")
+    p.add_argument("--epochs", type=_positive_int, default=3, help="passes over MNIST (default 3)")
+    p.add_argument("--seed", type=int, default=0, help="default 0")
+    p.add_argument("--out", default=str(DEFAULT_CLASSIFIER), help=f"default {DEFAULT_CLASSIFIER}")
+    p.add_argument("--stats-out", default=str(REFERENCE_STATS), help=f"default {REFERENCE_STATS}")
+    p.add_argument("--data-root", help=f"folder holding MNIST/raw/ (default ${DATA_ENV} or ~/.cache/gan-explorer)")
+    p.add_argument("--threads", type=_positive_int, help="CPU threads for PyTorch (default: PyTorch's choice)")
+    p.set_defaults(handler=_train_classifier)
+
+
+def _train_classifier(args: argparse.Namespace) -> int:
+    out = _prepare_output(args.out, (".safetensors",))
+    stats_out = _prepare_output(args.stats_out, (".safetensors",))
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    report = train_classifier(args.data_root, epochs=args.epochs, seed=args.seed, out=out)
+    print(f"Test accuracy {report.test_accuracy:.2%} after {report.epochs} epochs "
+          f"({report.train_seconds:.0f} s). Saved {out}.", file=sys.stderr)
+    # The reference statistics live in this classifier's feature space, so they are redone with it.
+    floors = build_reference(load_classifier(out), args.data_root, stats_out)
+    print(f"Saved {stats_out} and its floors: {json.dumps(floors)}", file=sys.stderr)
+    return 0
+
+
 # ---------------------------------------------------------------- entry point
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="gan-explorer", description="Train, sample and inspect GANs on MNIST.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_add_train, _add_sample, _add_info):
+    for add in (_add_train, _add_sample, _add_info, _add_evaluate, _add_train_classifier):
         add(subparsers)
     return parser
 
 
-USER_ERRORS = (UsageError, ConfigError, CheckpointError, DataNotFoundError, TrainingDiverged, OSError)
+USER_ERRORS = (UsageError, ConfigError, CheckpointError, DataNotFoundError, TrainingDiverged, OSError,
+               ClassifierError, MetricsError)
 
 
 def main(argv: list[str] | None = None) -> int:
