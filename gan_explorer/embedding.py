@@ -58,7 +58,8 @@ def _scaled(progress: Progress | None, lo: float, hi: float) -> Progress | None:
     return lambda fraction, message: _report(progress, lo + fraction * (hi - lo), message)
 
 
-def _pca(features: np.ndarray, dims: int, seed: int) -> np.ndarray:
+def pca_reduce(features: np.ndarray, dims: int, seed: int = 0) -> np.ndarray:
+    """(N, F) -> (N, dims) principal components; unchanged when dims is 0 or not below F."""
     from sklearn.decomposition import PCA
 
     dims = min(dims, *features.shape)
@@ -79,7 +80,7 @@ def tsne_2d(features: np.ndarray, seed: int = 0, pca_dims: int = 50, progress: P
     if not np.isfinite(features).all():
         raise ValueError("t-SNE features contain NaN or infinite values.")
     _report(progress, 0.0, "PCA")
-    reduced = _pca(features, pca_dims, seed)
+    reduced = pca_reduce(features, pca_dims, seed)
     _report(progress, 0.05, "Finding neighbours")
     # Exact neighbours (sklearn) beat approximate ones below ~10k points, and are deterministic.
     perplexity = min(settings.perplexity, (len(features) - 1) / 3)
