@@ -106,8 +106,9 @@ def tsne_variants(n: int, threads: int, data_root: str | None) -> None:
     pixels, labels = digits.images[pick].flatten(1).numpy(), digits.labels[pick].numpy()
     app = TSNESettings(n_jobs=threads)
     variants: dict[str, Callable[[], np.ndarray]] = {
-        "app: PCA50 + openTSNE BH 100+200 it": lambda: tsne_2d(pixels, settings=app),
+        "app: PCA50 + openTSNE 100+200 it": lambda: tsne_2d(pixels, settings=app),
         "openTSNE BH 100+200 it, no PCA": lambda: tsne_2d(pixels, pca_dims=0, settings=app),
+        "PCA50 + openTSNE FFT 100+200 it": lambda: tsne_2d(pixels, settings=TSNESettings(fft_from=0, n_jobs=threads)),
         "PCA50 + openTSNE BH 250+500 it": lambda: tsne_2d(
             pixels, settings=TSNESettings(exaggeration_iters=250, iters=500, n_jobs=threads)),
         "PCA50 + openTSNE defaults (FFT)": lambda: _opentsne_defaults(pca_reduce(pixels, 50, 0), threads),
