@@ -4,11 +4,12 @@ The Explore and Interpolate tabs (and the CLI) call these; they hold no state of
 """
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Sequence
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 from .models import NUM_CLASSES, Generator
 
@@ -99,8 +100,22 @@ def _labels_for(generator: Generator, labels: Tensor | int | None, batch: int) -
     return labels
 
 
-def _device(generator: Generator) -> torch.device:
-    return next(generator.parameters()).device
+def _checked_latent(generator: Generator, z: Tensor) -> Tensor:
+    """z as a (B, latent_dim) batch, or a clear error."""
+    z = z.unsqueeze(0) if z.dim() == 1 else z
+    if z.dim() != 2 or z.size(1) != generator.latent_dim:
+        raise ValueError(f"z must have shape (latent_dim,) or (batch, latent_dim) with latent_dim="
+                         f"{generator.latent_dim}; got {tuple(z.shape)}.")
+    if not torch.isfinite(z).all():
+        raise ValueError("z contains NaN or infinite values.")
+    return z
+
+
+def _forward(generator: Generator, z: Tensor, labels: Tensor | None) -> Tensor:
+    generator.eval()
+    device = next(generator.parameters()).device
+    images = generator(z.to(device, torch.float32), None if labels is None else labels.to(device))
+    return images.float().cpu()
 
 
 @torch.no_grad()
@@ -110,17 +125,8 @@ def generate(generator: Generator, z: Tensor, labels: Tensor | int | None = None
     G is put in eval mode: BatchNorm then uses its running statistics, so an image depends on its
     own z only, not on whatever else is in the batch.
     """
-    z = z.unsqueeze(0) if z.dim() == 1 else z
-    if z.dim() != 2 or z.size(1) != generator.latent_dim:
-        raise ValueError(f"z must have shape (latent_dim,) or (batch, latent_dim) with latent_dim="
-                         f"{generator.latent_dim}; got {tuple(z.shape)}.")
-    if not torch.isfinite(z).all():
-        raise ValueError("z contains NaN or infinite values.")
-    labels = _labels_for(generator, labels, z.size(0))
-    generator.eval()
-    device = _device(generator)
-    images = generator(z.to(device, torch.float32), None if labels is None else labels.to(device))
-    return images.float().cpu()
+    z = _checked_latent(generator, z)
+    return _forward(generator, z, _labels_for(generator, labels, z.size(0)))
 
 
 @torch.no_grad()
@@ -134,15 +140,15 @@ def interpolation_frames(generator: Generator, z0: Tensor, z1: Tensor, steps: in
     path = interpolate(z0, z1, steps, method)
     if not generator.conditional or labels1 is None or labels0 is None or int(labels1) == int(labels0):
         return generate(generator, path, labels0)
-    start = _labels_for(generator, labels0, 1)
-    end = _labels_for(generator, labels1, 1)
-    embedding = generator.label_embedding
-    t = torch.linspace(0, 1, steps, device=_device(generator)).unsqueeze(1)
-    blended = (1 - t) * embedding(start.to(t.device)) + t * embedding(end.to(t.device))
-    # Both architectures read the label only through label_embedding, so swapping its output
-    # for the blend conditions G on "part 3, part 8" without touching the model code.
-    hook = embedding.register_forward_hook(lambda module, inputs, output: blended)
-    try:
-        return generate(generator, path, start.expand(steps))
-    finally:
-        hook.remove()
+    path = _checked_latent(generator, path)
+    for label in (labels0, labels1):
+        _labels_for(generator, label, 1)  # a clear error for a digit outside 0-9
+    table = generator.label_embedding.weight.detach()
+    t = torch.linspace(0, 1, steps, device=table.device).unsqueeze(1)
+    blended = (1 - t) * table[int(labels0)] + t * table[int(labels1)]
+    # Both architectures read the label only through label_embedding. A copy of G whose table has
+    # one row per frame (that frame's blend) draws "part 3, part 8" without changing the shared G,
+    # which other sessions may be using at the same moment.
+    morph = copy.deepcopy(generator)
+    morph.label_embedding = nn.Embedding.from_pretrained(blended)
+    return _forward(morph, path, torch.arange(steps))

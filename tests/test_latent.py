@@ -148,10 +148,18 @@ def test_interpolation_frames_start_and_end_at_the_endpoint_images(architecture:
 
 def test_conditional_interpolation_morphs_from_one_digit_to_another(architecture: str) -> None:
     generator = _generator(architecture, conditional=True)
+    table = generator.label_embedding.weight.detach().clone()
     z = latent_from_seed(0, LATENT_DIM)
     frames = interpolation_frames(generator, z, z, 5, labels0=3, labels1=8)
     torch.testing.assert_close(frames[0], generate(generator, z, 3)[0])
     torch.testing.assert_close(frames[-1], generate(generator, z, 8)[0])
     assert not torch.allclose(frames[2], frames[0]) and not torch.allclose(frames[2], frames[-1])
+    assert torch.equal(generator.label_embedding.weight, table)  # the shared G is left as it was
     fixed = interpolation_frames(generator, z, z, 5, labels0=3)  # no second label: the digit stays 3
     torch.testing.assert_close(fixed, generate(generator, z, 3).expand(5, -1, -1, -1))
+
+
+def test_conditional_interpolation_rejects_a_digit_outside_0_to_9() -> None:
+    z = latent_from_seed(0, LATENT_DIM)
+    with pytest.raises(ValueError, match="from 0 to 9"):
+        interpolation_frames(_generator("mlp", conditional=True), z, z, 5, labels0=3, labels1=12)
