@@ -139,7 +139,10 @@ def _generated(generator: Generator, n: int, seed: int, labeler: Callable[[Tenso
     if conditions is not None:
         labels = conditions
     elif labeler is not None:
-        labels = torch.as_tensor(labeler(images)).reshape(-1).cpu()
+        with torch.no_grad():  # a classifier as labeler need not keep its graph
+            labels = torch.as_tensor(labeler(images)).reshape(-1).cpu()
+        if labels.numel() != n:
+            raise ValueError(f"The labeler returned {labels.numel()} labels for {n} images; it must return one each.")
     else:
         labels = torch.full((n,), -1)
     return images, labels.numpy().astype(np.int64), z.numpy()

@@ -51,6 +51,8 @@ def test_unconditional_samples_are_labelled_by_the_labeler_or_unknown() -> None:
     assert seen == [(100, 1, 28, 28)]
     assert set(labelled.labels) <= {0, 7}
     assert (embed_samples(generator, 100).labels == -1).all()
+    with pytest.raises(ValueError, match="returned 1 labels for 100 images"):
+        embed_samples(generator, 100, labeler=lambda images: torch.tensor([3]))
 
 
 def test_the_same_seed_gives_the_same_map() -> None:
