@@ -7,6 +7,7 @@ as well as the slower ones (about 2 CPU-seconds for 2,000 points).
 """
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -109,10 +110,12 @@ def tsne_2d(features: np.ndarray, seed: int = 0, pca_dims: int = 50, progress: P
     return np.asarray(embedding, dtype=np.float32)
 
 
-def _check_counts(n: int, n_real: int, real: MNISTTensors | None) -> None:
+def _check_inputs(n: int, n_real: int, real: MNISTTensors | None, seed: int) -> None:
     def whole(x: object) -> bool:
-        return isinstance(x, int) and not isinstance(x, bool)
+        return isinstance(x, numbers.Integral) and not isinstance(x, bool)
 
+    if not whole(seed) or not 0 <= seed < 2**32:  # numpy's RandomState, inside PCA and openTSNE, wants 32 bits
+        raise ValueError(f"seed must be a whole number from 0 to 2**32 - 1; got {seed!r}.")
     if not whole(n) or not MIN_SAMPLES <= n <= MAX_SAMPLES:
         raise ValueError(f"Number of generated samples must be a whole number from {MIN_SAMPLES} to "
                          f"{MAX_SAMPLES}; got {n!r}.")
@@ -126,7 +129,7 @@ def _check_counts(n: int, n_real: int, real: MNISTTensors | None) -> None:
 def _generated(generator: Generator, n: int, seed: int, labeler: Callable[[Tensor], Tensor] | None,
                progress: Progress | None) -> tuple[Tensor, np.ndarray, np.ndarray]:
     """n images from G for a seeded z, with their digit labels (-1 when unknown)."""
-    rng = torch.Generator().manual_seed(seed)
+    rng = torch.Generator().manual_seed(int(seed))
     z = torch.randn(n, generator.latent_dim, generator=rng)
     # A conditional model gets every digit equally often, so each has a cluster to find.
     conditions = torch.arange(n) % NUM_CLASSES if generator.conditional else None
@@ -156,11 +159,11 @@ def embed_samples(generator: Generator, n: int, seed: int = 0, real: MNISTTensor
     Generated digits are labelled by their condition (conditional models), else by `labeler`
     (e.g. a classifier's argmax), else -1. Real digits keep their MNIST label and have no z (NaN).
     """
-    _check_counts(n, n_real, real)
+    _check_inputs(n, n_real, real, seed)
     images, labels, z = _generated(generator, n, seed, labeler, _scaled(progress, 0.0, 0.1))
     z_rows = [z.astype(np.float32)]
     if n_real > 0:
-        pick = torch.randperm(len(real), generator=torch.Generator().manual_seed(seed))[:n_real]
+        pick = torch.randperm(len(real), generator=torch.Generator().manual_seed(int(seed)))[:n_real]
         images = torch.cat([images, real.images[pick].float().cpu()])
         labels = np.concatenate([labels, real.labels[pick].cpu().numpy().astype(np.int64)])
         z_rows.append(np.full((n_real, z.shape[1]), np.nan, dtype=np.float32))

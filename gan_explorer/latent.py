@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import math
+import numbers
 from collections.abc import Sequence
 
 import torch
@@ -27,6 +28,8 @@ INTERPOLATION_NOTE = (
 
 def latent_from_seed(seed: int, latent_dim: int) -> Tensor:
     """The z (latent_dim,) for a seed: the same on every machine, untouched by the global RNG."""
+    if not isinstance(seed, numbers.Integral) or isinstance(seed, bool) or not 0 <= seed < 2**63:
+        raise ValueError(f"seed must be a whole number from 0 to 2**63 - 1; got {seed!r}.")
     rng = torch.Generator().manual_seed(int(seed))
     return torch.randn(latent_dim, generator=rng)
 
@@ -38,10 +41,14 @@ def with_slider_values(z: Tensor, values: Sequence[float]) -> Tensor:
     if len(values) > min(MAX_SLIDERS, z.numel()):
         raise ValueError(f"Got {len(values)} slider values but at most {min(MAX_SLIDERS, z.numel())} "
                          f"dimensions can be set (latent_dim={z.numel()}, MAX_SLIDERS={MAX_SLIDERS}).")
-    if not all(math.isfinite(float(v)) for v in values):
+    try:
+        numbers = [float(v) for v in values]
+    except (TypeError, ValueError):
+        numbers = [math.nan]
+    if not all(math.isfinite(v) for v in numbers):
         raise ValueError(f"Slider values must be finite numbers; got {list(values)}.")
     z = z.clone()
-    z[:len(values)] = torch.tensor([float(v) for v in values], dtype=z.dtype)
+    z[:len(numbers)] = torch.tensor(numbers, dtype=z.dtype)
     return z
 
 

@@ -89,11 +89,18 @@ def test_tsne_progress_rises_to_one_through_the_optimisation() -> None:
     (5001, 0, False, "from 100 to 5000"),
     (100, 5001, True, "from 0 to 5000"),
     (100, 10, False, "only 0 real images"),
+    (100.0, 0, False, "from 100 to 5000"),
 ])
 def test_embed_samples_rejects_sample_counts_out_of_range(n: int, n_real: int, with_real: bool, message: str,
                                                           mnist_test: MNISTTensors) -> None:
     with pytest.raises(ValueError, match=message):
         embed_samples(_generator(), n, real=mnist_test if with_real else None, n_real=n_real)
+
+
+@pytest.mark.parametrize("seed", [-1, 2**32, 0.5])
+def test_embed_samples_rejects_seeds_numpy_cannot_use(seed) -> None:
+    with pytest.raises(ValueError, match="seed must be a whole number from 0 to 2"):
+        embed_samples(_generator(), 100, seed=seed)
 
 
 def test_tsne_rejects_non_finite_features() -> None:

@@ -43,6 +43,12 @@ def test_latent_from_seed_is_deterministic_and_ignores_global_rng() -> None:
     assert not torch.equal(a, latent_from_seed(8, LATENT_DIM))
 
 
+@pytest.mark.parametrize("seed", [-1, 1.5, "7", True])
+def test_latent_from_seed_rejects_seeds_that_are_not_whole_non_negative_numbers(seed) -> None:
+    with pytest.raises(ValueError, match="seed must be a whole number"):
+        latent_from_seed(seed, LATENT_DIM)
+
+
 def test_with_slider_values_changes_only_the_first_k_dims() -> None:
     z = latent_from_seed(0, LATENT_DIM)
     edited = with_slider_values(z, [1.5, -2.0, 0.25])
@@ -55,6 +61,7 @@ def test_with_slider_values_changes_only_the_first_k_dims() -> None:
     ([0.0] * (MAX_SLIDERS + 1), "at most"),
     ([0.0, math.nan], "finite"),
     ([math.inf], "finite"),
+    ([0.5, None], "finite"),
 ])
 def test_with_slider_values_rejects_bad_values(values: list[float], message: str) -> None:
     with pytest.raises(ValueError, match=message):
