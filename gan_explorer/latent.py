@@ -1,6 +1,6 @@
 """Walking the latent space: reproducible z vectors, slider edits, interpolation, and G(z) on the CPU.
 
-The Explore and Interpolate tabs (and the CLI) call these; they hold no state of their own.
+The Explore, Interpolate and t-SNE tabs call these; they hold no state of their own.
 """
 from __future__ import annotations
 
@@ -42,13 +42,13 @@ def with_slider_values(z: Tensor, values: Sequence[float]) -> Tensor:
         raise ValueError(f"Got {len(values)} slider values but at most {min(MAX_SLIDERS, z.numel())} "
                          f"dimensions can be set (latent_dim={z.numel()}, MAX_SLIDERS={MAX_SLIDERS}).")
     try:
-        numbers = [float(v) for v in values]
+        floats = [float(v) for v in values]
     except (TypeError, ValueError):
-        numbers = [math.nan]
-    if not all(math.isfinite(v) for v in numbers):
+        floats = [math.nan]
+    if not all(math.isfinite(v) for v in floats):
         raise ValueError(f"Slider values must be finite numbers; got {list(values)}.")
     z = z.clone()
-    z[:len(numbers)] = torch.tensor(numbers, dtype=z.dtype)
+    z[:len(floats)] = torch.tensor(floats, dtype=z.dtype)
     return z
 
 
@@ -70,8 +70,8 @@ def lerp(z0: Tensor, z1: Tensor, steps: int) -> Tensor:
 def slerp(z0: Tensor, z1: Tensor, steps: int, eps: float = 1e-4) -> Tensor:
     """(steps, d): evenly spaced points on the great-circle arc from z0 to z1 (Shoemake's formula).
 
-    Between vectors of equal length every point has that length. Nearly parallel vectors have no
-    well-defined arc (sin(omega) -> 0), so those fall back to lerp.
+    Between vectors of equal length every point has that length. Vectors pointing the same or the
+    opposite way have no single arc between them (sin(omega) -> 0), so those fall back to lerp.
     """
     cos_omega = torch.dot(z0, z1) / (z0.norm() * z1.norm()).clamp_min(1e-12)
     omega = torch.arccos(cos_omega.clamp(-1, 1))
