@@ -21,7 +21,7 @@ from tqdm import tqdm
 from . import __version__, images
 from .checkpoints import CheckpointError, load_checkpoint, save_checkpoint, sidecar_path
 from .classifier import DEFAULT_CLASSIFIER, ClassifierError, load_classifier, train_classifier
-from .config import DEFAULT_PRESET, PRESETS, ConfigError, TrainConfig, preset
+from .config import DEFAULT_PRESET, PRECISIONS, PRESETS, ConfigError, TrainConfig, preset
 from .data import DATA_ENV, DataNotFoundError, load_mnist
 from .losses import LOSSES
 from .metrics import REFERENCE_STATS, MetricsError, evaluate_generator, quality_bar_failures
@@ -38,7 +38,7 @@ SAMPLE_CHUNK = 1024  # generate in chunks so --n 100000 does not need one huge b
 
 CHOICES: dict[str, typing.Iterable[str]] = {
     "architecture": ARCHITECTURES, "loss": LOSSES, "init": INITS,
-    "g_optimizer": OPTIMIZERS, "d_optimizer": OPTIMIZERS}
+    "g_optimizer": OPTIMIZERS, "d_optimizer": OPTIMIZERS, "precision": PRECISIONS}
 
 
 class UsageError(ValueError):
@@ -78,11 +78,11 @@ def _int_tuple(text: str) -> tuple[int, ...]:
 def _add_config_flags(parser: argparse.ArgumentParser) -> None:
     """One flag per TrainConfig field, so a new field is on the command line without extra code."""
     group = parser.add_argument_group("model and training settings (override the preset)")
-    hints = typing.get_type_hints(TrainConfig)
+    hints, defaults = typing.get_type_hints(TrainConfig), preset(DEFAULT_PRESET)
     for f in fields(TrainConfig):
-        flag, kind = "--" + f.name.replace("_", "-"), hints[f.name]
-        default = ",".join(map(str, f.default)) if isinstance(f.default, tuple) else f.default
-        kwargs: dict[str, Any] = {"dest": f.name, "default": None, "help": f"default {default}"}
+        flag, kind, default = "--" + f.name.replace("_", "-"), hints[f.name], getattr(defaults, f.name)
+        shown = ",".join(map(str, default)) if isinstance(default, tuple) else default
+        kwargs: dict[str, Any] = {"dest": f.name, "default": None, "help": f"{DEFAULT_PRESET} preset: {shown}"}
         if kind is bool:
             kwargs["action"] = argparse.BooleanOptionalAction
         elif typing.get_origin(kind) is tuple:
