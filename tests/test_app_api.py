@@ -1,0 +1,145 @@
+"""The app's public API through gradio_client, against a real launched server (MNIST needed)."""
+from __future__ import annotations
+
+import base64
+import json
+import os
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from gradio_client import Client
+from gradio_client.exceptions import AppError
+from PIL import Image
+
+from gan_explorer.ui import build_demo, launch_options
+from gan_explorer.ui.common import LIVE_RUN
+
+os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")  # the client must not reach 127.0.0.1 via a proxy
+
+TRAIN_SECONDS = 5.0
+pytestmark = pytest.mark.timeout(180)  # a hung stream fails this file instead of stalling CI
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(mnist_root: Path) -> Iterator[str]:
+    os.environ["GAN_EXPLORER_DATA"] = str(mnist_root)
+    demo = build_demo()
+    _, url, _ = demo.launch(server_name="127.0.0.1", server_port=_free_port(), prevent_thread_lock=True,
+                            quiet=True, **launch_options())
+    yield url
+    demo.close()
+
+
+def _client(url: str) -> Client:
+    return Client(url, verbose=False, analytics_enabled=False)
+
+
+@pytest.fixture(scope="module")
+def client(app_url: str) -> Client:
+    """One client = one session; a few Steps give it a live run to sample from."""
+    c = _client(app_url)
+    for _ in range(3):
+        c.predict(api_name="/step")
+    return c
+
+
+def _points(plot: dict, trace: int = 0) -> np.ndarray:
+    """The y values of a trace of a streamed Plotly figure (plotly.py sends numpy arrays as base64)."""
+    y = json.loads(plot["plot"])["data"][trace]["y"]
+    if isinstance(y, dict):
+        return np.frombuffer(base64.b64decode(y["bdata"]), dtype=np.dtype(y["dtype"]))
+    return np.asarray(y)
+
+
+def _step_in_title(plot: dict) -> int:
+    title = json.loads(plot["plot"])["layout"]["title"]["text"]  # "Losses (step 123)"
+    return int(title.rsplit("step ", 1)[1].rstrip(")"))
+
+
+def test_train_stream_grows_the_loss_history_and_changes_the_grid(client: Client) -> None:
+    job = client.submit(steps=100_000, seed=1, api_name="/train")
+    updates, start = [], time.monotonic()
+    for update in job:
+        updates.append(update)
+        if time.monotonic() - start > TRAIN_SECONDS and len(updates) >= 3:
+            break
+    client.predict(api_name="/stop")
+    steps = [_step_in_title(u[0]) for u in updates]
+    assert steps == sorted(steps) and steps[-1] > steps[0], steps
+    assert len(_points(updates[-1][0])) > len(_points(updates[0][0]))
+    first, last = (np.asarray(Image.open(u[3])) for u in (updates[0], updates[-1]))
+    assert first.shape == last.shape == (604, 604)  # 10x10 grid of 28 px + padding, upscaled x2
+    assert np.abs(first.astype(int) - last.astype(int)).mean() > 1.0, "the fixed-noise grid did not change"
+
+
+def test_stop_ends_the_train_stream_within_a_second(client: Client) -> None:
+    job = client.submit(steps=100_000, api_name="/train")
+    deadline = time.monotonic() + 60
+    while not job.outputs() and time.monotonic() < deadline:  # wait until training has started
+        time.sleep(0.05)
+    assert job.outputs(), "no update from /train within 60 s"
+    start = time.monotonic()
+    status = client.predict(api_name="/stop")
+    while not job.done() and time.monotonic() - start < 5:
+        time.sleep(0.02)
+    assert job.done() and time.monotonic() - start < 1.0, f"stream still open after {time.monotonic() - start:.2f} s"
+    assert "stopped" in status  # the status line (the Pause button is not an API output)
+
+
+def test_generate_returns_a_large_image_that_depends_on_z(client: Client) -> None:
+    from_seed = np.asarray(Image.open(client.predict(model=LIVE_RUN, seed=3, digit=0, z="", api_name="/generate")))
+    z = ",".join(["2.5"] * 64)  # the fast preset's latent_dim
+    from_z = np.asarray(Image.open(client.predict(model=LIVE_RUN, seed=3, digit=0, z=z, api_name="/generate")))
+    assert from_seed.shape[:2] == from_z.shape[:2] == (392, 392)  # 28 px x 14, nearest-neighbour
+    assert not np.array_equal(from_seed, from_z)
+
+
+def test_interpolate_returns_a_strip_and_a_gif_with_one_frame_per_step(client: Client) -> None:
+    strip, _animation, gif = client.predict(model=LIVE_RUN, start_seed=1, end_seed=2, start_digit=0, end_digit=0,
+                                           steps=5, method="linear", api_name="/interpolate")
+    assert np.asarray(Image.open(strip)).shape[:2] == (3 * 32, 3 * (5 * 30 + 2))  # 5 frames in a row, x3
+    with Image.open(gif) as image:
+        assert image.n_frames == 2 * 5 - 2  # forward then back (ping-pong loop)
+
+
+def test_tsne_returns_a_scatter_with_every_generated_and_real_point(client: Client) -> None:
+    plot = client.predict(model=LIVE_RUN, n=100, n_real=100, api_name="/tsne")
+    traces = json.loads(plot["plot"])["data"]
+    generated = sum(len(_points(plot, i)) for i, t in enumerate(traces) if "generated" in t["name"])
+    real = sum(len(_points(plot, i)) for i, t in enumerate(traces) if "real" in t["name"])
+    assert (generated, real) == (100, 100)
+
+
+@pytest.mark.parametrize(("api_name", "kwargs", "message"), [
+    ("/generate", {"model": LIVE_RUN, "seed": -1, "digit": 0, "z": ""}, "Seed must be a whole number"),
+    ("/generate", {"model": LIVE_RUN, "seed": 0, "digit": 0, "z": "1,2"}, "exactly 64 values"),
+    ("/generate", {"model": "no such model", "seed": 0, "digit": 0, "z": ""}, "not in the list of choices"),
+    ("/train", {"steps": 10, "g_lr": 0.0}, "g_lr must be"),
+    ("/train", {"steps": 0}, "Train for must be"),
+    # Dropdowns and sliders are checked by Gradio itself before our handler runs; its message names the bound.
+    ("/train", {"steps": 10, "architecture": "resnet"}, "resnet is not in the list of choices"),
+    ("/interpolate", {"model": LIVE_RUN, "start_seed": 1, "end_seed": 2, "start_digit": 0, "end_digit": 0,
+                      "steps": 65, "method": "linear"}, "greater than maximum value 64"),
+    ("/interpolate", {"model": LIVE_RUN, "start_seed": 1, "end_seed": 2, "start_digit": 0, "end_digit": 0,
+                      "steps": 5, "method": "linear", "start_source": "Explore z"}, "Explore tab has no z"),
+    ("/tsne", {"model": LIVE_RUN, "n": 50}, "less than minimum value 100"),
+])
+def test_invalid_input_gives_a_clear_error(client: Client, api_name: str, kwargs: dict, message: str) -> None:
+    with pytest.raises(AppError, match=message):
+        client.predict(**kwargs, api_name=api_name)
+
+
+def test_sessions_are_isolated(app_url: str, client: Client) -> None:
+    stranger = _client(app_url)  # a new session: it must not see the other session's run
+    with pytest.raises(AppError, match="no live run yet"):
+        stranger.predict(model=LIVE_RUN, seed=0, digit=0, z="", api_name="/generate")
