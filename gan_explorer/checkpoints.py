@@ -50,12 +50,23 @@ def sidecar_path(path: str | Path) -> Path:
     return checkpoint_path(path).with_suffix(".json")
 
 
+def _new_file_mode() -> int:
+    """The mode open() gives a new file under this process's umask (read once, at import)."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+NEW_FILE_MODE = _new_file_mode()
+
+
 def _atomic_write(path: Path, write: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, NEW_FILE_MODE)  # mkstemp's 0600 would hide a checkpoint from everyone else
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -69,6 +69,11 @@ def test_save_leaves_no_temporary_files(saved: Path) -> None:
     assert sorted(p.name for p in saved.parent.iterdir()) == ["run.json", "run.safetensors"]
 
 
+def test_saved_files_get_the_usual_permissions_not_the_temp_files_0600(saved: Path) -> None:
+    assert saved.stat().st_mode & 0o777 == checkpoints.NEW_FILE_MODE
+    assert sidecar_path(saved).stat().st_mode & 0o777 == checkpoints.NEW_FILE_MODE
+
+
 def test_a_failed_save_keeps_the_old_checkpoint_and_no_temp_file(
         trainer: Trainer, saved: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     before = saved.read_bytes()
