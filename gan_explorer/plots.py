@@ -20,13 +20,16 @@ DIGIT_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
 G_COLOUR, D_COLOUR = "#d62728", "#1f77b4"
 
 
-def _layout(title: str, xtitle: str, ytitle: str, height: int = 260) -> dict[str, Any]:
+def _layout(title: str, xtitle: str, ytitle: str, height: int = 270) -> dict[str, Any]:
+    """Title on the first line, legend on the second, both above the plot so neither hides data."""
     axis = {"showgrid": True, "gridcolor": "#e5e5e5", "zeroline": False, "linecolor": "#999", "ticks": "outside"}
-    return {"template": "none", "title": {"text": title, "x": 0.02, "font": {"size": 14}}, "height": height,
-                "margin": {"l": 50, "r": 10, "t": 36, "b": 36}, "paper_bgcolor": "white", "plot_bgcolor": "white",
-                "xaxis": dict(axis, title={"text": xtitle}), "yaxis": dict(axis, title={"text": ytitle}),
-                "legend": {"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom"},
-                "hovermode": "x unified"}
+    return {"template": "none", "height": height, "paper_bgcolor": "white", "plot_bgcolor": "white",
+            "title": {"text": title, "x": 0.01, "xanchor": "left", "yref": "container", "y": 0.98,
+                      "yanchor": "top", "font": {"size": 15}},
+            "margin": {"l": 56, "r": 12, "t": 64, "b": 40},
+            "xaxis": {**axis, "title": {"text": xtitle}}, "yaxis": {**axis, "title": {"text": ytitle}},
+            "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom"},
+            "hovermode": "x unified"}
 
 
 def _field(record: Any, key: str) -> float:
@@ -78,7 +81,7 @@ def grad_norm_figure(history: Sequence[Any]) -> go.Figure:
     figure = _lines(history, {"d_grad_norm": ("D gradient norm", D_COLOUR),
                               "g_grad_norm": ("G gradient norm", G_COLOUR)},
                     "Gradient norms", "L2 norm")
-    figure.update_yaxes(type="log")  # norms span orders of magnitude when training goes wrong
+    figure.update_yaxes(type="log", dtick=1)  # decades only: norms span orders of magnitude when training fails
     return figure
 
 
@@ -86,20 +89,21 @@ def training_figures(history: Sequence[Any]) -> tuple[go.Figure, go.Figure, go.F
     return loss_figure(history), score_figure(history), grad_norm_figure(history)
 
 
-def quality_figure(points: Sequence[dict[str, float]]) -> go.Figure:
+def quality_figure(points: Sequence[dict[str, float]], every: int) -> go.Figure:
     """FID (lower is better) of quick samples over training; points are {"step", "fid"}."""
-    figure = go.Figure(layout=_layout("Sample quality: FID on 500 samples (lower is better)",
+    figure = go.Figure(layout=_layout(f"Sample quality: FID of 500 samples every {every} steps (lower is better)",
                                       "generator step", "FID"))
     figure.add_trace(go.Scatter(x=[p["step"] for p in points], y=[p["fid"] for p in points],
                                 mode="lines+markers", name="FID", line={"color": "#2ca02c"}))
     return figure
 
 
-def class_histogram_figure(fractions: Sequence[float], step: int | None = None) -> go.Figure:
+def class_histogram_figure(fractions: Sequence[float] | None, step: int | None = None) -> go.Figure:
     """Which digits the generator draws, as a classifier reads them. A balanced GAN is flat at 10%."""
-    suffix = f" (step {step})" if step is not None else ""
+    suffix = f" (step {step})" if step is not None else " (after the first quality check)"
     figure = go.Figure(layout=_layout(f"Digits drawn{suffix}", "digit (as the classifier reads it)",
                                       "share of samples"))
+    fractions = fractions if fractions is not None else [0.0] * len(DIGITS)
     figure.add_trace(go.Bar(x=list(DIGITS), y=list(fractions), marker_color=list(DIGIT_COLOURS),
                             hovertemplate="digit %{x}: %{y:.0%}<extra></extra>"))
     figure.add_hline(y=0.1, line_dash="dot", line_color="#666", annotation_text="uniform 10%")
@@ -116,7 +120,8 @@ def tsne_figure(coords: np.ndarray, digits: np.ndarray, is_real: np.ndarray,
     """
     figure = go.Figure(layout=_layout(f"t-SNE of {len(coords)} images (colour: {colour_source})",
                                       "t-SNE 1", "t-SNE 2", height=560))
-    figure.update_layout(hovermode="closest", legend={"orientation": "v", "x": 1.01, "xanchor": "left", "y": 1})
+    figure.update_layout(hovermode="closest", legend={"orientation": "v", "x": 1.01, "xanchor": "left", "y": 1,
+                                                      "yanchor": "top"}, margin={"t": 40})
     index = np.arange(len(coords))
     for real in (False, True):
         for digit in np.unique(digits):

@@ -1,6 +1,7 @@
 """build_demo(): the four tabs, the wiring between them, the queue, and what launch() needs."""
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from ..data import default_data_root, load_mnist
 from ..trainer import resolve_device
 from . import explore_tab, interpolate_tab, page, train_tab, tsne_tab
 from .common import LIVE_RUN, checkpoint_for, default_model, friendly, load_upload, model_choices
+from .explore_tab import NearestFn
 from .sessions import QualityFn, SessionRegistry
 
 log = logging.getLogger(__name__)
@@ -33,7 +35,7 @@ def configure_torch_threads() -> int:
     return threads
 
 
-def _metrics_hooks() -> tuple[QualityFn | None, Callable | None, Callable | None]:
+def _metrics_hooks() -> tuple[QualityFn | None, NearestFn | None, Callable | None]:
     """(quality_fn, nearest_fn, classify_fn) from gan_explorer.metrics; None each when unavailable.
 
     The metrics need a trained classifier and reference statistics in checkpoints/; without
@@ -46,8 +48,12 @@ def _metrics_hooks() -> tuple[QualityFn | None, Callable | None, Callable | None
         log.warning("quality metrics off: %s", e)
         return None, None, None
 
+    @functools.cache  # built on first use, then each lookup is one matmul
+    def training_images() -> metrics.TrainingImages:
+        return metrics.TrainingImages.build(load_mnist(default_data_root()))
+
     def nearest(image: torch.Tensor) -> torch.Tensor:
-        return metrics.nearest_training_image(image, load_mnist(default_data_root()))[0]
+        return metrics.nearest_training_image(image, training_images())[0]
 
     def classify(images: torch.Tensor) -> torch.Tensor:
         return metrics.embed(judge.classifier, images).probs.argmax(1)

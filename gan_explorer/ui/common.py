@@ -33,6 +33,8 @@ def _as_gr_error(e: Exception) -> gr.Error:
     if isinstance(e, gr.Error):
         return e
     if isinstance(e, USER_ERRORS):
+        if type(e) is ValueError:  # the library's input checks raise it, but so can a bug: keep a trace
+            log.warning("ValueError shown to the user", exc_info=e)
         return gr.Error(str(e))
     # A bug: keep the traceback in the server log, show the page one readable line.
     log.exception("handler failed")

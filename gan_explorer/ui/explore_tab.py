@@ -25,8 +25,8 @@ DEFAULT_SLIDERS = 8
 SLIDERS_PER_ROW = 4
 MAX_SEED = 2**31 - 1
 
-# nearest_training_image(image (1, 28, 28) in [-1, 1]) -> (image, label): None when metrics are off
-NearestFn = Callable[[torch.Tensor], tuple[torch.Tensor, int]]
+# image (1, 28, 28) in [-1, 1] -> the closest MNIST training image; None when metrics are off
+NearestFn = Callable[[torch.Tensor], torch.Tensor]
 
 
 @dataclass
@@ -83,8 +83,7 @@ def draw(generator: Generator, z: torch.Tensor, digit: Any, nearest_fn: NearestF
     images = generate(generator, z, check_digit(generator, digit))
     if nearest_fn is None:
         return big_image(images), None
-    nearest, _ = nearest_fn(images[0])
-    return big_image(images), big_image(nearest.reshape(1, 1, 28, 28))
+    return big_image(images), big_image(nearest_fn(images[0]).reshape(1, 1, 28, 28))
 
 
 def build(registry: SessionRegistry, nearest_fn: NearestFn | None) -> ExploreTab:
@@ -106,7 +105,7 @@ def build(registry: SessionRegistry, nearest_fn: NearestFn | None) -> ExploreTab
                                                  visible=i < DEFAULT_SLIDERS, elem_id=f"explore-z{i}", min_width=120))
         image = gr.Image(label="G(z)", format="png", type="numpy", interactive=False, height=392, width=392,
                          elem_id="explore-image", elem_classes="gx-pixelated")
-        nearest = gr.Image(label="Nearest training image (is G copying?)", format="png", type="numpy",
+        nearest = gr.Image(label="Nearest training image", format="png", type="numpy",
                            interactive=False, height=392, width=392, visible=nearest_fn is not None,
                            elem_classes="gx-pixelated")
     z_state = gr.State([])

@@ -10,7 +10,7 @@ CSS = """
 .gx-warning { color: #b45309; font-weight: 600; }
 #tsne-hover { text-align: center; }
 #tsne-hover-img { width: 168px; height: 168px; background: #000; display: block; margin: 0 auto 6px; }
-#tsne-hover-img[src=""] { visibility: hidden; }
+#tsne-hover-img:not([src]) { visibility: hidden; }
 """
 
 # Plotly hover/click on the t-SNE scatter. gr.Plot has no click event, so: hover shows the

@@ -101,10 +101,10 @@ def _live_view(session: Session) -> tuple[Any, ...]:
     history = list(trainer.history) if trainer is not None else []
     image = grid(trainer.sample_fixed(), nrow=10, scale=GRID_SCALE) if trainer is not None else None
     quality = list(session.quality)
-    quality_fig = plots.quality_figure(quality) if quality else None
-    histogram = (plots.class_histogram_figure(quality[-1]["class_histogram"], quality[-1]["step"])
-                 if quality else None)
-    return (*plots.training_figures(history), image, _status(session), quality_fig, histogram)
+    latest = quality[-1] if quality else {}
+    histogram = plots.class_histogram_figure(latest.get("class_histogram"), latest.get("step"))
+    return (*plots.training_figures(history), image, _status(session), plots.quality_figure(quality, QUALITY_EVERY),
+            histogram)
 
 
 def checkpoint_view(checkpoint: Checkpoint) -> tuple[Any, ...]:
@@ -140,11 +140,11 @@ def build(registry: SessionRegistry, quality_fn: QualityFn | None) -> TrainTab:
             preset_box, settings, steps = build_settings()
         with gr.Column(scale=5):
             with gr.Row():
-                start = gr.Button("Start", variant="primary", elem_id="train-start")
-                pause = gr.Button("Pause", elem_id="train-pause")
-                stop = gr.Button("Stop", variant="stop", elem_id="train-stop")
-                step_button = gr.Button("Step", elem_id="train-step")
-                reset = gr.Button("Reset", elem_id="train-reset")
+                start = gr.Button("Start", variant="primary", elem_id="train-start", min_width=80)
+                pause = gr.Button("Pause", elem_id="train-pause", min_width=80)
+                stop = gr.Button("Stop", variant="stop", elem_id="train-stop", min_width=80)
+                step_button = gr.Button("Step", elem_id="train-step", min_width=80)
+                reset = gr.Button("Reset", elem_id="train-reset", min_width=80)
             status = gr.HTML(_status(Session()), elem_id="train-status")
             with gr.Row(equal_height=False):
                 sample_grid = gr.Image(label="G(fixed noise): the same 100 z all run long", format="png",
@@ -155,8 +155,10 @@ def build(registry: SessionRegistry, quality_fn: QualityFn | None) -> TrainTab:
                     scores = gr.Plot(plots.score_figure([]), show_label=False, elem_id="chart-scores")
             with gr.Row(equal_height=False):
                 grads = gr.Plot(plots.grad_norm_figure([]), show_label=False, elem_id="chart-grads")
-                quality = gr.Plot(show_label=False, visible=quality_fn is not None, elem_id="chart-quality")
-                histogram = gr.Plot(show_label=False, visible=quality_fn is not None, elem_id="chart-digits")
+                quality = gr.Plot(plots.quality_figure([], QUALITY_EVERY), show_label=False,
+                                  visible=quality_fn is not None, elem_id="chart-quality")
+                histogram = gr.Plot(plots.class_histogram_figure(None), show_label=False,
+                                    visible=quality_fn is not None, elem_id="chart-digits")
             with gr.Accordion("Checkpoints: save this run, or load one to explore", open=False):
                 with gr.Row(equal_height=False):
                     save = gr.Button("Save checkpoint", elem_id="train-save")
