@@ -74,6 +74,13 @@ def test_epochs_limit(tmp_path: Path, mnist_root: Path) -> None:
     assert code == 0 and load_checkpoint(out).step == 4  # 60 images at 16 per step
 
 
+def test_time_limit_stops_before_the_step_limit(tmp_path: Path, mnist_root: Path) -> None:
+    threads = str(cli.torch.get_num_threads())  # exercise --threads without changing the test process
+    code, out = _train(tmp_path, mnist_root, "--steps", "100000", "--max-seconds", "0.5", "--threads", threads)
+    ckpt = load_checkpoint(out)
+    assert code == 0 and 0 < ckpt.step < 100_000 and ckpt.train_seconds >= 0.5
+
+
 def test_ctrl_c_still_saves_the_run(tmp_path: Path, mnist_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def interrupted(trainer, steps, epochs, seconds) -> None:
         trainer.step()
@@ -101,7 +108,9 @@ def test_divergence_is_one_clear_line(tmp_path: Path, mnist_root: Path, monkeypa
     (["--batch-size", "5000"], ["batch_size"]),
     (["--mlp-g-hidden", "64,x"], ["--mlp-g-hidden", "comma-separated"]),
     (["--loss", "gan"], ["--loss", "invalid choice"]),
-    (["--steps", "0"], ["--steps"]),
+    (["--steps", "0"], ["--steps", "at least 1"]),
+    (["--steps", "many"], ["--steps", "at least 1"]),
+    (["--max-seconds", "-5"], ["--max-seconds", "greater than 0"]),
     (["--preset", "slow"], ["--preset"]),
     (["--device", "cuda"], ["cuda"]),
 ])

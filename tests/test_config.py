@@ -60,7 +60,7 @@ def test_every_preset_is_valid_and_builds(name: str) -> None:
     cfg = preset(name)
     for key, value in PRESETS[name].items():
         assert getattr(cfg, key) == value
-    generator, discriminator = build_models(cfg)
+    generator, _ = build_models(cfg)
     assert generator.latent_dim == cfg.latent_dim
 
 
