@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from gradio_client import Client
+from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
@@ -94,6 +94,32 @@ def test_stop_ends_the_train_stream_within_a_second(client: Client) -> None:
         time.sleep(0.02)
     assert job.done() and time.monotonic() - start < 1.0, f"stream still open after {time.monotonic() - start:.2f} s"
     assert "stopped" in status  # the status line (the Pause button is not an API output)
+
+
+def test_a_learning_rate_change_during_a_run_applies_from_the_next_step(client: Client) -> None:
+    job = client.submit(steps=100_000, api_name="/train")
+    try:
+        deadline = time.monotonic() + 60
+        while not any("lr G 0.001," in u[4] for u in job.outputs()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        client.predict(g_lr=5e-4, d_lr=0.001, api_name="/update_settings")
+        changed_at = len(job.outputs())
+        while len(job.outputs()) < changed_at + 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        statuses = [u[4] for u in job.outputs()]
+    finally:
+        client.predict(api_name="/stop")
+    assert any("lr G 0.001," in s for s in statuses[:changed_at])
+    assert "lr G 0.0005, D 0.001" in statuses[-1]  # the optimiser's rate at the last step shown
+
+
+def test_a_saved_checkpoint_loads_back_for_exploring(client: Client) -> None:
+    weights, sidecar = client.predict(api_name="/save_checkpoint")
+    assert weights.endswith(".safetensors") and sidecar.endswith(".json")
+    client.predict(upload=handle_file(weights), shipped=None, api_name="/load_checkpoint")
+    label = f"{Path(weights).stem} (uploaded)"
+    image = client.predict(model=label, seed=3, digit=0, z="", api_name="/generate")
+    assert np.asarray(Image.open(image)).shape[:2] == (392, 392)
 
 
 def test_generate_returns_a_large_image_that_depends_on_z(client: Client) -> None:

@@ -98,6 +98,9 @@ def preset_values(name: str, settings: dict[str, gr.components.Component]) -> di
 
 
 def _parse_widths(name: str, text: Any) -> tuple[int, ...]:
+    """Widths from the text box ("256, 512"), or a list as given (a saved config, a JSON client)."""
+    if isinstance(text, (list, tuple)):
+        return tuple(text)
     try:
         return tuple(int(part) for part in str(text).replace(" ", "").split(",") if part)
     except ValueError:

@@ -86,8 +86,9 @@ def _status(session: Session, note: str = "") -> str:
               else str(trainer.device))
     target = max(session.target_step, trainer.step_count, 1)
     warning = session.quality[-1].get("warning") if session.quality else None
+    lrs = f" · lr G {history[-1].g_lr:g}, D {history[-1].d_lr:g}" if history else ""
     lines = [(f"<b>Step {trainer.step_count:,}</b> of {target:,} · epoch {epoch:.2f} · "
-             f"{rate:,.0f} images/s · device {device} · <b>{state}</b>"),
+             f"{rate:,.0f} images/s{lrs} · device {device} · <b>{state}</b>"),
              f'<progress value="{trainer.step_count}" max="{target}"></progress>']
     for extra, css in ((session.run_error, "gx-error"), (warning, "gx-warning"), (note, "")):
         if extra:
@@ -239,11 +240,11 @@ def build(registry: SessionRegistry, quality_fn: QualityFn | None) -> TrainTab:
     pause.click(toggle_pause, None, [pause, status], api_name="pause", concurrency_limit=None)
     stop.click(stop_run, None, [pause, status], api_name="stop", concurrency_limit=None)
     reset.click(reset_run, None, [pause, *outputs], api_name="reset", concurrency_limit=None)
-    for control in live_controls.values():
-        for listener in ("blur", "submit", "release"):
-            if hasattr(control, listener):
-                getattr(control, listener)(update_live, inputs_kwargs=live_controls, api_visibility="private",
-                                           concurrency_limit=None, show_progress="hidden")
+    listeners = [getattr(control, name) for control in live_controls.values()
+                 for name in ("blur", "submit", "release") if hasattr(control, name)]
+    for i, listener in enumerate(listeners):  # one public name; the other triggers are the same call
+        listener(update_live, inputs_kwargs=live_controls, concurrency_limit=None, show_progress="hidden",
+                 **({"api_name": "update_settings"} if i == 0 else {"api_visibility": "private"}))
     @friendly
     def save_run(request: gr.Request) -> list[str]:
         return _saved_files(registry.get(request))
