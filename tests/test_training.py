@@ -38,6 +38,16 @@ def _wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
         time.sleep(0.01)
 
 
+def _settled_step_count(trainer: Trainer, timeout: float = 10.0) -> int:
+    """The step count once it stops changing for 0.2 s (fails if it never does)."""
+    deadline, last = time.monotonic() + timeout, -1
+    while trainer.step_count != last:
+        assert time.monotonic() < deadline, "training did not pause"
+        last = trainer.step_count
+        time.sleep(0.2)
+    return last
+
+
 # ---------------------------------------------------------------- the step
 
 @pytest.mark.parametrize("architecture", sorted(ARCHITECTURES))
@@ -142,8 +152,7 @@ def test_pause_and_stop_from_another_thread(make_trainer) -> None:
     try:
         _wait_until(lambda: trainer.step_count >= 2)
         trainer.pause()
-        time.sleep(0.2)  # a step already under way may finish
-        paused_at = trainer.step_count
+        paused_at = _settled_step_count(trainer)  # a step already under way may still finish
         time.sleep(0.3)
         assert trainer.step_count == paused_at and worker.is_alive()
         trainer.resume()
