@@ -4,10 +4,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 from gan_explorer import cli
@@ -15,7 +17,15 @@ from gan_explorer.checkpoints import load_checkpoint, sidecar_path
 from gan_explorer.trainer import TrainingDiverged
 
 TINY = ["--architecture", "mlp", "--mlp-g-hidden", "32,64", "--mlp-d-hidden", "64,32", "--latent-dim", "8",
-        "--batch-size", "16"]
+        "--batch-size", "16", "--threads", "1"]  # one thread: fastest for tiny models on shared cores
+
+
+@pytest.fixture(autouse=True, scope="module")
+def restore_threads() -> Iterator[None]:
+    """`train --threads` sets PyTorch's thread count for the whole process; put it back."""
+    threads = torch.get_num_threads()
+    yield
+    torch.set_num_threads(threads)
 
 
 def _train(tmp_path: Path, mnist_root: Path, *flags: str, name: str = "run") -> tuple[int, Path]:
@@ -75,10 +85,10 @@ def test_epochs_limit(tmp_path: Path, mnist_root: Path) -> None:
 
 
 def test_time_limit_stops_before_the_step_limit(tmp_path: Path, mnist_root: Path) -> None:
-    threads = str(cli.torch.get_num_threads())  # exercise --threads without changing the test process
-    code, out = _train(tmp_path, mnist_root, "--steps", "100000", "--max-seconds", "0.5", "--threads", threads)
+    code, out = _train(tmp_path, mnist_root, "--steps", "100000", "--max-seconds", "0.5")
     ckpt = load_checkpoint(out)
     assert code == 0 and 0 < ckpt.step < 100_000 and ckpt.train_seconds >= 0.5
+    assert ckpt.info["threads"] == 1
 
 
 def test_ctrl_c_still_saves_the_run(tmp_path: Path, mnist_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -116,7 +126,7 @@ def test_divergence_is_one_clear_line(tmp_path: Path, mnist_root: Path, monkeypa
 ])
 def test_bad_train_settings_give_one_clear_line(tmp_path: Path, mnist_root: Path, capsys: pytest.CaptureFixture,
                                                 flags: list[str], words: list[str]) -> None:
-    if flags == ["--device", "cuda"] and cli.torch.cuda.is_available():
+    if flags == ["--device", "cuda"] and torch.cuda.is_available():
         pytest.skip("this machine has a GPU")
     code, out = _train(tmp_path, mnist_root, *flags)
     _assert_one_clear_error(capsys, code, *words)

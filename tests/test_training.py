@@ -19,6 +19,16 @@ from gan_explorer.trainer import Trainer, TrainingDiverged
 TINY = {"mlp_g_hidden": (32, 64), "mlp_d_hidden": (64, 32), "dcgan_width": 8, "latent_dim": 16, "batch_size": 16}
 
 
+@pytest.fixture(autouse=True)
+def one_thread() -> Iterator[None]:
+    """Tiny models run fastest on one thread, and two threads on two busy cores can be 10x slower.
+    The learning test's thresholds were also measured with one thread."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope="module")
 def small_data(mnist: MNISTTensors) -> MNISTTensors:
     return MNISTTensors(mnist.images[:512], mnist.labels[:512])
@@ -235,19 +245,10 @@ LEARNING_RUNS = {  # small widths so 300 steps take seconds on one busy core
 }
 
 
-@pytest.fixture()
-def one_thread() -> Iterator[None]:
-    """The thresholds below were measured with one thread (CI has two shared cores)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("architecture", sorted(LEARNING_RUNS))
 def test_a_short_mnist_run_measurably_learns(architecture: str, mnist: MNISTTensors,
-                                             mnist_test: MNISTTensors, one_thread: None) -> None:
+                                             mnist_test: MNISTTensors) -> None:
     config = TrainConfig(**LEARNING_RUNS[architecture], latent_dim=32, batch_size=64, g_lr=1e-3, d_lr=1e-3)
     trainer = Trainer(config, "cpu", data=mnist)
     target = _pixel_stats(mnist.images[:5000])
