@@ -91,7 +91,7 @@ def training_figures(history: Sequence[Any]) -> tuple[go.Figure, go.Figure, go.F
 
 def quality_figure(points: Sequence[dict[str, float]], every: int) -> go.Figure:
     """FID (lower is better) of quick samples over training; points are {"step", "fid"}."""
-    figure = go.Figure(layout=_layout(f"Sample quality: FID of 500 samples every {every} steps (lower is better)",
+    figure = go.Figure(layout=_layout(f"FID every {every} steps (lower is better)",
                                       "generator step", "FID"))
     figure.add_trace(go.Scatter(x=[p["step"] for p in points], y=[p["fid"] for p in points],
                                 mode="lines+markers", name="FID", line={"color": "#2ca02c"}))

@@ -114,9 +114,9 @@ def test_a_learning_rate_change_during_a_run_applies_from_the_next_step(client: 
 
 
 def test_a_saved_checkpoint_loads_back_for_exploring(client: Client) -> None:
-    weights, sidecar = client.predict(api_name="/save_checkpoint")
+    weights, sidecar = client.predict(api_name="/save_checkpoint")  # the run of the session fixture
     assert weights.endswith(".safetensors") and sidecar.endswith(".json")
-    client.predict(upload=handle_file(weights), shipped=None, api_name="/load_checkpoint")
+    client.predict(upload=handle_file(weights), api_name="/load_checkpoint")
     label = f"{Path(weights).stem} (uploaded)"
     image = client.predict(model=label, seed=3, digit=0, z="", api_name="/generate")
     assert np.asarray(Image.open(image)).shape[:2] == (392, 392)
@@ -133,7 +133,7 @@ def test_generate_returns_a_large_image_that_depends_on_z(client: Client) -> Non
 def test_interpolate_returns_a_strip_and_a_gif_with_one_frame_per_step(client: Client) -> None:
     strip, _animation, gif = client.predict(model=LIVE_RUN, start_seed=1, end_seed=2, start_digit=0, end_digit=0,
                                            steps=5, method="linear", api_name="/interpolate")
-    assert np.asarray(Image.open(strip)).shape[:2] == (3 * 32, 3 * (5 * 30 + 2))  # 5 frames in a row, x3
+    assert np.asarray(Image.open(strip)).shape[:2] == (4 * 32, 4 * (5 * 30 + 2))  # 5 frames in a row, x4
     with Image.open(gif) as image:
         assert image.n_frames == 2 * 5 - 2  # forward then back (ping-pong loop)
 

@@ -88,22 +88,26 @@ def build_demo() -> gr.Blocks:
         model_boxes = [explore.model, interpolate.model, tsne.model]
 
         @friendly
-        def load(request: gr.Request, upload: str | None, shipped: str | None) -> tuple[Any, ...]:
+        def load(request: gr.Request, upload: str | None = None, shipped: str | None = None) -> tuple[Any, ...]:
             """Load a checkpoint for Explore/Interpolate/t-SNE, and show its history in the Train tab."""
             session = registry.get(request)
             label = load_upload(session, upload) if upload else shipped
             if not label:
-                raise gr.Error("Upload a .safetensors checkpoint or pick a shipped one, then press Load.")
+                raise gr.Error("Upload a .safetensors checkpoint, or pick a shipped one and press Load shipped.")
             checkpoint = checkpoint_for(session, label)
+            if checkpoint is None:
+                raise gr.Error(f"Unknown checkpoint {label!r}: choose one of {', '.join(model_choices(session))}.")
             gr.Info(f"Loaded {label}: {checkpoint.config.architecture}, {checkpoint.config.loss}, "
                     f"step {checkpoint.step}. It is now the model in Explore, Interpolate and t-SNE.")
             choices = gr.Dropdown(choices=model_choices(session), value=label)
             return choices, choices, choices, *train_tab.checkpoint_view(checkpoint)
 
-        train.load.click(load, [train.upload, train.shipped], [*model_boxes, *train.outputs],
-                         api_name="load_checkpoint", concurrency_limit=None
-                         ).success(explore.show_seed, explore.seed_inputs, explore.z_outputs, api_visibility="private",
-                                   concurrency_limit=None)
+        loaded = [*model_boxes, *train.outputs]
+        for event, kwargs, name in ((train.upload.upload, {"upload": train.upload}, "load_checkpoint"),
+                                    (train.load.click, {"shipped": train.shipped}, "load_shipped")):
+            event(load, inputs_kwargs=kwargs, outputs=loaded, api_name=name, concurrency_limit=None).success(
+                explore.show_seed, explore.seed_inputs, explore.z_outputs, api_visibility="private",
+                concurrency_limit=None)
 
         def refresh_choices(request: gr.Request) -> list[Any]:
             choices = model_choices(registry.get(request))

@@ -20,7 +20,7 @@ from .sessions import SessionRegistry
 FROM_SEED, FROM_EXPLORE = "seed", "Explore z"
 METHODS = {"spherical (slerp)": "slerp", "linear": "linear"}
 STRIP_PER_ROW = 16
-STRIP_SCALE = 3
+STRIP_SCALE = 4
 GIF_SCALE = 8
 
 

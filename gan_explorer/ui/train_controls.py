@@ -19,6 +19,7 @@ DEFAULT_STEPS = 3000
 MAX_RUN_STEPS = 1_000_000
 INT_FIELDS = {f.name for f in dataclasses.fields(TrainConfig) if f.type in ("int", int)}
 WIDTH_FIELDS = ("mlp_g_hidden", "mlp_d_hidden")
+NARROW_PX = 110  # lets two or three controls share a row of the settings column instead of stacking
 
 
 def _widths_text(widths: tuple[int, ...]) -> str:
@@ -83,6 +84,8 @@ def build_settings() -> tuple[gr.Dropdown, dict[str, gr.components.Component], g
     steps = gr.Number(DEFAULT_STEPS, precision=0, label="Train for (generator steps)")
     with gr.Accordion("Advanced", open=False):
         settings |= _advanced(cfg)
+    for control in settings.values():
+        control.min_width = NARROW_PX
     missing = {f.name for f in dataclasses.fields(TrainConfig)} - set(settings)
     assert not missing, f"Train tab has no control for {missing}"  # a new TrainConfig field needs one
     return preset_box, settings, steps

@@ -45,7 +45,7 @@ class TrainTab:
     steps: gr.Number
     outputs: list[gr.components.Component]  # what the live view updates, in _live_view order
     train_event: Any
-    upload: gr.File
+    upload: gr.UploadButton
     shipped: gr.Dropdown
     load: gr.Button
 
@@ -161,15 +161,16 @@ def build(registry: SessionRegistry, quality_fn: QualityFn | None) -> TrainTab:
                 histogram = gr.Plot(plots.class_histogram_figure(None), show_label=False,
                                     visible=quality_fn is not None, elem_id="chart-digits")
             with gr.Accordion("Checkpoints: save this run, or load one to explore", open=False):
-                with gr.Row(equal_height=False):
-                    save = gr.Button("Save checkpoint", elem_id="train-save")
-                    saved = gr.File(label="Download (.safetensors weights + .json history)", interactive=False,
-                                    file_count="multiple")
-                with gr.Row(equal_height=False):
-                    upload = gr.File(label="Upload a .safetensors checkpoint", file_types=[".safetensors"],
-                                     type="filepath")
-                    shipped = gr.Dropdown(list(shipped_checkpoints()), value=None, label="or pick a shipped one")
-                    load = gr.Button("Load", elem_id="train-load")
+                with gr.Row(equal_height=True):
+                    save = gr.Button("Save checkpoint", elem_id="train-save", min_width=120)
+                    upload = gr.UploadButton("Upload a checkpoint", file_types=[".safetensors"], type="filepath",
+                                             elem_id="train-upload", min_width=120)
+                    shipped = gr.Dropdown(list(shipped_checkpoints()), value=None, show_label=False,
+                                          container=False, min_width=160, elem_id="train-shipped",
+                                          info="or pick a shipped one")
+                    load = gr.Button("Load shipped", elem_id="train-load", min_width=120)
+                saved = gr.File(label="Download (.safetensors weights + .json history)", interactive=False,
+                                file_count="multiple", visible=False)
     outputs = [losses, scores, grads, sample_grid, status, quality, histogram]
     live_controls = {k: settings[k] for k in sorted(LIVE_SETTINGS)}
 
@@ -249,7 +250,8 @@ def build(registry: SessionRegistry, quality_fn: QualityFn | None) -> TrainTab:
     def save_run(request: gr.Request) -> list[str]:
         return _saved_files(registry.get(request))
 
-    save.click(save_run, None, saved, api_name="save_checkpoint", concurrency_limit=None)
+    save.click(save_run, None, saved, api_name="save_checkpoint", concurrency_limit=None).success(
+        lambda: gr.File(visible=True), None, saved, api_visibility="private", queue=False)
     return TrainTab(settings, steps, outputs, train_event, upload, shipped, load)
 
 
