@@ -69,21 +69,34 @@ def app_url(mnist_root: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def page(app_url: str) -> Iterator[sync_api.Page]:
+def browser() -> Iterator[sync_api.Browser]:
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(app_url)
-        page.wait_for_selector("#train-start", timeout=30_000)
-        yield page
+        yield browser
         browser.close()
+
+
+def _open(browser: sync_api.Browser, url: str) -> sync_api.Page:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(url)
+    page.wait_for_selector("#train-start", timeout=30_000)
+    return page
+
+
+@pytest.fixture(scope="module")
+def page(browser: sync_api.Browser, app_url: str) -> sync_api.Page:
+    return _open(browser, app_url)
+
+
+def _live_trainers() -> list[Trainer]:
+    with warnings.catch_warnings():  # isinstance() on every object trips torch's deprecated-module warnings
+        warnings.simplefilter("ignore")
+        return [o for o in gc.get_objects() if isinstance(o, Trainer) and not o.stopped]
 
 
 def _live_trainer() -> Trainer:
     """The run the page started (the only Trainer in this process), to compare its step with the chart."""
-    with warnings.catch_warnings():  # isinstance() on every object trips torch's deprecated-module warnings
-        warnings.simplefilter("ignore")
-        trainers = [o for o in gc.get_objects() if isinstance(o, Trainer) and not o.stopped]
+    trainers = _live_trainers()
     assert len(trainers) == 1, f"expected one live run, found {len(trainers)}"
     return trainers[0]
 
@@ -173,3 +186,17 @@ def test_small_tsne_draws_a_scatter_and_a_click_opens_the_point_in_explore(page:
     page.wait_for_function("src => document.querySelector('#explore-image img')?.getAttribute('src') !== src",
                            arg=before, timeout=20_000)
     assert page.get_by_role("tab", name="Explore").get_attribute("aria-selected") == "true"
+
+
+def test_closing_the_tab_stops_its_run(browser: sync_api.Browser, app_url: str) -> None:
+    assert not _live_trainers()  # the t-SNE test stopped the main page's run
+    page = _open(browser, app_url)
+    page.click("#train-start")
+    page.wait_for_function("document.querySelector('#train-status').innerText.includes('training')",
+                           timeout=30_000)
+    assert len(_live_trainers()) == 1
+    page.close()
+    deadline = time.monotonic() + 30
+    while _live_trainers() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _live_trainers(), "the closed tab's run is still training"
