@@ -5,13 +5,14 @@ import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported
 
-from gan_explorer.ui import build_demo, launch_options
+from gan_explorer.ui import build_demo, configure_torch_threads, launch_options
 
 
 def main() -> None:
     # A Space must listen on all interfaces; on a laptop the app stays private to this machine.
     host = "0.0.0.0" if os.environ.get("SPACE_ID") else "127.0.0.1"
     port = int(os.environ.get("GRADIO_SERVER_PORT", "7860"))
+    configure_torch_threads()
     build_demo().launch(server_name=host, server_port=port, **launch_options())
 
 

@@ -69,7 +69,7 @@ def _device_line() -> str:
 
 
 def build_demo() -> gr.Blocks:
-    configure_torch_threads()
+    """The app. Call configure_torch_threads() first in a process that serves it (app.py does)."""
     registry = SessionRegistry()
     quality_fn, nearest_fn, classify_fn = _metrics_hooks()
     # delete_cache: every streamed grid is a file in Gradio's cache; drop them after 10 minutes.
