@@ -63,6 +63,17 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     return device
 
 
+def autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
+    """bf16 for "bf16", and for "auto" where the hardware has fast bf16; None means plain fp32."""
+    if precision == "fp32":
+        return None
+    if precision == "auto":
+        native = (torch.cuda.is_bf16_supported() if device.type == "cuda"
+                  else torch.ops.mkldnn._is_mkldnn_bf16_supported())  # AVX512-class CPUs
+        return torch.bfloat16 if native else None
+    return torch.bfloat16
+
+
 def _grad_norm(module: nn.Module) -> Tensor:
     grads = [p.grad for p in module.parameters() if p.grad is not None]
     return torch.nn.utils.get_total_norm(grads)
@@ -78,6 +89,7 @@ class Trainer:
         self.generator = generator.to(self.device)
         self.discriminator = discriminator.to(self.device)
         self.loss = build_loss(config)
+        self.autocast_dtype = autocast_dtype(config.precision, self.device)
         self.g_optimizer = build_optimizer(config.g_optimizer, self.generator, config.g_lr, config)
         self.d_optimizer = build_optimizer(config.d_optimizer, self.discriminator, config.d_lr, config)
         self.schedulers = [s for s in (build_scheduler(self.g_optimizer, config),
@@ -114,7 +126,7 @@ class Trainer:
             cfg, G, D, loss = self.config, self.generator, self.discriminator, self.loss
             batch = cfg.batch_size
 
-            autocast = torch.autocast(self.device.type, torch.bfloat16, enabled=cfg.precision == "bf16")
+            autocast = torch.autocast(self.device.type, torch.bfloat16, enabled=self.autocast_dtype is not None)
 
             # 1. Discriminator: tell real images from generated ones.
             for i in range(cfg.n_critic):
@@ -141,11 +153,13 @@ class Trainer:
             # 2. Generator: make the updated D call the same fakes real. D's weights are frozen
             # meanwhile so backward computes no weight gradients G's update would throw away.
             D.requires_grad_(False)
-            with autocast:
-                g_loss = loss.generator_loss(D(fake, labels).float())
-            self.g_optimizer.zero_grad(set_to_none=True)
-            g_loss.backward()
-            D.requires_grad_(True)
+            try:
+                with autocast:
+                    g_loss = loss.generator_loss(D(fake, labels).float())
+                self.g_optimizer.zero_grad(set_to_none=True)
+                g_loss.backward()
+            finally:
+                D.requires_grad_(True)
             g_grad_norm = _grad_norm(G)
             self.g_optimizer.step()
             for scheduler in self.schedulers:

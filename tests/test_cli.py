@@ -37,7 +37,7 @@ def _train(tmp_path: Path, mnist_root: Path, *flags: str, name: str = "run") -> 
 
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory: pytest.TempPathFactory, mnist_root: Path) -> Path:
-    code, out = _train(tmp_path_factory.mktemp("cli"), mnist_root)
+    code, out = _train(tmp_path_factory.mktemp("cli"), mnist_root, "--no-conditional")
     assert code == 0
     return out
 

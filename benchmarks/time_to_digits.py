@@ -1,0 +1,109 @@
+"""Time to digits: seconds from pressing Train to samples a class can read.
+
+"Readable" (issue 5): of 2,000 samples from the fixed-seed generator snapshot, at least 80% are
+classified with confidence >= 0.9 by the project's MNIST classifier, and every digit makes up
+5%..15% of them. The clock covers what a user waits for: building the Trainer (data + models)
+and training; the evaluations in between are paused out of it, as the app runs them off the
+training thread.
+
+    python benchmarks/time_to_digits.py                       # the default preset
+    python benchmarks/time_to_digits.py --preset mlp-classic --seconds 120
+    python benchmarks/time_to_digits.py --set g_lr=5e-4 --set batch_size=128
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import time
+from dataclasses import dataclass
+
+import torch
+
+from gan_explorer.classifier import load_classifier
+from gan_explorer.config import DEFAULT_PRESET, PRESETS, preset
+from gan_explorer.data import load_mnist
+from gan_explorer.trainer import Trainer
+
+CONFIDENCE = 0.9
+MIN_CONFIDENT = 0.80
+DIGIT_SHARE = (0.05, 0.15)
+
+
+@dataclass
+class Readability:
+    confident: float  # share of samples with max softmax >= CONFIDENCE
+    min_share: float
+    max_share: float
+
+    @property
+    def readable(self) -> bool:
+        return (self.confident >= MIN_CONFIDENT
+                and DIGIT_SHARE[0] <= self.min_share and self.max_share <= DIGIT_SHARE[1])
+
+
+@torch.no_grad()
+def readability(generator: torch.nn.Module, classifier: torch.nn.Module, n: int, seed: int = 1234) -> Readability:
+    rng = torch.Generator().manual_seed(seed)
+    z = torch.randn(n, generator.latent_dim, generator=rng)
+    labels = torch.arange(n) % 10 if generator.conditional else None
+    probs = classifier(generator.cpu()(z, labels)).softmax(1)
+    confidence, digit = probs.max(1)
+    shares = torch.bincount(digit, minlength=10).float() / n
+    return Readability((confidence >= CONFIDENCE).float().mean().item(), shares.min().item(), shares.max().item())
+
+
+def measure(preset_name: str, overrides: dict, seconds: float, eval_every: float, n: int,
+            data_root: str | None) -> float | None:
+    """Train for `seconds` (training clock), print the readability curve; return time to digits or None."""
+    classifier = load_classifier()
+    load_mnist(data_root)  # warm the file cache: a class has run the app before
+    config = preset(preset_name, **overrides)
+    start = time.perf_counter()
+    trainer = Trainer(config, device="cpu", data_root=data_root)
+    clock = time.perf_counter() - start  # building the trainer counts
+    print(f"preset={preset_name} {overrides or ''} threads={torch.get_num_threads()} build={clock:.2f}s")
+    print(f"{'seconds':>8} {'step':>6} {'epoch':>6} {'confident':>9} {'min%':>6} {'max%':>6}")
+    next_eval, reached = eval_every, None
+    while clock < seconds:
+        t0 = time.perf_counter()
+        trainer.step()
+        clock += time.perf_counter() - t0
+        if clock >= next_eval:
+            r = readability(trainer.snapshot(), classifier, n)
+            print(f"{clock:8.1f} {trainer.step_count:6d} {trainer.sampler.epoch:6.2f} {r.confident:9.3f} "
+                  f"{100 * r.min_share:6.1f} {100 * r.max_share:6.1f}{'  readable' if r.readable else ''}",
+                  flush=True)
+            if r.readable and reached is None:
+                reached = clock
+            next_eval += eval_every
+    print(f"time to digits: {f'{reached:.1f} s' if reached is not None else f'not reached in {seconds:g} s'}")
+    return reached
+
+
+def _parse_override(text: str) -> tuple[str, object]:
+    key, _, value = text.partition("=")
+    try:
+        return key, ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return key, value
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--preset", default=DEFAULT_PRESET, choices=list(PRESETS))
+    parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                        help="override a TrainConfig field (repeatable)")
+    parser.add_argument("--seconds", type=float, default=60.0, help="training-clock budget")
+    parser.add_argument("--eval-every", type=float, default=5.0, help="seconds of training between evaluations")
+    parser.add_argument("--n", type=int, default=2000, help="samples per evaluation")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
+    parser.add_argument("--data-root", default=None)
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    overrides = dict(_parse_override(s) for s in args.set)
+    measure(args.preset, overrides, args.seconds, args.eval_every, args.n, args.data_root)
+
+
+if __name__ == "__main__":
+    main()
