@@ -173,3 +173,16 @@ def test_sessions_are_isolated(app_url: str, client: Client) -> None:
     stranger = _client(app_url)  # a new session: it must not see the other session's run
     with pytest.raises(AppError, match="no live run yet"):
         stranger.predict(model=LIVE_RUN, seed=0, digit=0, z="", api_name="/generate")
+
+
+def test_idle_sessions_expire_when_a_new_one_arrives(monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    from gan_explorer.ui import sessions
+
+    registry = sessions.SessionRegistry()
+    old = registry.get(SimpleNamespace(session_hash="old"))
+    monkeypatch.setattr(sessions, "IDLE_EXPIRY_S", 0.0)
+    time.sleep(0.01)
+    registry.get(SimpleNamespace(session_hash="new"))
+    assert registry.get(SimpleNamespace(session_hash="old")) is not old  # a fresh session replaced it

@@ -154,7 +154,7 @@ def test_charts_refresh_at_least_once_a_second_with_under_a_second_of_lag(page: 
     assert max(lags) <= MAX_LAG_S
 
 
-def test_moving_an_explore_slider_changes_the_image(page: sync_api.Page, artifacts_dir: Path) -> None:
+def test_moving_an_explore_slider_or_randomising_changes_the_image(page: sync_api.Page, artifacts_dir: Path) -> None:
     page.get_by_role("tab", name="Explore").click()
     page.locator("#explore-model input").click()
     page.get_by_role("option", name="Live run (latest snapshot)").click()
@@ -165,6 +165,11 @@ def test_moving_an_explore_slider_changes_the_image(page: sync_api.Page, artifac
     page.wait_for_function("src => document.querySelector('#explore-image img')?.getAttribute('src') !== src",
                            arg=before, timeout=20_000)
     page.screenshot(path=str(artifacts_dir / "explore.png"), full_page=True)
+    seed, src = page.locator("#explore-seed input").input_value(), image.get_attribute("src")
+    page.click("#explore-randomise")
+    page.wait_for_function("src => document.querySelector('#explore-image img')?.getAttribute('src') !== src",
+                           arg=src, timeout=20_000)
+    assert page.locator("#explore-seed input").input_value() != seed
 
 
 def test_small_tsne_draws_a_scatter_and_a_click_opens_the_point_in_explore(page: sync_api.Page,

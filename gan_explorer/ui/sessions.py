@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 # quick_quality(generator) -> {"fid", "inception_score", "class_histogram", "warning"}; None = off
 QualityFn = Callable[[Generator], dict[str, Any]]
 STOP_TIMEOUT_S = 5.0
+IDLE_EXPIRY_S = 3600.0  # API clients never "close a tab": drop their sessions after an idle hour
 
 
 @dataclass
@@ -35,6 +37,7 @@ class Session:
     quality_thread: threading.Thread | None = None
     checkpoints: dict[str, Checkpoint] = field(default_factory=dict)  # uploaded, by label
     embedding: Any = None  # the last t-SNE Embedding, so a click can find its point's z
+    last_seen: float = field(default_factory=time.monotonic)
 
     @property
     def running(self) -> bool:
@@ -104,7 +107,17 @@ class SessionRegistry:
         if key is None:
             raise gr.Error("This request has no session; use the app's queue (the default).")
         with self._lock:
-            return self._sessions.setdefault(key, Session())
+            if key not in self._sessions:
+                self._expire_idle()
+            session = self._sessions.setdefault(key, Session())
+            session.last_seen = time.monotonic()
+            return session
+
+    def _expire_idle(self) -> None:
+        """Drop sessions unused for IDLE_EXPIRY_S that are not training (called with the lock held)."""
+        now = time.monotonic()
+        for key in [k for k, s in self._sessions.items() if now - s.last_seen > IDLE_EXPIRY_S and not s.running]:
+            self._sessions.pop(key).reset()
 
     def close(self, request: gr.Request) -> None:
         with self._lock:
