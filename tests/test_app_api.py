@@ -134,6 +134,16 @@ def test_generate_returns_a_large_image_that_depends_on_z(client: Client) -> Non
     assert not np.array_equal(from_seed, from_z)
 
 
+def test_a_conditional_run_draws_the_digit_asked_for(app_url: str) -> None:
+    client = _client(app_url)
+    client.predict(conditional=True, api_name="/step")
+    three, five = (np.asarray(Image.open(client.predict(model=LIVE_RUN, seed=0, digit=d, z="", api_name="/generate")))
+                   for d in (3, 5))
+    assert not np.array_equal(three, five)  # same z, different label: G's input differs
+    with pytest.raises(AppError, match="not in the list of choices"):
+        client.predict(model=LIVE_RUN, seed=0, digit=10, z="", api_name="/generate")
+
+
 def test_interpolate_returns_a_strip_and_a_gif_with_one_frame_per_step(client: Client) -> None:
     strip, _animation, gif = client.predict(model=LIVE_RUN, start_seed=1, end_seed=2, start_digit=0, end_digit=0,
                                            steps=5, method="linear", api_name="/interpolate")

@@ -47,7 +47,7 @@ class Session:
                   quality_every: int) -> None:
         """Train `steps` more steps in a background thread."""
         if self.running:
-            raise gr.Error("A run is already going: Pause or Stop it first.")
+            raise gr.Error("A run is already going: Pause/Resume or Stop it (Reset starts afresh).")
         if trainer is not self.trainer:
             self.quality.clear()
         self.trainer, self.run_error = trainer, None

@@ -105,6 +105,7 @@ def build(registry: SessionRegistry, explore: ExploreTab, tabs: gr.Tabs,
         generator = resolve_generator(registry.get(request), model_choice)
         digit = int(embedding.labels[index]) if generator.conditional else digit_value
         updates = explore.set_z(generator, torch.from_numpy(embedding.z[index]), k_value, digit)
+        gr.Info(f"Explore now shows the z of t-SNE point {index} (the seed box still holds the old seed).")
         return image, model_choice, gr.Radio(value=digit, visible=generator.conditional), *updates[2:], \
             updates[0], gr.Tabs(selected="explore")
 
