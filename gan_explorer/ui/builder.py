@@ -63,8 +63,9 @@ def _metrics_hooks() -> tuple[QualityFn | None, NearestFn | None, Callable | Non
 
 def _device_line() -> str:
     device = resolve_device("auto")
+    threads = torch.get_num_threads()
     where = torch.cuda.get_device_name(device) if device.type == "cuda" else \
-        f"CPU, {torch.get_num_threads()} training thread(s) of {os.cpu_count()} cores"
+        f"CPU, {threads} training thread{'s' if threads > 1 else ''} of {os.cpu_count()} cores"
     return f"Device: **{device.type}** ({where})"
 
 

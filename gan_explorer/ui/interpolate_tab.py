@@ -101,6 +101,12 @@ def build(registry: SessionRegistry, explore_z: gr.State) -> InterpolateTab:
     inputs = {"model": model, "start_seed": start_seed, "end_seed": end_seed, "start_digit": start_digit,
               "end_digit": end_digit, "steps": steps, "method": method, "start_source": start_source,
               "end_source": end_source, "explore_z": explore_z}
+    @friendly
+    def show_digits(request: gr.Request, model_choice: str) -> tuple[Any, Any]:
+        conditional = resolve_generator(registry.get(request), model_choice).conditional
+        return gr.Radio(visible=conditional), gr.Radio(visible=conditional)
+
+    model.input(show_digits, model, [start_digit, end_digit], api_visibility="private", concurrency_limit=None)
     run.click(interpolate, inputs_kwargs=inputs, outputs=[strip, animation, gif_file], api_name="interpolate",
               concurrency_limit=None)
     return InterpolateTab(model)
