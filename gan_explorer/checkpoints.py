@@ -7,6 +7,7 @@ library versions and any model-card fields. Both are written atomically (temp fi
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 import tempfile
@@ -24,6 +25,7 @@ from .models import Discriminator, Generator, build_models
 FORMAT = "gan-explorer-checkpoint"
 FORMAT_VERSION = 1
 SUFFIX = ".safetensors"
+MAX_SAVED_HISTORY = 2000
 
 
 class CheckpointError(RuntimeError):
@@ -95,11 +97,28 @@ def save_checkpoint(ckpt: Checkpoint, path: str | Path) -> Path:
                 "step": str(ckpt.step)}
     sidecar = {"format": FORMAT, "format_version": FORMAT_VERSION, "config": ckpt.config.to_dict(),
                "step": ckpt.step, "train_seconds": ckpt.train_seconds, "versions": _versions(),
-               "info": ckpt.info, "history": ckpt.history}
+               "info": ckpt.info}
     _atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata=metadata))
-    _atomic_write(sidecar_path(path),
-                  lambda tmp: Path(tmp).write_text(json.dumps(sidecar, indent=1) + "\n"))
+    text = _sidecar_text(sidecar, _thin(ckpt.history))
+    _atomic_write(sidecar_path(path), lambda tmp: Path(tmp).write_text(text))
     return path
+
+
+def _thin(history: list[dict[str, float]]) -> list[dict[str, float]]:
+    """At most MAX_SAVED_HISTORY evenly spaced records, the last one always kept: a long run's
+    curves look the same, and a shipped checkpoint stays a few hundred kB instead of megabytes."""
+    if len(history) <= MAX_SAVED_HISTORY:
+        return history
+    stride = math.ceil(len(history) / MAX_SAVED_HISTORY)
+    kept = history[::stride]
+    return kept if kept[-1] is history[-1] else [*kept, history[-1]]
+
+
+def _sidecar_text(sidecar: dict[str, Any], history: list[dict[str, float]]) -> str:
+    """Readable JSON with one line per history record (indenting every field would triple its size)."""
+    head = json.dumps(sidecar, indent=1)[:-2]  # drop the closing "\n}"
+    rows = ",\n  ".join(json.dumps(record, separators=(",", ":")) for record in history)
+    return f'{head},\n "history": [\n  {rows}\n ]\n}}\n' if history else f'{head},\n "history": []\n}}\n'
 
 
 def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> Checkpoint:

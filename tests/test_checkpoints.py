@@ -59,6 +59,16 @@ def test_sidecar_is_json_for_people_and_tools(saved: Path) -> None:
     assert {"torch", "gan_explorer", "safetensors"} <= set(sidecar["versions"])
 
 
+def test_a_long_history_is_saved_evenly_thinned_with_first_and_last_step(trainer: Trainer, tmp_path: Path) -> None:
+    ckpt = trainer.to_checkpoint()
+    ckpt.history = [{"step": i, "d_loss": 1.0 / (i + 1)} for i in range(1, 10_001)]
+    history = load_checkpoint(save_checkpoint(ckpt, tmp_path / "long.safetensors")).history
+    steps = [record["step"] for record in history]
+    assert len(history) <= checkpoints.MAX_SAVED_HISTORY + 1
+    assert steps[0] == 1 and steps[-1] == 10_000
+    assert len(set(b - a for a, b in zip(steps[:-2], steps[1:-1]))) == 1  # evenly spaced
+
+
 def test_a_lone_safetensors_file_loads_without_its_sidecar(saved: Path) -> None:
     sidecar_path(saved).unlink()
     ckpt = load_checkpoint(saved)
