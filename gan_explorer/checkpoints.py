@@ -25,6 +25,7 @@ from .models import Discriminator, Generator, build_models
 FORMAT = "gan-explorer-checkpoint"
 FORMAT_VERSION = 1
 SUFFIX = ".safetensors"
+SHIPPED_DIR = Path(__file__).resolve().parents[1] / "checkpoints"  # weights shipped with the app
 MAX_SAVED_HISTORY = 2000
 
 

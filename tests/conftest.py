@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import os
+import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import torch
 
 from gan_explorer.data import MNISTTensors, default_data_root, load_mnist
 
@@ -39,3 +42,26 @@ def mnist_test(mnist_root: Path) -> MNISTTensors:
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(mnist_root: Path) -> Iterator[str]:
+    """The app launched in this process on a free localhost port, as app.py launches it."""
+    from gan_explorer.ui import build_demo, configure_torch_threads, launch_options
+
+    os.environ["GAN_EXPLORER_DATA"] = str(mnist_root)
+    os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")  # the client must not reach 127.0.0.1 via a proxy
+    threads = torch.get_num_threads()
+    configure_torch_threads()  # as app.py does: the server keeps a core
+    demo = build_demo()
+    _, url, _ = demo.launch(server_name="127.0.0.1", server_port=_free_port(), prevent_thread_lock=True,
+                            quiet=True, **launch_options())
+    yield url
+    demo.close()
+    torch.set_num_threads(threads)

@@ -4,44 +4,21 @@ from __future__ import annotations
 import base64
 import json
 import os
-import socket
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-from gan_explorer.ui import build_demo, configure_torch_threads, launch_options
 from gan_explorer.ui.common import LIVE_RUN
 
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")  # the client must not reach 127.0.0.1 via a proxy
 
 TRAIN_SECONDS = 5.0
 pytestmark = pytest.mark.timeout(180)  # a hung stream fails this file instead of stalling CI
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def app_url(mnist_root: Path) -> Iterator[str]:
-    os.environ["GAN_EXPLORER_DATA"] = str(mnist_root)
-    threads = torch.get_num_threads()
-    configure_torch_threads()  # as app.py does: the server keeps a core
-    demo = build_demo()
-    _, url, _ = demo.launch(server_name="127.0.0.1", server_port=_free_port(), prevent_thread_lock=True,
-                            quiet=True, **launch_options())
-    yield url
-    demo.close()
-    torch.set_num_threads(threads)
 
 
 def _client(url: str) -> Client:

@@ -6,10 +6,8 @@ Screenshots go to test-artifacts/. Needs Debian's chromium at /usr/bin/chromium.
 from __future__ import annotations
 
 import gc
-import os
 import re
 import shutil
-import socket
 import threading
 import time
 import warnings
@@ -18,10 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from gan_explorer.trainer import Trainer
-from gan_explorer.ui import build_demo, configure_torch_threads, launch_options
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -51,25 +47,6 @@ WATCH_JS = """
   watch('#train-grid', r => r.querySelector('img')?.getAttribute('src'), window.gxLog.grid);
 }
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def app_url(mnist_root: Path) -> Iterator[str]:
-    os.environ["GAN_EXPLORER_DATA"] = str(mnist_root)
-    threads = torch.get_num_threads()
-    configure_torch_threads()  # as app.py does: the server keeps a core
-    demo = build_demo()
-    _, url, _ = demo.launch(server_name="127.0.0.1", server_port=_free_port(), prevent_thread_lock=True,
-                            quiet=True, **launch_options())
-    yield url
-    demo.close()
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")

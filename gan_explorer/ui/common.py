@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import gradio as gr
 from safetensors import SafetensorError, safe_open
 
-from ..checkpoints import FORMAT, SUFFIX, Checkpoint, CheckpointError, load_checkpoint
+from ..checkpoints import FORMAT, SHIPPED_DIR, SUFFIX, Checkpoint, CheckpointError, load_checkpoint
 from ..config import ConfigError
 from ..data import DataNotFoundError
 from ..models import Generator
@@ -23,7 +23,6 @@ log = logging.getLogger(__name__)
 LIVE_RUN = "Live run (latest snapshot)"
 SHIPPED_SUFFIX = " (shipped)"
 UPLOADED_SUFFIX = " (uploaded)"
-CHECKPOINT_DIR = Path(__file__).resolve().parents[2] / "checkpoints"
 USER_ERRORS = (ConfigError, CheckpointError, DataNotFoundError, TrainingDiverged, ValueError)
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -64,7 +63,7 @@ def friendly(fn: F) -> F:
 @functools.cache  # the shipped files do not change while the app runs
 def shipped_checkpoints() -> dict[str, Path]:
     """Label -> path of every GAN checkpoint in checkpoints/ (the classifier there is not one)."""
-    return {p.stem + SHIPPED_SUFFIX: p for p in sorted(CHECKPOINT_DIR.glob("*" + SUFFIX)) if _is_gan(p)}
+    return {p.stem + SHIPPED_SUFFIX: p for p in sorted(SHIPPED_DIR.glob("*" + SUFFIX)) if _is_gan(p)}
 
 
 def _is_gan(path: Path) -> bool:
