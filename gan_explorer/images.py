@@ -8,7 +8,6 @@ import numpy as np
 import torch
 from PIL import Image
 from torch import Tensor
-from torchvision.utils import make_grid
 
 
 def to_uint8(images: Tensor) -> np.ndarray:
@@ -18,6 +17,9 @@ def to_uint8(images: Tensor) -> np.ndarray:
 
 def grid(images: Tensor, nrow: int = 10, padding: int = 2, scale: int = 1) -> np.ndarray:
     """A (H, W) uint8 grid of the images, optionally upscaled by an integer factor without blur."""
+    # Imported here: importing torchvision pulls in torch._dynamo (~1.5 s), too much for app start-up.
+    from torchvision.utils import make_grid
+
     g = make_grid(images.detach().float().cpu(), nrow=nrow, padding=padding, normalize=True,
                   value_range=(-1, 1), pad_value=0.5)
     array = (g[0] * 255).round().clamp(0, 255).to(torch.uint8).numpy()
