@@ -9,11 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-from gan_explorer.ui.common import LIVE_RUN
+from gan_explorer.ui.common import LIVE_RUN, SHIPPED_SUFFIX, default_model
 
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")  # the client must not reach 127.0.0.1 via a proxy
 
@@ -119,6 +120,20 @@ def test_a_conditional_run_draws_the_digit_asked_for(app_url: str) -> None:
     assert not np.array_equal(three, five)  # same z, different label: G's input differs
     with pytest.raises(AppError, match="not in the list of choices"):
         client.predict(model=LIVE_RUN, seed=0, digit=10, z="", api_name="/generate")
+
+
+def test_explore_draws_readable_digits_right_after_start_without_training(app_url: str) -> None:
+    """A fresh session (nothing trained) gets the shipped conditional DCGAN, and it draws the digit asked for."""
+    from gan_explorer.classifier import load_classifier
+
+    client, classifier = _client(app_url), load_classifier()
+    model = default_model()
+    assert model.endswith(SHIPPED_SUFFIX)
+    for digit in (0, 3, 7):
+        png = np.asarray(Image.open(client.predict(model=model, seed=digit, digit=digit, z="", api_name="/generate")))
+        pixels = png[::14, ::14] if png.ndim == 2 else png[::14, ::14, 0]  # undo the 14x nearest upscale
+        image = torch.from_numpy(pixels.astype(np.float32) / 127.5 - 1).reshape(1, 1, 28, 28)
+        assert classifier(image).argmax(1).item() == digit
 
 
 def test_interpolate_returns_a_strip_and_a_gif_with_one_frame_per_step(client: Client) -> None:

@@ -84,9 +84,13 @@ def model_choices(session: Session | None = None) -> list[str]:
     return [*shipped_checkpoints(), *uploaded, LIVE_RUN]
 
 
+PREFERRED_SHIPPED = "dcgan_conditional" + SHIPPED_SUFFIX  # the best shipped model: any digit on request
+
+
 def default_model() -> str:
-    """A shipped generator when there is one, so Explore works before anyone trains."""
-    return next(iter(shipped_checkpoints()), LIVE_RUN)
+    """A shipped generator when there is one (the conditional DCGAN first), so Explore works before anyone trains."""
+    shipped = shipped_checkpoints()
+    return PREFERRED_SHIPPED if PREFERRED_SHIPPED in shipped else next(iter(shipped), LIVE_RUN)
 
 
 def resolve_generator(session: Session, choice: str) -> Generator:
