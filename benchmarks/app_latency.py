@@ -1,0 +1,129 @@
+"""The app as a user meets it: start-up time, slider round trips (idle and while training), memory.
+
+Starts `python app.py` on a free localhost port and talks to it with gradio_client, so every
+figure includes Gradio's queue, serialisation and HTTP, as a browser's would.
+
+    python benchmarks/app_latency.py                 # all sections
+    python benchmarks/app_latency.py --sessions 4    # memory with 4 sessions training at once
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from gradio_client import Client
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_app(port: int, extra_env: dict[str, str]) -> tuple[subprocess.Popen, float]:
+    """(process, seconds from launch until the page answers)."""
+    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False",
+           "HF_HUB_DISABLE_TELEMETRY": "1", "NO_PROXY": "127.0.0.1,localhost", **extra_env}
+    start = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "app.py"], cwd=REPO, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    while time.perf_counter() - start < 120:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return process, time.perf_counter() - start
+        except OSError:
+            time.sleep(0.05)
+    process.kill()
+    raise RuntimeError("the app did not answer within 120 s")
+
+
+def _client(port: int) -> Client:
+    return Client(f"http://127.0.0.1:{port}/", verbose=False, analytics_enabled=False)
+
+
+def _default_model(client: Client) -> str:
+    api = client.view_api(return_format="dict", print_info=False)
+    params = api["named_endpoints"]["/generate"]["parameters"]
+    return next(p for p in params if p["parameter_name"] == "model")["parameter_default"]
+
+
+def round_trips(client: Client, model: str, n: int) -> list[float]:
+    """Seconds per /generate call (a slider release does the same work through the same queue)."""
+    times = []
+    for i in range(n):
+        start = time.perf_counter()
+        client.predict(model=model, seed=i, digit=i % 10, z="", api_name="/generate")
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def _summary(times: list[float]) -> str:
+    ordered = sorted(times)
+    p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+    return f"median {1000 * statistics.median(ordered):6.1f} ms   p95 {1000 * p95:6.1f} ms   (n={len(ordered)})"
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of a process and its children, MiB (from /proc)."""
+    pids = [pid] + [int(p) for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True,
+                                                   text=True).stdout.split()]
+    total = 0
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--calls", type=int, default=100, help="round trips per measurement")
+    parser.add_argument("--sessions", type=int, default=4, help="sessions training at once for the memory figure")
+    parser.add_argument("--train-seconds", type=float, default=15.0, help="training time before measuring memory")
+    args = parser.parse_args()
+
+    port = _free_port()
+    process, startup = start_app(port, {"GAN_EXPLORER_MAX_RUNS": str(args.sessions)})
+    try:
+        print(f"app start to serving: {startup:.2f} s")
+        client = _client(port)
+        model = _default_model(client)
+        round_trips(client, model, 5)  # warm-up
+        print(f"/generate round trip, idle:          {_summary(round_trips(client, model, args.calls))}")
+
+        trainer_client = _client(port)
+        job = trainer_client.submit(steps=100000, api_name="/train")
+        time.sleep(3.0)  # let the run get going
+        print(f"/generate round trip, while training: {_summary(round_trips(client, model, args.calls))}")
+        trainer_client.predict(api_name="/stop")
+        job.cancel()
+
+        print(f"resident memory, idle after one run: {rss_mib(process.pid):7.0f} MiB")
+        clients = [_client(port) for _ in range(args.sessions)]
+        jobs = [c.submit(steps=100000, api_name="/train") for c in clients]
+        time.sleep(args.train_seconds)
+        print(f"resident memory, {args.sessions} sessions training: {rss_mib(process.pid):7.0f} MiB")
+        for c, j in zip(clients, jobs):
+            c.predict(api_name="/stop")
+            j.cancel()
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+if __name__ == "__main__":
+    main()
