@@ -25,7 +25,7 @@ from safetensors.torch import load_file
 from threadpoolctl import threadpool_limits
 from torch import Tensor
 
-from .classifier import CHECKPOINT_DIR, MNISTClassifier, load_classifier
+from .classifier import CHECKPOINT_DIR, DEFAULT_CLASSIFIER, MNISTClassifier, load_classifier
 from .data import MNISTTensors, load_mnist
 from .models import NUM_CLASSES, Generator
 
@@ -63,8 +63,8 @@ def default_judge() -> Judge:
     return load_judge()
 
 
-def load_judge(classifier_path: str | Path | None = None, stats_path: str | Path = REFERENCE_STATS) -> Judge:
-    classifier = load_classifier(classifier_path) if classifier_path else load_classifier()
+def load_judge(classifier_path: str | Path = DEFAULT_CLASSIFIER, stats_path: str | Path = REFERENCE_STATS) -> Judge:
+    classifier = load_classifier(classifier_path)
     stats_path = Path(stats_path)
     if not stats_path.is_file():
         raise MetricsError(f"No reference statistics at {str(stats_path)!r}; "
@@ -79,6 +79,8 @@ def embed(classifier: MNISTClassifier, images: Tensor) -> Embedding:
     """Features and class probabilities of (N, 1, 28, 28) images in [-1, 1]."""
     if images.dim() != 4 or tuple(images.shape[1:]) != (1, 28, 28):
         raise MetricsError(f"Expected images of shape (N, 1, 28, 28); got {tuple(images.shape)}.")
+    if not torch.isfinite(images).all():
+        raise MetricsError("The images contain NaN or infinite pixels (did training diverge?); they cannot be scored.")
     features, probs = [], []
     for chunk in images.float().cpu().split(BATCH):
         f = classifier.features(chunk)
@@ -184,11 +186,11 @@ def nearest_training_image(sample: Tensor, data: MNISTTensors | TrainingImages) 
     """
     if sample.numel() != 28 * 28:
         raise MetricsError(f"Expected one 28x28 image; got shape {tuple(sample.shape)}.")
-    index_ = data if isinstance(data, TrainingImages) else TrainingImages.build(data)
-    images = index_.data.images
+    train = data if isinstance(data, TrainingImages) else TrainingImages.build(data)
+    images = train.data.images
     x = sample.reshape(-1).float().to(images.device)
     # ||a - x||^2 = ||a||^2 - 2 a.x + ||x||^2; the last term is the same for every a, so argmin skips it.
-    index = int((index_.squared_norms - 2 * (images.flatten(1) @ x)).argmin())
+    index = int((train.squared_norms - 2 * (images.flatten(1) @ x)).argmin())
     return images[index], index, float((images[index].reshape(-1) - x).norm())
 
 
@@ -205,12 +207,14 @@ def generate(generator: Generator, n: int, seed: int = 0) -> Tensor:
         raise MetricsError(f"Need at least 2 samples to measure a generator; got n={n}.")
     was_training = generator.training
     generator.eval()
-    device = next(generator.parameters()).device
-    rng = torch.Generator(device).manual_seed(seed)
-    labels = torch.arange(n, device=device) % NUM_CLASSES if generator.conditional else None
-    chunks = [generator(z, None if labels is None else labels[i * BATCH:(i + 1) * BATCH]).float().cpu()
-              for i, z in enumerate(generator.sample_latent(n, generator=rng, device=device).split(BATCH))]
-    generator.train(was_training)
+    try:
+        device = next(generator.parameters()).device
+        rng = torch.Generator(device).manual_seed(seed)
+        labels = torch.arange(n, device=device) % NUM_CLASSES if generator.conditional else None
+        chunks = [generator(z, None if labels is None else labels[i * BATCH:(i + 1) * BATCH]).float().cpu()
+                  for i, z in enumerate(generator.sample_latent(n, generator=rng, device=device).split(BATCH))]
+    finally:
+        generator.train(was_training)
     return torch.cat(chunks)
 
 

@@ -11,6 +11,7 @@ from gan_explorer.classifier import DEFAULT_CLASSIFIER, accuracy, load_classifie
 from gan_explorer.data import MNISTTensors
 from gan_explorer.metrics import (
     MetricsError,
+    TrainingImages,
     class_histogram,
     collapse_warning,
     default_judge,
@@ -124,14 +125,17 @@ def test_class_histogram_counts_the_classifiers_digits():
 
 def test_nearest_training_image_finds_the_digit_a_sample_copies(mnist):
     sample = mnist.images[4321] + 0.01 * torch.randn(1, 28, 28, generator=torch.Generator().manual_seed(0))
-    image, index, distance = nearest_training_image(sample, mnist)
+    image, index, distance = nearest_training_image(sample, TrainingImages.build(mnist))
     assert index == 4321
     assert torch.equal(image, mnist.images[4321])
-    assert 0 < distance < 0.5
+    assert distance == pytest.approx(float((sample - mnist.images[4321]).norm()), rel=1e-4)
+    assert nearest_training_image(sample, mnist)[1] == 4321  # raw tensors work too, just slower
 
 
-def test_metrics_reject_images_of_the_wrong_shape(judge):
+def test_metrics_reject_images_of_the_wrong_shape_or_with_nan(judge):
     with pytest.raises(MetricsError, match=r"\(N, 1, 28, 28\)"):
         embed(judge.classifier, torch.zeros(4, 28, 28))
+    with pytest.raises(MetricsError, match="NaN"):
+        embed(judge.classifier, torch.full((4, 1, 28, 28), float("nan")))
     with pytest.raises(MetricsError, match="one 28x28 image"):
         nearest_training_image(torch.zeros(2, 1, 28, 28), MNISTTensors(torch.zeros(3, 1, 28, 28), torch.zeros(3)))
