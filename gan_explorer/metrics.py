@@ -233,7 +233,8 @@ def evaluate_images(images: Tensor, real: MNISTTensors, seed: int = 0, judge: Ju
     judge = judge or default_judge()
     n = len(images)
     if n > len(real):
-        raise MetricsError(f"n={n} is more than the {len(real)} real images to compare with.")
+        raise MetricsError(f"n={n}: precision/recall compare with as many real digits, and there are only "
+                           f"{len(real)}; use n of at most {len(real)}.")
     emb = embed(judge.classifier, images)
     real_idx = torch.randperm(len(real), generator=torch.Generator().manual_seed(seed))[:n]
     precision, recall = precision_recall(embed(judge.classifier, real.images[real_idx]).features, emb.features)
