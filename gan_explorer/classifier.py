@@ -16,11 +16,11 @@ import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 from torch import Tensor, nn
 
+from .checkpoints import SHIPPED_DIR
 from .data import MNISTTensors, load_mnist
 from .models import NUM_CLASSES
 
-CHECKPOINT_DIR = Path(__file__).resolve().parents[1] / "checkpoints"
-DEFAULT_CLASSIFIER = CHECKPOINT_DIR / "mnist_classifier.safetensors"
+DEFAULT_CLASSIFIER = SHIPPED_DIR / "mnist_classifier.safetensors"
 FEATURE_DIM = 128
 
 

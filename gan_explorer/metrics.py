@@ -25,11 +25,12 @@ from safetensors.torch import load_file
 from threadpoolctl import threadpool_limits
 from torch import Tensor
 
-from .classifier import CHECKPOINT_DIR, DEFAULT_CLASSIFIER, MNISTClassifier, load_classifier
+from .checkpoints import SHIPPED_DIR
+from .classifier import DEFAULT_CLASSIFIER, MNISTClassifier, load_classifier
 from .data import MNISTTensors, load_mnist
 from .models import NUM_CLASSES, Generator
 
-REFERENCE_STATS = CHECKPOINT_DIR / "mnist_reference_stats.safetensors"
+REFERENCE_STATS = SHIPPED_DIR / "mnist_reference_stats.safetensors"
 FLOOR_SIZES = (500, 2000)  # the app's live curve uses 500 samples, `gan-explorer evaluate` 2000
 PR_NEIGHBOURS = 3  # k of the k-NN manifolds, as in Kynkäänniemi et al.
 MISSING_SHARE = 0.025  # a digit under a quarter of its fair 10% counts as missing

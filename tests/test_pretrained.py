@@ -5,8 +5,7 @@ import json
 
 import pytest
 
-from gan_explorer.checkpoints import load_checkpoint
-from gan_explorer.classifier import CHECKPOINT_DIR
+from gan_explorer.checkpoints import SHIPPED_DIR, load_checkpoint
 from gan_explorer.cli import main
 from gan_explorer.metrics import evaluate_generator, quality_bar_failures
 
@@ -20,7 +19,7 @@ MAX_BYTES = 5 * 2**20
 @pytest.fixture(scope="module")
 def evaluations(mnist_root) -> dict:
     """`evaluate --n 2000 --seed 0` of every shipped checkpoint, run once for all tests here."""
-    return {name: evaluate_generator(load_checkpoint(CHECKPOINT_DIR / f"{name}.safetensors").generator,
+    return {name: evaluate_generator(load_checkpoint(SHIPPED_DIR / f"{name}.safetensors").generator,
                                      n=2000, seed=0, data_root=mnist_root) for name in PRETRAINED}
 
 
@@ -33,7 +32,7 @@ def test_shipped_checkpoint_meets_the_quality_bar_on_2000_samples(name, evaluati
 
 @pytest.mark.parametrize("name", PRETRAINED)
 def test_model_card_metrics_are_what_evaluate_measures(name, evaluations):
-    card = load_checkpoint(CHECKPOINT_DIR / f"{name}.safetensors").info
+    card = load_checkpoint(SHIPPED_DIR / f"{name}.safetensors").info
     measured = evaluations[name]
     for key in ("fid", "inception_score", "precision", "recall", "min_share", "max_share"):
         assert card["metrics"][key] == pytest.approx(measured[key], rel=1e-3, abs=1e-4), key
@@ -42,7 +41,7 @@ def test_model_card_metrics_are_what_evaluate_measures(name, evaluations):
 
 @pytest.mark.parametrize("name", PRETRAINED)
 def test_shipped_checkpoint_is_small_and_has_a_model_card(name):
-    path = CHECKPOINT_DIR / f"{name}.safetensors"
+    path = SHIPPED_DIR / f"{name}.safetensors"
     assert path.stat().st_size + path.with_suffix(".json").stat().st_size < MAX_BYTES
     card = load_checkpoint(path).info
     assert card["command"].startswith("gan-explorer train ")
@@ -50,7 +49,7 @@ def test_shipped_checkpoint_is_small_and_has_a_model_card(name):
 
 
 def test_evaluate_command_prints_every_metric_as_json(capsys, mnist_root):
-    checkpoint = CHECKPOINT_DIR / "dcgan_conditional.safetensors"
+    checkpoint = SHIPPED_DIR / "dcgan_conditional.safetensors"
     code = main(["evaluate", "--checkpoint", str(checkpoint), "--n", "500", "--data-root", str(mnist_root)])
     result = json.loads(capsys.readouterr().out)
     assert code == 0
