@@ -148,10 +148,13 @@ def build(registry: SessionRegistry, quality_fn: QualityFn | None) -> TrainTab:
                 reset = gr.Button("Reset", elem_id="train-reset", min_width=80)
             status = gr.HTML(_status(Session()), elem_id="train-status")
             with gr.Row(equal_height=False):
-                sample_grid = gr.Image(label="G(fixed noise): the same 100 z all run long "
-                                       "(conditional: column j draws digit j)", format="png", type="numpy",
-                                       interactive=False, elem_id="train-grid", elem_classes="gx-pixelated",
-                                       height=420, buttons=["download"])
+                with gr.Column():
+                    # A caption above, not the image's label: Gradio draws labels over the image's top row.
+                    gr.Markdown("**G(fixed noise)**: the same 100 z all run long "
+                                "(conditional: column j draws digit j)")
+                    sample_grid = gr.Image(show_label=False, format="png", type="numpy", interactive=False,
+                                           elem_id="train-grid", elem_classes="gx-pixelated", height=420,
+                                           buttons=["download"])
                 with gr.Column():
                     losses = gr.Plot(plots.loss_figure([]), show_label=False, elem_id="chart-losses")
                     scores = gr.Plot(plots.score_figure([]), show_label=False, elem_id="chart-scores")
