@@ -114,6 +114,10 @@ def _prepare_output(path: str, suffixes: tuple[str, ...]) -> Path:
 
 # ---------------------------------------------------------------- train
 
+def _add_data_root(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data-root", help=f"folder holding MNIST/raw/ (default ${DATA_ENV} or ~/.cache/gan-explorer)")
+
+
 def _add_train(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("train", help="train a GAN on MNIST and save a checkpoint",
                               description="Train a GAN on MNIST. Stops at whichever limit comes first "
@@ -127,7 +131,7 @@ def _add_train(subparsers: argparse._SubParsersAction) -> None:
                    help="where to save, e.g. runs/a.safetensors (a .json sidecar goes beside it)")
     p.add_argument("--grid", metavar="PNG", help="also save the fixed-noise sample grid as a PNG")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
-    p.add_argument("--data-root", help=f"folder holding MNIST/raw/ (default ${DATA_ENV} or ~/.cache/gan-explorer)")
+    _add_data_root(p)
     p.add_argument("--no-download", action="store_true", help="fail instead of downloading MNIST")
     p.add_argument("--threads", type=_positive_int, help="CPU threads for PyTorch (default: PyTorch's choice)")
     _add_config_flags(p)
@@ -265,7 +269,7 @@ def _add_evaluate(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--n", type=_positive_int, default=2000, help="how many samples (default 2000; the "
                                                                   "floors are measured at 500 and 2000)")
     p.add_argument("--seed", type=int, default=0, help="noise and real-subset seed (default 0)")
-    p.add_argument("--data-root", help=f"folder holding MNIST/raw/ (default ${DATA_ENV} or ~/.cache/gan-explorer)")
+    _add_data_root(p)
     p.set_defaults(handler=_evaluate)
 
 
@@ -286,7 +290,7 @@ def _add_train_classifier(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0, help="default 0")
     p.add_argument("--out", default=str(DEFAULT_CLASSIFIER), help=f"default {DEFAULT_CLASSIFIER}")
     p.add_argument("--stats-out", default=str(REFERENCE_STATS), help=f"default {REFERENCE_STATS}")
-    p.add_argument("--data-root", help=f"folder holding MNIST/raw/ (default ${DATA_ENV} or ~/.cache/gan-explorer)")
+    _add_data_root(p)
     p.add_argument("--threads", type=_positive_int, help="CPU threads for PyTorch (default: PyTorch's choice)")
     p.set_defaults(handler=_train_classifier)
 

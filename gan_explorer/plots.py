@@ -89,12 +89,27 @@ def training_figures(history: Sequence[Any]) -> tuple[go.Figure, go.Figure, go.F
     return loss_figure(history), score_figure(history), grad_norm_figure(history)
 
 
-def quality_figure(points: Sequence[dict[str, float]], every: int) -> go.Figure:
-    """FID (lower is better) of quick samples over training; points are {"step", "fid"}."""
-    figure = go.Figure(layout=_layout(f"FID every {every} steps (lower is better)",
-                                      "generator step", "FID"))
-    figure.add_trace(go.Scatter(x=[p["step"] for p in points], y=[p["fid"] for p in points],
-                                mode="lines+markers", name="FID", line={"color": "#2ca02c"}))
+def quality_figure(points: Sequence[dict[str, Any]], every: int) -> go.Figure:
+    """MNIST-FID (left axis, lower is better) and Inception Score (right axis, at most 10) over training.
+
+    Points are {"step", "fid", "inception_score"} and may carry "fid_floor" / "is_floor": what real
+    MNIST digits score at the same sample size. Those are drawn as dotted lines, because a FID of 4
+    means "as good as real data" at 500 samples, not "4 away from perfect".
+    """
+    figure = go.Figure(layout=_layout(f"Quality every {every} steps", "generator step", "MNIST-FID"))
+    steps = [p["step"] for p in points]
+    figure.add_trace(go.Scatter(x=steps, y=[p["fid"] for p in points], mode="lines+markers",
+                                name="FID (lower is better)", line={"color": "#2ca02c"}))
+    figure.add_trace(go.Scatter(x=steps, y=[p["inception_score"] for p in points], mode="lines+markers",
+                                name="IS (max 10)", line={"color": "#9467bd"}, yaxis="y2"))
+    figure.update_layout(yaxis={"type": "log"}, margin={"r": 48},
+                         yaxis2={"title": {"text": "Inception Score"}, "overlaying": "y", "side": "right",
+                                 "range": [1, 10.5], "showgrid": False, "linecolor": "#999"})
+    if points and "fid_floor" in points[-1]:
+        figure.add_hline(y=points[-1]["fid_floor"], line_dash="dot", line_color="#2ca02c",
+                         annotation_text="real digits' FID", annotation_position="bottom right")
+        figure.add_hline(y=points[-1]["is_floor"], line_dash="dot", line_color="#9467bd", yref="y2",
+                         annotation_text="real digits' IS", annotation_position="top left")
     return figure
 
 

@@ -1,0 +1,37 @@
+"""The Plotly figures: long histories stay small, and the quality curve shows its real-data floor."""
+from __future__ import annotations
+
+import numpy as np
+
+from gan_explorer import plots
+
+
+def _history(n: int) -> list[dict[str, float]]:
+    return [{"step": i, "d_loss": 1.0 + np.sin(i), "g_loss": 2.0, "d_real": 0.7, "d_fake": 0.3,
+             "g_grad_norm": 1.0, "d_grad_norm": 2.0} for i in range(1, n + 1)]
+
+
+def test_a_long_history_is_downsampled_to_bucket_means_keeping_its_span() -> None:
+    losses, scores, grads = plots.training_figures(_history(10_000))
+    for figure in (losses, scores, grads):
+        for trace in figure.data:
+            assert len(trace.x) <= plots.MAX_POINTS
+    x, y = np.asarray(losses.data[0].x, dtype=float), np.asarray(losses.data[0].y, dtype=float)
+    assert x[0] < 30 and x[-1] > 9_970  # the buckets cover the whole run
+    assert abs(y.mean() - np.mean([r["d_loss"] for r in _history(10_000)])) < 0.01  # means, not samples
+
+
+def test_quality_curve_plots_fid_and_inception_score_with_the_real_digit_floors() -> None:
+    points = [{"step": 250 * i, "fid": 100.0 / i, "inception_score": 5 + 0.5 * i, "fid_floor": 4.29,
+               "is_floor": 9.7} for i in range(1, 5)]
+    figure = plots.quality_figure(points, 250)
+    names = [trace.name for trace in figure.data]
+    assert any("FID" in name for name in names) and any("IS" in name for name in names)
+    assert list(figure.data[1].y) == [p["inception_score"] for p in points] and figure.data[1].yaxis == "y2"
+    floors = sorted(shape.y0 for shape in figure.layout.shapes)
+    assert floors == [4.29, 9.7]
+
+
+def test_quality_curve_without_floors_has_no_floor_lines() -> None:
+    figure = plots.quality_figure([{"step": 250, "fid": 50.0, "inception_score": 6.0}], 250)
+    assert not figure.layout.shapes
