@@ -1,6 +1,6 @@
 """t-SNE tab: a 2-D map of generated (and real) digits; hover shows a point's image, a click sends its z to Explore.
 
-Plotly's hover and click events live in the page: assets/tsne_click.js shows the hovered
+Plotly's hover and click events live in the page: the script in page.HEAD shows the hovered
 point's thumbnail (carried in customdata) and, on click, puts the point's index where the
 hidden #tsne-pick button's handler reads it.
 """
