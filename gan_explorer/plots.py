@@ -6,6 +6,7 @@ instead of ~7 kB per figure).
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -105,6 +106,9 @@ def quality_figure(points: Sequence[dict[str, Any]], every: int) -> go.Figure:
     figure.update_layout(yaxis={"type": "log"}, margin={"r": 48},
                          yaxis2={"title": {"text": "Inception Score"}, "overlaying": "y", "side": "right",
                                  "range": [1, 10.5], "showgrid": False, "linecolor": "#999"})
+    fids = [p["fid"] for p in points] + [p["fid_floor"] for p in points[-1:] if "fid_floor" in p]
+    if fids:  # a log axis over exactly the data: hline annotations would otherwise stretch it
+        figure.update_yaxes(range=[math.log10(min(fids)) - 0.15, math.log10(max(fids)) + 0.15])
     if points and "fid_floor" in points[-1]:
         figure.add_hline(y=points[-1]["fid_floor"], line_dash="dot", line_color="#2ca02c",
                          annotation_text="real digits' FID", annotation_position="bottom right")
