@@ -187,7 +187,3 @@ def build_models(cfg: TrainConfig) -> tuple[Generator, Discriminator]:
         generator.apply(init)
         discriminator.apply(init)
     return generator, discriminator
-
-
-def build_generator(cfg: TrainConfig) -> Generator:
-    return build_models(cfg)[0]

@@ -174,6 +174,18 @@ def test_small_tsne_draws_a_scatter_and_a_click_opens_the_point_in_explore(page:
     assert page.get_by_role("tab", name="Explore").get_attribute("aria-selected") == "true"
 
 
+def test_choosing_a_loss_shows_what_it_does(page: sync_api.Page) -> None:
+    from gan_explorer.losses import LOSSES
+
+    page.get_by_role("tab", name="Train").click()
+    box = page.locator("#train-loss")
+    assert LOSSES["non_saturating"].description in box.inner_text()
+    box.locator("input").click()
+    page.get_by_role("option", name="wgan_gp").click()
+    page.wait_for_function("d => document.querySelector('#train-loss').innerText.includes(d)",
+                           arg=LOSSES["wgan_gp"].description, timeout=10_000)
+
+
 def test_closing_the_tab_stops_its_run(browser: sync_api.Browser, app_url: str) -> None:
     assert not _live_trainers()  # the t-SNE test stopped the main page's run
     page = _open(browser, app_url)

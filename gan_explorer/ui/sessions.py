@@ -125,11 +125,5 @@ class SessionRegistry:
         if session is not None:
             session.reset()
 
-    def close_all(self) -> None:
-        with self._lock:
-            sessions, self._sessions = list(self._sessions.values()), {}
-        for session in sessions:
-            session.reset()
-
     def __len__(self) -> int:
         return len(self._sessions)

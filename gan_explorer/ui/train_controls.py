@@ -31,7 +31,8 @@ def _essentials(cfg: TrainConfig) -> dict[str, gr.components.Component]:
     with gr.Row():
         c["architecture"] = gr.Dropdown(list(ARCHITECTURES), value=cfg.architecture, label="Architecture",
                                         info="mlp: fully connected; dcgan: convolutional")
-        c["loss"] = gr.Dropdown(list(LOSSES), value=cfg.loss, label="Loss")
+        c["loss"] = gr.Dropdown(list(LOSSES), value=cfg.loss, label="Loss", info=LOSSES[cfg.loss].description,
+                                elem_id="train-loss")
     with gr.Row():
         c["g_lr"] = gr.Number(cfg.g_lr, label="G learning rate", info="a change applies at the next step")
         c["d_lr"] = gr.Number(cfg.d_lr, label="D learning rate", info="a change applies at the next step")
@@ -86,6 +87,10 @@ def build_settings() -> tuple[gr.Dropdown, dict[str, gr.components.Component], g
         settings |= _advanced(cfg)
     for control in settings.values():
         control.min_width = NARROW_PX
+    # The loss's one-line explanation follows the choice (the preset box changes it too).
+    settings["loss"].change(lambda name: gr.Dropdown(info=LOSSES[name].description if name in LOSSES else None),
+                            settings["loss"], settings["loss"], api_visibility="private", concurrency_limit=None,
+                            show_progress="hidden")
     missing = {f.name for f in dataclasses.fields(TrainConfig)} - set(settings)
     assert not missing, f"Train tab has no control for {missing}"  # a new TrainConfig field needs one
     return preset_box, settings, steps
