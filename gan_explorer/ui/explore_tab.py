@@ -17,7 +17,7 @@ import torch
 from ..images import to_uint8, upscale
 from ..latent import MAX_SLIDERS, SLIDER_RANGE, generate, latent_from_seed, with_slider_values
 from ..models import Generator
-from .common import default_model, friendly, model_choices, resolve_generator
+from .common import default_model, friendly, model_choices, resolve_generator, whole_number
 from .sessions import SessionRegistry
 
 IMAGE_SCALE = 14  # 28 px -> 392 px, nearest-neighbour
@@ -51,11 +51,7 @@ def big_image(images: torch.Tensor) -> np.ndarray:
 
 
 def check_seed(seed: Any) -> int:
-    if isinstance(seed, float) and seed.is_integer():
-        seed = int(seed)
-    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= MAX_SEED:
-        raise gr.Error(f"Seed must be a whole number from 0 to {MAX_SEED}; got {seed!r}.")
-    return seed
+    return whole_number("Seed", seed, 0, MAX_SEED)
 
 
 def check_digit(generator: Generator, digit: Any) -> int | None:

@@ -13,7 +13,7 @@ import torch
 from ..images import gif_bytes, grid, to_uint8, upscale
 from ..latent import INTERPOLATION_NOTE, MAX_STEPS, MIN_STEPS, interpolation_frames, latent_from_seed
 from ..models import Generator
-from .common import default_model, friendly, model_choices, resolve_generator
+from .common import default_model, friendly, model_choices, resolve_generator, whole_number
 from .explore_tab import check_digit, check_seed
 from .sessions import SessionRegistry
 
@@ -38,14 +38,6 @@ def _endpoint(generator: Generator, source: str, seed: Any, explore_z: list[floa
     if source != FROM_SEED:
         raise gr.Error(f"Endpoint source must be {FROM_SEED!r} or {FROM_EXPLORE!r}; got {source!r}.")
     return latent_from_seed(check_seed(seed), generator.latent_dim)
-
-
-def _check_steps(steps: Any) -> int:
-    if isinstance(steps, float) and steps.is_integer():
-        steps = int(steps)
-    if not isinstance(steps, int) or isinstance(steps, bool) or not MIN_STEPS <= steps <= MAX_STEPS:
-        raise gr.Error(f"Steps must be a whole number from {MIN_STEPS} to {MAX_STEPS}; got {steps!r}.")
-    return steps
 
 
 def _method(name: str) -> str:
@@ -90,7 +82,8 @@ def build(registry: SessionRegistry, explore_z: gr.State) -> InterpolateTab:
         generator = resolve_generator(registry.get(request), model)
         z0 = _endpoint(generator, start_source, start_seed, explore_z or [])
         z1 = _endpoint(generator, end_source, end_seed, explore_z or [])
-        frames = interpolation_frames(generator, z0, z1, _check_steps(steps), _method(method),
+        steps = whole_number("Steps", steps, MIN_STEPS, MAX_STEPS)
+        frames = interpolation_frames(generator, z0, z1, steps, _method(method),
                                       check_digit(generator, start_digit), check_digit(generator, end_digit))
         strip_image = grid(frames, nrow=min(len(frames), STRIP_PER_ROW), scale=STRIP_SCALE)
         gif = gif_bytes([upscale(frame, GIF_SCALE) for frame in to_uint8(frames)])

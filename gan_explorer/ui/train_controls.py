@@ -14,6 +14,7 @@ from ..config import DEFAULT_PRESET, PRECISIONS, PRESETS, ConfigError, TrainConf
 from ..losses import LOSSES
 from ..models import ARCHITECTURES, INITS
 from ..optim import OPTIMIZERS
+from .common import whole_number
 
 DEFAULT_STEPS = 3000
 MAX_RUN_STEPS = 1_000_000
@@ -133,7 +134,4 @@ def config_from(values: dict[str, Any]) -> TrainConfig:
 
 
 def check_steps(steps: Any) -> int:
-    steps = _as_int(steps)
-    if not isinstance(steps, int) or isinstance(steps, bool) or not 1 <= steps <= MAX_RUN_STEPS:
-        raise ConfigError(f"Train for must be a whole number of steps from 1 to {MAX_RUN_STEPS:,}; got {steps!r}.")
-    return steps
+    return whole_number("Train for", steps, 1, MAX_RUN_STEPS)

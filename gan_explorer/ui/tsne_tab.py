@@ -21,7 +21,7 @@ from .. import plots
 from ..data import default_data_root, load_mnist
 from ..embedding import MAX_REAL, MAX_SAMPLES, MIN_SAMPLES, Embedding, embed_samples
 from ..images import upscale
-from .common import default_model, friendly, model_choices, resolve_generator
+from .common import default_model, friendly, model_choices, resolve_generator, whole_number
 from .explore_tab import IMAGE_SCALE, ExploreTab, check_seed
 from .sessions import SessionRegistry
 
@@ -40,14 +40,6 @@ def _thumbnail(image: np.ndarray) -> str:
     buffer = io.BytesIO()
     Image.fromarray(image).save(buffer, format="PNG", optimize=True)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
-
-
-def _whole(name: str, value: Any, lo: int, hi: int) -> int:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
-        raise gr.Error(f"{name} must be a whole number from {lo:,} to {hi:,}; got {value!r}.")
-    return value
 
 
 def figure_for(embedding: Embedding, colour_source: str) -> Any:
@@ -81,7 +73,8 @@ def build(registry: SessionRegistry, explore: ExploreTab, tabs: gr.Tabs,
         """Embed n generated samples (plus n_real real test digits) with PCA + t-SNE; returns the scatter."""
         session = registry.get(request)
         generator = resolve_generator(session, model)
-        n, n_real = _whole("Generated samples", n, MIN_SAMPLES, MAX_SAMPLES), _whole("Real digits", n_real, 0, MAX_REAL)
+        n = whole_number("Generated samples", n, MIN_SAMPLES, MAX_SAMPLES)
+        n_real = whole_number("Real digits", n_real, 0, MAX_REAL)
         real = load_mnist(default_data_root(), train=False) if n_real else None
         labeler = None if generator.conditional else classify_fn
         embedding = embed_samples(generator, n, check_seed(seed), real, n_real, labeler,
