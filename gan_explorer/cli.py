@@ -23,12 +23,13 @@ from .checkpoints import CheckpointError, load_checkpoint, save_checkpoint, side
 from .classifier import DEFAULT_CLASSIFIER, ClassifierError, load_classifier, train_classifier
 from .config import DEFAULT_PRESET, PRECISIONS, PRESETS, ConfigError, TrainConfig, preset
 from .data import DATA_ENV, DataNotFoundError, load_mnist
+from .device import resolve_device
 from .losses import LOSSES
 from .metrics import REFERENCE_STATS, MetricsError, evaluate_generator, quality_bar_failures
 from .models import ARCHITECTURES, INITS, NUM_CLASSES
 from .optim import OPTIMIZERS
 from .reference import build_reference
-from .trainer import GRID_SIDE, Trainer, TrainingDiverged, resolve_device
+from .trainer import GRID_SIDE, Trainer, TrainingDiverged
 
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130  # the shell convention for Ctrl-C
@@ -130,7 +131,11 @@ def _add_train(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, metavar="CHECKPOINT",
                    help="where to save, e.g. runs/a.safetensors (a .json sidecar goes beside it)")
     p.add_argument("--grid", metavar="PNG", help="also save the fixed-noise sample grid as a PNG")
+    p.add_argument("--checkpoint-every", type=_positive_int, metavar="STEPS",
+                   help="also save OUT-stepNNNNNNN.safetensors every STEPS steps, to compare or resume from")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--cuda-graph", action=argparse.BooleanOptionalAction, default=None,
+                   help="replay each step as a CUDA graph (default: on with a GPU)")
     _add_data_root(p)
     p.add_argument("--no-download", action="store_true", help="fail instead of downloading MNIST")
     p.add_argument("--threads", type=_positive_int, help="CPU threads for PyTorch (default: PyTorch's choice)")
@@ -147,12 +152,12 @@ def _train(args: argparse.Namespace) -> int:
         torch.set_num_threads(args.threads)
     steps = args.steps if args.steps or args.epochs or args.max_seconds else DEFAULT_STEPS
     data = load_mnist(args.data_root, train=True, download=not args.no_download)
-    trainer = Trainer(config, device, data=data)
+    trainer = Trainer(config, device, data=data, cuda_graph=args.cuda_graph)
     print(f"Training {config.architecture} / {config.loss} (preset {args.preset}) on {device}.", file=sys.stderr)
 
     outcome = "finished"
     try:
-        _run_with_progress(trainer, steps, args.epochs, args.max_seconds)
+        _run_with_progress(trainer, steps, args.epochs, args.max_seconds, out, args.checkpoint_every)
     except KeyboardInterrupt:
         outcome = "interrupted"  # fall through and save: Ctrl-C must not lose the run
     info = {"command": "gan-explorer train", "preset": args.preset, "device": str(device),
@@ -166,8 +171,10 @@ def _train(args: argparse.Namespace) -> int:
     return EXIT_INTERRUPTED if outcome == "interrupted" else 0
 
 
-def _run_with_progress(trainer: Trainer, steps: int | None, epochs: float | None, seconds: float | None) -> None:
-    """Iterate trainer.run() with a tqdm bar; its total is the step limit when one is known."""
+def _run_with_progress(trainer: Trainer, steps: int | None, epochs: float | None, seconds: float | None,
+                       out: Path, checkpoint_every: int | None) -> None:
+    """Iterate trainer.run() with a tqdm bar (its total is the step limit when one is known),
+    saving an intermediate checkpoint every `checkpoint_every` steps."""
     per_epoch = len(trainer.sampler.data) / (trainer.config.batch_size * trainer.config.n_critic)
     totals = [t for t in (steps, math.ceil(epochs * per_epoch) if epochs else None) if t]
     with tqdm(total=min(totals) if totals else None, unit="step", dynamic_ncols=True) as bar:
@@ -175,6 +182,9 @@ def _run_with_progress(trainer: Trainer, steps: int | None, epochs: float | None
             bar.set_postfix({"d_loss": f"{m.d_loss:.3f}", "g_loss": f"{m.g_loss:.3f}",
                              "D(x)": f"{m.d_real:.2f}", "D(G(z))": f"{m.d_fake:.2f}"}, refresh=False)
             bar.update()
+            if checkpoint_every and m.step % checkpoint_every == 0:
+                info = {"command": "gan-explorer train", "device": str(trainer.device), "outcome": "intermediate"}
+                save_checkpoint(trainer.to_checkpoint(info), out.with_name(f"{out.stem}-step{m.step:07d}{out.suffix}"))
 
 
 # ---------------------------------------------------------------- sample

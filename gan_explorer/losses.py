@@ -128,9 +128,14 @@ class WassersteinGP(Wasserstein):
 
 
 def gradient_penalty(discriminator: Callable[..., Tensor], real: Tensor, fake: Tensor,
-                     labels: Tensor | None = None) -> Tensor:
-    """Mean of (||grad_x D(x_hat)||_2 - 1)^2 on random interpolates x_hat of real and fake."""
-    alpha = torch.rand(real.size(0), 1, 1, 1, device=real.device, dtype=real.dtype)
+                     labels: Tensor | None = None, alpha: Tensor | None = None) -> Tensor:
+    """Mean of (||grad_x D(x_hat)||_2 - 1)^2 on random interpolates x_hat of real and fake.
+
+    alpha: (batch,) mixing weights in [0, 1]; drawn uniformly when not given.
+    """
+    if alpha is None:
+        alpha = torch.rand(real.size(0), device=real.device)
+    alpha = alpha.view(-1, 1, 1, 1).to(real.dtype)
     x_hat = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
     out = discriminator(x_hat, labels)
     (grad,) = torch.autograd.grad(out.sum(), x_hat, create_graph=True)

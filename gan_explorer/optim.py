@@ -10,27 +10,33 @@ from torch import nn
 if TYPE_CHECKING:
     from .config import TrainConfig
 
-OptimizerFactory = Callable[[Iterable[nn.Parameter], float, "TrainConfig"], torch.optim.Optimizer]
+# (params, lr, config, capturable): capturable keeps the step count on the device so the
+# update can be recorded in a CUDA graph (trainer.py); it is only asked for on a GPU.
+OptimizerFactory = Callable[[Iterable[nn.Parameter], float, "TrainConfig", bool], torch.optim.Optimizer]
 
 
-def _adam(params: Iterable[nn.Parameter], lr: float, cfg: TrainConfig) -> torch.optim.Optimizer:
-    # foreach=True: one fused kernel launch per group instead of one per tensor.
+def _adam(params: Iterable[nn.Parameter], lr: float, cfg: TrainConfig, capturable: bool) -> torch.optim.Optimizer:
+    # foreach: one kernel launch per group instead of one per tensor; on a GPU the fused kernel,
+    # which is also safe to record in a CUDA graph, does the whole update in one launch.
+    if capturable:
+        return torch.optim.Adam(params, lr=lr, betas=(cfg.beta1, cfg.beta2), fused=True, capturable=True)
     return torch.optim.Adam(params, lr=lr, betas=(cfg.beta1, cfg.beta2), foreach=True)
 
 
-def _rmsprop(params: Iterable[nn.Parameter], lr: float, cfg: TrainConfig) -> torch.optim.Optimizer:
-    return torch.optim.RMSprop(params, lr=lr, momentum=cfg.momentum, foreach=True)
+def _rmsprop(params: Iterable[nn.Parameter], lr: float, cfg: TrainConfig, capturable: bool) -> torch.optim.Optimizer:
+    return torch.optim.RMSprop(params, lr=lr, momentum=cfg.momentum, foreach=True, capturable=capturable)
 
 
-def _sgd(params: Iterable[nn.Parameter], lr: float, cfg: TrainConfig) -> torch.optim.Optimizer:
-    return torch.optim.SGD(params, lr=lr, momentum=cfg.momentum, foreach=True)
+def _sgd(params: Iterable[nn.Parameter], lr: float, cfg: TrainConfig, capturable: bool) -> torch.optim.Optimizer:
+    return torch.optim.SGD(params, lr=lr, momentum=cfg.momentum, foreach=True)  # keeps no step count
 
 
 OPTIMIZERS: dict[str, OptimizerFactory] = {"adam": _adam, "rmsprop": _rmsprop, "sgd": _sgd}
 
 
-def build_optimizer(name: str, module: nn.Module, lr: float, cfg: TrainConfig) -> torch.optim.Optimizer:
-    return OPTIMIZERS[name](module.parameters(), lr, cfg)
+def build_optimizer(name: str, module: nn.Module, lr: float, cfg: TrainConfig,
+                    capturable: bool = False) -> torch.optim.Optimizer:
+    return OPTIMIZERS[name](module.parameters(), lr, cfg, capturable)
 
 
 def build_scheduler(optimizer: torch.optim.Optimizer, cfg: TrainConfig) -> torch.optim.lr_scheduler.StepLR | None:

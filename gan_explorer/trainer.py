@@ -11,6 +11,7 @@ import dataclasses
 import math
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,7 @@ from torch import Tensor, nn
 from .checkpoints import Checkpoint
 from .config import ConfigError, TrainConfig
 from .data import BatchSampler, MNISTTensors, load_mnist
+from .device import CapturedStep, autocast_dtype, resolve_device, warm_up
 from .losses import build_loss, clip_weights_, gradient_penalty
 from .models import NUM_CLASSES, Generator, build_models
 from .optim import build_optimizer, build_scheduler, set_learning_rate
@@ -28,6 +30,8 @@ from .optim import build_optimizer, build_scheduler, set_learning_rate
 GRID_SIDE = 10  # the fixed-noise grid is 10 x 10; for a conditional model column j shows digit j
 
 # Settings that can change between steps without rebuilding the networks.
+GRAPH_WARMUP_STEPS = 3  # eager steps on a GPU before the step is recorded as a CUDA graph
+
 LIVE_SETTINGS = frozenset({"g_lr", "d_lr", "n_critic", "gp_weight", "clip_value", "label_smoothing"})
 
 
@@ -54,44 +58,45 @@ class StepMetrics:
         return dataclasses.asdict(self)
 
 
-def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    if str(device) == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    device = torch.device(device)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ConfigError("device 'cuda' was asked for, but PyTorch sees no CUDA GPU here; use 'cpu' or 'auto'.")
-    return device
-
-
-def autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
-    """bf16 for "bf16", and for "auto" where the hardware has fast bf16; None means plain fp32."""
-    if precision == "fp32":
-        return None
-    if precision == "auto":
-        native = (torch.cuda.is_bf16_supported() if device.type == "cuda"
-                  else torch.ops.mkldnn._is_mkldnn_bf16_supported())  # AVX512-class CPUs
-        return torch.bfloat16 if native else None
-    return torch.bfloat16
-
-
 def _grad_norm(module: nn.Module) -> Tensor:
     grads = [p.grad for p in module.parameters() if p.grad is not None]
     return torch.nn.utils.get_total_norm(grads)
 
 
+@torch.no_grad()
+def _ema_update_(average: nn.Module, model: nn.Module, decay: float) -> None:
+    """average <- decay * average + (1 - decay) * model, weights; BatchNorm statistics are copied."""
+    torch._foreach_lerp_(list(average.parameters()), list(model.parameters()), 1.0 - decay)
+    for mine, theirs in zip(average.buffers(), model.buffers(), strict=True):
+        mine.copy_(theirs)
+
+
 class Trainer:
     def __init__(self, config: TrainConfig, device: str | torch.device = "auto",
-                 data: MNISTTensors | None = None, data_root: str | None = None) -> None:
+                 data: MNISTTensors | None = None, data_root: str | None = None,
+                 cuda_graph: bool | None = None) -> None:
+        """cuda_graph: replay each step as a CUDA graph; default on where the device is a GPU."""
         self.config = config
         self.device = resolve_device(device)
+        self.cuda_graph = self.device.type == "cuda" if cuda_graph is None else cuda_graph
+        if self.cuda_graph and self.device.type != "cuda":
+            raise ConfigError("CUDA graphs need a GPU; this run is on the CPU.")
+        if self.device.type == "cuda":
+            torch.backends.cudnn.benchmark = True  # time cuDNN's algorithms once per shape, keep the fastest
         torch.manual_seed(config.seed)  # weights init and dropout
         generator, discriminator = build_models(config)
         self.generator = generator.to(self.device)
         self.discriminator = discriminator.to(self.device)
+        self.generator_ema = (copy.deepcopy(self.generator).requires_grad_(False)
+                              if config.ema_decay > 0 else None)
         self.loss = build_loss(config)
         self.autocast_dtype = autocast_dtype(config.precision, self.device)
-        self.g_optimizer = build_optimizer(config.g_optimizer, self.generator, config.g_lr, config)
-        self.d_optimizer = build_optimizer(config.d_optimizer, self.discriminator, config.d_lr, config)
+        self.g_optimizer = build_optimizer(config.g_optimizer, self.generator, config.g_lr, config, self.cuda_graph)
+        self.d_optimizer = build_optimizer(config.d_optimizer, self.discriminator, config.d_lr, config,
+                                           self.cuda_graph)
+        self._graph: CapturedStep | None = None
+        self._graph_lrs: tuple[float, float] = (0.0, 0.0)
+        self._warm_steps = 0
         self.schedulers = [s for s in (build_scheduler(self.g_optimizer, config),
                                        build_scheduler(self.d_optimizer, config)) if s is not None]
         data = data if data is not None else load_mnist(data_root)
@@ -117,67 +122,110 @@ class Trainer:
         return real_labels if self.config.conditional else None
 
     # ------------------------------------------------------------------ the algorithm
+    def _update(self, real: Tensor, real_labels: Tensor, z: Tensor, alpha: Tensor | None = None) -> Tensor:
+        """n_critic D updates then one G update, on (n_critic, batch, ...) stacks of inputs.
+
+        Pure tensor work on inputs drawn outside (images, labels, z, the gradient penalty's
+        mixing weights), with no device sync, so on a GPU it can be recorded as one CUDA graph.
+        Returns [d_loss, g_loss, D(x), D(G(z)), |grad G|, |grad D|] as one tensor.
+        """
+        cfg, G, D, loss = self.config, self.generator, self.discriminator, self.loss
+        # cache_enabled=False: autocast's weight-cast cache must not outlive a graph capture.
+        autocast = torch.autocast(self.device.type, torch.bfloat16, enabled=self.autocast_dtype is not None,
+                                  cache_enabled=False)
+
+        # 1. Discriminator: tell real images from generated ones.
+        for i in range(cfg.n_critic):
+            labels = self._labels(real_labels[i])
+            # The last D update's fakes are kept with their graph and reused for G's update,
+            # as in the PyTorch DCGAN tutorial: one generator forward pass per step.
+            last = i == cfg.n_critic - 1
+            with autocast, torch.set_grad_enabled(last):
+                fake = G(z[i], labels)
+            with autocast:
+                real_logits, fake_logits = D(real[i], labels), D(fake.detach(), labels)
+                d_loss = loss.discriminator_loss(real_logits.float(), fake_logits.float())
+                if loss.gradient_penalty:
+                    d_loss = d_loss + cfg.gp_weight * gradient_penalty(D, real[i], fake.detach(), labels, alpha[i])
+            self.d_optimizer.zero_grad(set_to_none=True)
+            d_loss.backward()
+            d_grad_norm = _grad_norm(D)
+            self.d_optimizer.step()
+            if loss.clip_weights:
+                clip_weights_(D, cfg.clip_value)
+
+        # 2. Generator: make the updated D call the same fakes real. D's weights are frozen
+        # meanwhile so backward computes no weight gradients G's update would throw away.
+        D.requires_grad_(False)
+        try:
+            with autocast:
+                g_loss = loss.generator_loss(D(fake, labels).float())
+            self.g_optimizer.zero_grad(set_to_none=True)
+            g_loss.backward()
+        finally:
+            D.requires_grad_(True)
+        g_grad_norm = _grad_norm(G)
+        self.g_optimizer.step()
+        if self.generator_ema is not None:
+            _ema_update_(self.generator_ema, G, cfg.ema_decay)
+        return torch.stack([d_loss.detach(), g_loss.detach(),
+                            loss.score(real_logits.detach()).mean(), loss.score(fake_logits.detach()).mean(),
+                            g_grad_norm, d_grad_norm])
+
+    def _draw_inputs(self) -> tuple[Tensor, ...]:
+        cfg = self.config
+        batches = [self.sampler.sample(cfg.batch_size) for _ in range(cfg.n_critic)]
+        real = torch.stack([images for images, _ in batches])
+        real_labels = torch.stack([labels for _, labels in batches])
+        z = torch.randn(cfg.n_critic, cfg.batch_size, cfg.latent_dim, generator=self.rng, device=self.device)
+        if not self.loss.gradient_penalty:
+            return real, real_labels, z
+        return real, real_labels, z, torch.rand(cfg.n_critic, cfg.batch_size, generator=self.rng, device=self.device)
+
+    def _run_update(self, *inputs: Tensor) -> Tensor:
+        """The update, eagerly or (on a GPU, after a few warm-up steps) as a replayed CUDA graph."""
+        if not self.cuda_graph:
+            return self._update(*inputs)
+        if self._graph is None and self._warm_steps >= GRAPH_WARMUP_STEPS:
+            try:
+                self._graph = CapturedStep(self._update, *inputs, before_capture=self._free_grads)
+                self._graph_lrs = self._learning_rates()
+            except RuntimeError as e:  # an op that cannot be captured: stay eager, slower but right
+                warnings.warn(f"CUDA graph capture failed, training eagerly instead: {e}", stacklevel=2)
+                self.cuda_graph, self._graph = False, None
+                return self._update(*inputs)
+        if self._graph is not None:
+            return self._graph(*inputs)
+        self._warm_steps += 1
+        return warm_up(self._update, *inputs)
+
+    def _free_grads(self) -> None:
+        self.g_optimizer.zero_grad(set_to_none=True)
+        self.d_optimizer.zero_grad(set_to_none=True)
+
+    def _learning_rates(self) -> tuple[float, float]:
+        return self.g_optimizer.param_groups[0]["lr"], self.d_optimizer.param_groups[0]["lr"]
+
     def step(self) -> StepMetrics:
         """One generator update preceded by n_critic discriminator updates."""
         if self._stopped.is_set():
             raise RuntimeError("This run was stopped; create a new Trainer (Reset) to train again.")
         with self._lock:
             start = time.perf_counter()
-            cfg, G, D, loss = self.config, self.generator, self.discriminator, self.loss
-            batch = cfg.batch_size
-
-            autocast = torch.autocast(self.device.type, torch.bfloat16, enabled=self.autocast_dtype is not None)
-
-            # 1. Discriminator: tell real images from generated ones.
-            for i in range(cfg.n_critic):
-                real, real_labels = self.sampler.sample(batch)
-                labels = self._labels(real_labels)
-                z = torch.randn(batch, cfg.latent_dim, generator=self.rng, device=self.device)
-                # The last D update's fakes are kept with their graph and reused for G's update,
-                # as in the PyTorch DCGAN tutorial: one generator forward pass per step.
-                last = i == cfg.n_critic - 1
-                with autocast, torch.set_grad_enabled(last):
-                    fake = G(z, labels)
-                with autocast:
-                    real_logits, fake_logits = D(real, labels), D(fake.detach(), labels)
-                    d_loss = loss.discriminator_loss(real_logits.float(), fake_logits.float())
-                    if loss.gradient_penalty:
-                        d_loss = d_loss + cfg.gp_weight * gradient_penalty(D, real, fake.detach(), labels)
-                self.d_optimizer.zero_grad(set_to_none=True)
-                d_loss.backward()
-                d_grad_norm = _grad_norm(D)
-                self.d_optimizer.step()
-                if loss.clip_weights:
-                    clip_weights_(D, cfg.clip_value)
-
-            # 2. Generator: make the updated D call the same fakes real. D's weights are frozen
-            # meanwhile so backward computes no weight gradients G's update would throw away.
-            D.requires_grad_(False)
-            try:
-                with autocast:
-                    g_loss = loss.generator_loss(D(fake, labels).float())
-                self.g_optimizer.zero_grad(set_to_none=True)
-                g_loss.backward()
-            finally:
-                D.requires_grad_(True)
-            g_grad_norm = _grad_norm(G)
-            self.g_optimizer.step()
+            cfg = self.config
+            values = self._run_update(*self._draw_inputs()).tolist()  # the step's one device sync
             for scheduler in self.schedulers:
                 scheduler.step()
-
-            # One device sync per step for the whole metrics record.
-            values = torch.stack([d_loss.detach(), g_loss.detach(),
-                                  loss.score(real_logits.detach()).mean(),
-                                  loss.score(fake_logits.detach()).mean(),
-                                  g_grad_norm, d_grad_norm]).tolist()
+            if self._graph is not None and self._learning_rates() != self._graph_lrs:
+                self._graph = None  # the recording holds the old learning rates
             self.step_count += 1
             elapsed = time.perf_counter() - start
             self.train_seconds += elapsed
+            g_lr, d_lr = self._learning_rates()
             metrics = StepMetrics(
                 self.step_count, self.sampler.epoch, *values,
-                images_per_sec=batch * cfg.n_critic / max(elapsed, 1e-9),
-                wall_time=self.train_seconds,
-                g_lr=self.g_optimizer.param_groups[0]["lr"], d_lr=self.d_optimizer.param_groups[0]["lr"])
+                images_per_sec=cfg.batch_size * cfg.n_critic / max(elapsed, 1e-9),
+                wall_time=self.train_seconds, g_lr=g_lr, d_lr=d_lr)
             self.history.append(metrics)
         if not (math.isfinite(metrics.d_loss) and math.isfinite(metrics.g_loss)):
             self._stopped.set()
@@ -236,21 +284,27 @@ class Trainer:
         with self._lock:
             self.config = new
             self.loss = build_loss(new)
+            self._graph = None  # the recording holds the old settings
             set_learning_rate(self.g_optimizer, new.g_lr)
             set_learning_rate(self.d_optimizer, new.d_lr)
             for scheduler in self.schedulers:  # restart decay from the new rate
                 scheduler.base_lrs = [group["lr"] for group in scheduler.optimizer.param_groups]
         return new
 
+    @property
+    def sampling_generator(self) -> Generator:
+        """What the run shows and saves: the weight average of G when ema_decay is on, else G."""
+        return self.generator_ema if self.generator_ema is not None else self.generator
+
     def snapshot(self) -> Generator:
-        """A copy of G in eval mode, safe to sample from while training goes on."""
+        """A copy of the sampling generator in eval mode, safe to use while training goes on."""
         with self._lock:
-            return copy.deepcopy(self.generator).eval()
+            return copy.deepcopy(self.sampling_generator).eval()
 
     def to_checkpoint(self, info: dict[str, Any] | None = None) -> Checkpoint:
         """Everything worth keeping of the run so far, copied between steps (CPU tensors)."""
         with self._lock:
-            return Checkpoint(self.config, copy.deepcopy(self.generator).cpu().eval(),
+            return Checkpoint(self.config, copy.deepcopy(self.sampling_generator).cpu().eval(),
                               copy.deepcopy(self.discriminator).cpu().eval(), self.step_count,
                               self.train_seconds, [m.to_dict() for m in self.history], dict(info or {}))
 
@@ -258,8 +312,9 @@ class Trainer:
     def sample_fixed(self) -> Tensor:
         """G's images for the fixed noise, (100, 1, 28, 28) in [-1, 1], on the CPU."""
         with self._lock:
-            was_training = self.generator.training
-            self.generator.eval()
-            images = self.generator(self.fixed_z, self.fixed_labels)
-            self.generator.train(was_training)
+            generator = self.sampling_generator
+            was_training = generator.training
+            generator.eval()
+            images = generator(self.fixed_z, self.fixed_labels)
+            generator.train(was_training)
         return images.float().cpu()

@@ -69,6 +69,14 @@ def test_train_writes_a_checkpoint_sidecar_and_grid(tmp_path: Path, mnist_root: 
     assert Image.open(grid).size[0] > 10 * 28
 
 
+def test_checkpoint_every_saves_intermediate_checkpoints(tmp_path: Path, mnist_root: Path) -> None:
+    code, out = _train(tmp_path, mnist_root, "--steps", "5", "--checkpoint-every", "2")
+    assert code == 0
+    saved = sorted(p.name for p in tmp_path.glob("*.safetensors"))
+    assert saved == ["run-step0000002.safetensors", "run-step0000004.safetensors", "run.safetensors"]
+    assert load_checkpoint(tmp_path / "run-step0000004.safetensors").step == 4
+
+
 def test_explicit_flags_override_the_preset(tmp_path: Path, mnist_root: Path) -> None:
     code, out = _train(tmp_path, mnist_root, "--preset", "mlp-classic", "--g-lr", "3e-4", "--mlp-dropout", "0")
     config = load_checkpoint(out).config
@@ -92,7 +100,7 @@ def test_time_limit_stops_before_the_step_limit(tmp_path: Path, mnist_root: Path
 
 
 def test_ctrl_c_still_saves_the_run(tmp_path: Path, mnist_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def interrupted(trainer, steps, epochs, seconds) -> None:
+    def interrupted(trainer, steps, epochs, seconds, out, checkpoint_every) -> None:
         trainer.step()
         trainer.step()
         raise KeyboardInterrupt

@@ -122,6 +122,26 @@ def test_snapshot_is_an_independent_copy_in_eval_mode(make_trainer) -> None:
     assert all(torch.equal(before[k], v) for k, v in snapshot.state_dict().items())
 
 
+def test_weight_average_follows_the_generator_and_is_what_the_run_shows(make_trainer) -> None:
+    trainer = make_trainer(ema_decay=0.75)
+    start = copy.deepcopy(trainer.generator.state_dict())
+    trainer.step()
+    trained = trainer.generator.state_dict()
+    average = trainer.generator_ema.state_dict()
+    for name, value in start.items():
+        if value.is_floating_point() and name in dict(trainer.generator.named_parameters()):
+            assert torch.allclose(average[name], 0.75 * value + 0.25 * trained[name], atol=1e-6), name
+    assert not torch.equal(average["net.0.weight"], trained["net.0.weight"])
+    assert torch.equal(trainer.snapshot().state_dict()["net.0.weight"], average["net.0.weight"])
+    assert torch.equal(trainer.to_checkpoint().generator.state_dict()["net.0.weight"], average["net.0.weight"])
+
+
+def test_without_averaging_the_run_shows_the_generator_itself(make_trainer) -> None:
+    trainer = make_trainer()
+    trainer.step()
+    assert trainer.generator_ema is None and trainer.sampling_generator is trainer.generator
+
+
 # ---------------------------------------------------------------- live control
 
 def test_update_changes_learning_rates_from_the_next_step(make_trainer) -> None:

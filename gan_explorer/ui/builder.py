@@ -11,8 +11,8 @@ import gradio as gr
 import torch
 
 from ..data import default_data_root, load_mnist
+from ..device import resolve_device
 from ..models import Generator
-from ..trainer import resolve_device
 from . import explore_tab, interpolate_tab, page, train_tab, tsne_tab
 from .common import LIVE_RUN, checkpoint_for, default_model, friendly, load_upload, model_choices
 from .explore_tab import NearestFn

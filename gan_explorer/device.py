@@ -1,0 +1,69 @@
+"""Where a run trains and how fast: device choice, bf16 autocast, CUDA-graph replay of a step.
+
+On a GPU a DCGAN step on MNIST is a few hundred small kernels, and launching them one by one
+from Python takes longer than running them. Recording the step once (forward and backward
+passes, optimiser updates) and replaying the recording leaves one launch per step.
+See https://pytorch.org/docs/stable/notes/cuda.html#cuda-graphs
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+from torch import Tensor
+
+from .config import ConfigError
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    if str(device) == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("device 'cuda' was asked for, but PyTorch sees no CUDA GPU here; use 'cpu' or 'auto'.")
+    return device
+
+
+def autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
+    """bf16 for "bf16", and for "auto" where the hardware has fast bf16; None means plain fp32."""
+    if precision == "fp32":
+        return None
+    if precision == "auto":
+        native = (torch.cuda.is_bf16_supported() if device.type == "cuda"
+                  else torch.ops.mkldnn._is_mkldnn_bf16_supported())  # AVX512-class CPUs
+        return torch.bfloat16 if native else None
+    return torch.bfloat16
+
+
+class CapturedStep:
+    """`fn(*inputs) -> Tensor`, recorded once and replayed on new inputs of the same shapes.
+
+    Everything `fn` reads besides its inputs (weights, optimiser state, Python floats such as the
+    learning rate) is baked into the recording: the owner must record again when those change.
+    The caller warms `fn` up eagerly first (on a side stream), as the PyTorch notes require.
+    """
+
+    def __init__(self, fn: Callable[..., Tensor], *example_inputs: Tensor,
+                 before_capture: Callable[[], None]) -> None:
+        self._inputs = [x.clone() for x in example_inputs]
+        before_capture()  # e.g. free the grads, so backward allocates them in the graph's memory pool
+        self._graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(self._graph):
+            self._output = fn(*self._inputs)
+
+    def __call__(self, *inputs: Tensor) -> Tensor:
+        for static, x in zip(self._inputs, inputs, strict=True):
+            static.copy_(x)
+        self._graph.replay()
+        return self._output
+
+
+def warm_up(fn: Callable[..., Tensor], *inputs: Tensor) -> Tensor:
+    """Run `fn` eagerly on a side stream, as a step before capture must be run."""
+    main = torch.cuda.current_stream()
+    side = torch.cuda.Stream()
+    side.wait_stream(main)
+    with torch.cuda.stream(side):
+        out = fn(*inputs)
+    main.wait_stream(side)
+    return out
