@@ -55,8 +55,8 @@ class TrainConfig:
     # 0 turns it off. Averaging smooths out the oscillation of long GAN runs (Yazici et al., 2019).
     ema_decay: float = 0.0
     seed: int = 0
-    # bf16 autocast of the forward passes: about 1.5x faster on CPUs with AVX512 and on recent GPUs.
-    # "auto" picks bf16 where the hardware runs it natively, else fp32.
+    # bf16 autocast of the forward passes: about 1.5x faster on CPUs with AVX512-BF16.
+    # "auto" picks bf16 on such CPUs and fp32 elsewhere, GPUs included (measured: device.autocast_dtype).
     precision: str = "fp32"
 
     def __post_init__(self) -> None:
