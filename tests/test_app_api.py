@@ -104,6 +104,13 @@ def test_a_saved_checkpoint_loads_back_for_exploring(client: Client) -> None:
     assert np.asarray(Image.open(image)).shape[:2] == (392, 392)
 
 
+def test_a_run_with_weight_averaging_saves_the_averaged_generator(app_url: str) -> None:
+    client = Client(app_url, verbose=False)
+    client.predict(ema_decay=0.9, api_name="/step")
+    _weights, sidecar = client.predict(api_name="/save_checkpoint")
+    assert json.loads(Path(sidecar).read_text())["config"]["ema_decay"] == 0.9
+
+
 def test_generate_returns_a_large_image_that_depends_on_z(client: Client) -> None:
     from_seed = np.asarray(Image.open(client.predict(model=LIVE_RUN, seed=3, digit=0, z="", api_name="/generate")))
     z = ",".join(["2.5"] * 64)  # the fast preset's latent_dim
@@ -158,6 +165,7 @@ def test_tsne_returns_a_scatter_with_every_generated_and_real_point(client: Clie
     ("/generate", {"model": "no such model", "seed": 0, "digit": 0, "z": ""}, "not in the list of choices"),
     ("/train", {"steps": 10, "g_lr": 0.0}, "g_lr must be"),
     ("/train", {"steps": 0}, "Train for must be"),
+    ("/train", {"steps": 10, "ema_decay": 1.5}, "ema_decay must be"),
     # Dropdowns and sliders are checked by Gradio itself before our handler runs; its message names the bound.
     ("/train", {"steps": 10, "architecture": "resnet"}, "resnet is not in the list of choices"),
     ("/interpolate", {"model": LIVE_RUN, "start_seed": 1, "end_seed": 2, "start_digit": 0, "end_digit": 0,

@@ -73,7 +73,7 @@ def _advanced(cfg: TrainConfig) -> dict[str, gr.components.Component]:
         c["lr_decay_every"] = gr.Number(cfg.lr_decay_every, precision=0, label="LR decay every (G steps, 0 = off)")
         c["lr_decay_gamma"] = gr.Number(cfg.lr_decay_gamma, label="LR decay factor")
         c["precision"] = gr.Dropdown(list(PRECISIONS), value=cfg.precision, label="Precision",
-                                     info="bf16 is faster on recent CPUs and GPUs")
+                                     info="auto: bf16 where the CPU has it natively (faster), fp32 on GPUs")
         c["ema_decay"] = gr.Number(cfg.ema_decay, label="G weight averaging (EMA decay, 0 = off)",
                                    info="samples come from a running average of G; 0.999 for long runs")
     return c
