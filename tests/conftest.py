@@ -1,8 +1,10 @@
 """Shared fixtures. MNIST comes from $GAN_EXPLORER_DATA (CI sets it to ../shared/data)."""
 from __future__ import annotations
 
+import gc
 import os
 import socket
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -64,4 +66,18 @@ def app_url(mnist_root: Path) -> Iterator[str]:
                             quiet=True, **launch_options())
     yield url
     demo.close()
+    _stop_runs_left_behind()
     torch.set_num_threads(threads)
+
+
+def _stop_runs_left_behind() -> None:
+    """Sessions of a closed app may still hold runs (idle or training in their thread); stop them,
+    so they neither use the CPU nor count as live runs in the next module's tests."""
+    from gan_explorer.trainer import Trainer
+
+    gc.collect()
+    with warnings.catch_warnings():  # isinstance() on every object trips torch's deprecated-module warnings
+        warnings.simplefilter("ignore")
+        for obj in gc.get_objects():
+            if isinstance(obj, Trainer):
+                obj.stop()
