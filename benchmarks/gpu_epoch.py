@@ -3,12 +3,13 @@
     python benchmarks/gpu_epoch.py --data-root ~/.cache/gan-explorer --json gpu_epoch.json
 
 Ours: the default preset (`fast`), 938 steps of batch 64 = one pass over MNIST, data resident on
-the GPU, each step replayed as a CUDA graph; also measured eagerly and in fp32 to show what each
-lever gives. Baseline: the training loop of pytorch/examples/dcgan/main.py with `--dataset mnist`
-(64x64 images, ngf = ndf = 64, nz = 100, batch 64, Adam 2e-4, BCELoss, cudnn.benchmark, a
-DataLoader with its default 2 workers doing Resize + ToTensor + Normalize, and the loss .item()s
-it prints every iteration); its image saving every 100 iterations is left out. Every figure is
-one full epoch after a warm-up, timed with a device sync on both ends.
+the GPU, each step replayed as a CUDA graph, through `Trainer.run()`; also measured one step at
+a time, eagerly and with bf16 to show what each lever gives. Baseline: the training loop of
+pytorch/examples/dcgan/main.py with `--dataset mnist` (64x64 images, ngf = ndf = 64, nz = 100,
+batch 64, Adam 2e-4, BCELoss, cudnn.benchmark, a DataLoader with its default 2 workers doing
+Resize + ToTensor + Normalize, and the loss .item()s it prints every iteration); its image
+saving every 100 iterations is left out. Every figure is one full epoch after a warm-up, timed
+with a device sync on both ends.
 """
 from __future__ import annotations
 
@@ -37,11 +38,20 @@ def _timed(fn: Callable[[], int]) -> tuple[float, int]:
     return time.perf_counter() - start, steps
 
 
-def trainer_epoch(data_root: str, cuda_graph: bool, precision: str) -> tuple[float, int]:
+def trainer_epoch(data_root: str, cuda_graph: bool, precision: str, overlap: bool = True) -> tuple[float, int]:
+    """One epoch through run() (which queues each step before reading the last one's metrics),
+    or with overlap=False through step() (which waits for each step)."""
     trainer = Trainer(preset("fast", precision=precision), "cuda", data=load_mnist(data_root), cuda_graph=cuda_graph)
     for _ in trainer.run(max_steps=WARMUP_STEPS):
         pass
-    return _timed(lambda: sum(1 for _ in trainer.run(max_epochs=1.0)))
+
+    def one_at_a_time() -> int:
+        steps, end = 0, trainer.sampler.epoch + 1.0
+        while trainer.sampler.epoch < end:
+            trainer.step()
+            steps += 1
+        return steps
+    return _timed(lambda: sum(1 for _ in trainer.run(max_epochs=1.0)) if overlap else one_at_a_time())
 
 
 # ---------------------------------------------------------------- pytorch/examples dcgan, nc = 1
@@ -129,6 +139,7 @@ def main() -> None:
         raise SystemExit("This benchmark needs a CUDA GPU.")
     rows: dict[str, tuple[float, int]] = {
         "Trainer, CUDA graph, fp32/TF32": trainer_epoch(args.data_root, True, "fp32"),
+        "Trainer, CUDA graph, fp32, step() one at a time": trainer_epoch(args.data_root, True, "fp32", False),
         "Trainer, CUDA graph, bf16 autocast": trainer_epoch(args.data_root, True, "bf16"),
         "Trainer, eager, fp32/TF32": trainer_epoch(args.data_root, False, "fp32"),
         "pytorch/examples dcgan (64x64, DataLoader)": examples_epoch(args.data_root),

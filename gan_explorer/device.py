@@ -7,12 +7,15 @@ See https://pytorch.org/docs/stable/notes/cuda.html#cuda-graphs
 """
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 
 import torch
 from torch import Tensor
 
 from .config import ConfigError
+
+GRAPH_WARMUP_STEPS = 3  # eager steps on a GPU before the step is recorded as a CUDA graph
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
@@ -69,3 +72,40 @@ def warm_up(fn: Callable[..., Tensor], *inputs: Tensor) -> Tensor:
         out = fn(*inputs)
     main.wait_stream(side)
     return out
+
+
+class StepExecutor:
+    """Runs a training update eagerly, or on a GPU, after a few warm-up steps, as a replayed CUDA graph."""
+
+    def __init__(self, update: Callable[..., Tensor], free_grads: Callable[[], None],
+                 learning_rates: Callable[[], tuple[float, float]], cuda_graph: bool) -> None:
+        self._update, self._free_grads, self._learning_rates = update, free_grads, learning_rates
+        self.cuda_graph = cuda_graph
+        self.graph: CapturedStep | None = None
+        self._graph_lrs: tuple[float, float] = (0.0, 0.0)
+        self._warm_steps = 0
+
+    def __call__(self, *inputs: Tensor) -> Tensor:
+        if not self.cuda_graph:
+            return self._update(*inputs)
+        if self.graph is None and self._warm_steps >= GRAPH_WARMUP_STEPS:
+            try:
+                self.graph = CapturedStep(self._update, *inputs, before_capture=self._free_grads)
+                self._graph_lrs = self._learning_rates()
+            except RuntimeError as e:  # an op that cannot be captured: stay eager, slower but right
+                warnings.warn(f"CUDA graph capture failed, training eagerly instead: {e}", stacklevel=2)
+                self.cuda_graph, self.graph = False, None
+                return self._update(*inputs)
+        if self.graph is not None:
+            return self.graph(*inputs)
+        self._warm_steps += 1
+        return warm_up(self._update, *inputs)
+
+    def keep_if(self, learning_rates: tuple[float, float]) -> None:
+        """Drop the recording when the learning rates (baked into it) have changed."""
+        if self.graph is not None and learning_rates != self._graph_lrs:
+            self.graph = None
+
+    def discard(self) -> None:
+        """Drop the recording; the next step records a new one (no warm-up needed again)."""
+        self.graph = None

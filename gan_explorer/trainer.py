@@ -11,7 +11,6 @@ import dataclasses
 import math
 import threading
 import time
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +21,7 @@ from torch import Tensor, nn
 from .checkpoints import Checkpoint
 from .config import ConfigError, TrainConfig
 from .data import BatchSampler, MNISTTensors, load_mnist
-from .device import CapturedStep, autocast_dtype, resolve_device, warm_up
+from .device import StepExecutor, autocast_dtype, resolve_device
 from .losses import build_loss, clip_weights_, gradient_penalty
 from .models import NUM_CLASSES, Generator, build_models
 from .optim import build_optimizer, build_scheduler, set_learning_rate
@@ -30,8 +29,6 @@ from .optim import build_optimizer, build_scheduler, set_learning_rate
 GRID_SIDE = 10  # the fixed-noise grid is 10 x 10; for a conditional model column j shows digit j
 
 # Settings that can change between steps without rebuilding the networks.
-GRAPH_WARMUP_STEPS = 3  # eager steps on a GPU before the step is recorded as a CUDA graph
-
 LIVE_SETTINGS = frozenset({"g_lr", "d_lr", "n_critic", "gp_weight", "clip_value", "label_smoothing"})
 
 
@@ -71,6 +68,18 @@ def _ema_update_(average: nn.Module, model: nn.Module, decay: float) -> None:
         mine.copy_(theirs)
 
 
+@dataclass(frozen=True)
+class _Launched:
+    """A step queued on the device whose metrics have not been read yet."""
+    step: int
+    epoch: float
+    start: float
+    values: Tensor
+    done: torch.cuda.Event | None
+    g_lr: float
+    d_lr: float
+
+
 class Trainer:
     def __init__(self, config: TrainConfig, device: str | torch.device = "auto",
                  data: MNISTTensors | None = None, data_root: str | None = None,
@@ -94,9 +103,7 @@ class Trainer:
         self.g_optimizer = build_optimizer(config.g_optimizer, self.generator, config.g_lr, config, self.cuda_graph)
         self.d_optimizer = build_optimizer(config.d_optimizer, self.discriminator, config.d_lr, config,
                                            self.cuda_graph)
-        self._graph: CapturedStep | None = None
-        self._graph_lrs: tuple[float, float] = (0.0, 0.0)
-        self._warm_steps = 0
+        self._executor = StepExecutor(self._update, self._free_grads, self._learning_rates, self.cuda_graph)
         self.schedulers = [s for s in (build_scheduler(self.g_optimizer, config),
                                        build_scheduler(self.d_optimizer, config)) if s is not None]
         data = data if data is not None else load_mnist(data_root)
@@ -105,6 +112,7 @@ class Trainer:
         self.fixed_z, self.fixed_labels = self._fixed_noise()
         self.step_count = 0
         self.train_seconds = 0.0
+        self._last_finish = 0.0
         self.history: list[StepMetrics] = []
         self._lock = threading.Lock()
         self._unpaused = threading.Event()
@@ -182,23 +190,6 @@ class Trainer:
             return real, real_labels, z
         return real, real_labels, z, torch.rand(cfg.n_critic, cfg.batch_size, generator=self.rng, device=self.device)
 
-    def _run_update(self, *inputs: Tensor) -> Tensor:
-        """The update, eagerly or (on a GPU, after a few warm-up steps) as a replayed CUDA graph."""
-        if not self.cuda_graph:
-            return self._update(*inputs)
-        if self._graph is None and self._warm_steps >= GRAPH_WARMUP_STEPS:
-            try:
-                self._graph = CapturedStep(self._update, *inputs, before_capture=self._free_grads)
-                self._graph_lrs = self._learning_rates()
-            except RuntimeError as e:  # an op that cannot be captured: stay eager, slower but right
-                warnings.warn(f"CUDA graph capture failed, training eagerly instead: {e}", stacklevel=2)
-                self.cuda_graph, self._graph = False, None
-                return self._update(*inputs)
-        if self._graph is not None:
-            return self._graph(*inputs)
-        self._warm_steps += 1
-        return warm_up(self._update, *inputs)
-
     def _free_grads(self) -> None:
         self.g_optimizer.zero_grad(set_to_none=True)
         self.d_optimizer.zero_grad(set_to_none=True)
@@ -208,24 +199,42 @@ class Trainer:
 
     def step(self) -> StepMetrics:
         """One generator update preceded by n_critic discriminator updates."""
+        return self._finish(self._launch())
+
+    def _launch(self) -> _Launched:
+        """Queue one step's work on the device; its metrics are read by _finish()."""
         if self._stopped.is_set():
             raise RuntimeError("This run was stopped; create a new Trainer (Reset) to train again.")
         with self._lock:
             start = time.perf_counter()
-            cfg = self.config
-            values = self._run_update(*self._draw_inputs()).tolist()  # the step's one device sync
+            values = self._executor(*self._draw_inputs())
+            if values.is_cuda:  # copy out now (the next replay overwrites the graph's output), read later
+                values = values.to("cpu", non_blocking=True)
             for scheduler in self.schedulers:
                 scheduler.step()
-            if self._graph is not None and self._learning_rates() != self._graph_lrs:
-                self._graph = None  # the recording holds the old learning rates
+            self._executor.keep_if(self._learning_rates())  # a recording holds the learning rates
             self.step_count += 1
-            elapsed = time.perf_counter() - start
+            done = torch.cuda.Event() if self.device.type == "cuda" else None
+            if done is not None:
+                done.record()
+            return _Launched(self.step_count, self.sampler.epoch, start, values, done, *self._learning_rates())
+
+    def _finish(self, launched: _Launched) -> StepMetrics:
+        """Wait for a launched step and record its metrics (the step's one device sync)."""
+        if launched.done is not None:
+            launched.done.synchronize()
+        cfg = self.config
+        with self._lock:
+            now = time.perf_counter()
+            # Time since the later of this step's launch and the previous step's end: the step's
+            # own cost both when steps run one at a time and when run() overlaps them.
+            elapsed = now - max(launched.start, self._last_finish)
+            self._last_finish = now
             self.train_seconds += elapsed
-            g_lr, d_lr = self._learning_rates()
             metrics = StepMetrics(
-                self.step_count, self.sampler.epoch, *values,
+                launched.step, launched.epoch, *launched.values.tolist(),
                 images_per_sec=cfg.batch_size * cfg.n_critic / max(elapsed, 1e-9),
-                wall_time=self.train_seconds, g_lr=g_lr, d_lr=d_lr)
+                wall_time=self.train_seconds, g_lr=launched.g_lr, d_lr=launched.d_lr)
             self.history.append(metrics)
         if not (math.isfinite(metrics.d_loss) and math.isfinite(metrics.g_loss)):
             self._stopped.set()
@@ -240,20 +249,33 @@ class Trainer:
         """Train until stopped or the first limit is reached, yielding each step's metrics.
 
         While paused this blocks between steps; `stop()` from any thread ends it.
-        Limits count from this call, so a second run() trains further.
+        Limits count from this call, so a second run() trains further. On a GPU the next step is
+        queued before the last one's metrics are read, so the GPU never waits for Python.
         """
         start_step, start_seconds, start_epoch = self.step_count, self.train_seconds, self.sampler.epoch
+        overlap = self.device.type == "cuda"
+        pending: _Launched | None = None
         while not self._stopped.is_set():
             if max_steps is not None and self.step_count - start_step >= max_steps:
-                return
+                break
             if max_seconds is not None and self.train_seconds - start_seconds >= max_seconds:
-                return
+                break
             if max_epochs is not None and self.sampler.epoch - start_epoch >= max_epochs:
-                return
+                break
+            if pending is not None and self.paused:  # show the last step before waiting
+                yield self._finish(pending)
+                pending = None
             self._unpaused.wait()
             if self._stopped.is_set():
-                return
-            yield self.step()
+                break
+            previous, pending = pending, self._launch()
+            if previous is not None:
+                yield self._finish(previous)
+            if not overlap:
+                yield self._finish(pending)
+                pending = None
+        if pending is not None:
+            yield self._finish(pending)
 
     # ------------------------------------------------------------------ control from other threads
     def pause(self) -> None:
@@ -284,7 +306,7 @@ class Trainer:
         with self._lock:
             self.config = new
             self.loss = build_loss(new)
-            self._graph = None  # the recording holds the old settings
+            self._executor.discard()  # a recording holds the old settings
             set_learning_rate(self.g_optimizer, new.g_lr)
             set_learning_rate(self.d_optimizer, new.d_lr)
             for scheduler in self.schedulers:  # restart decay from the new rate

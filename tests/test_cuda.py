@@ -9,9 +9,9 @@ import torch
 
 from gan_explorer.config import TrainConfig
 from gan_explorer.data import MNISTTensors
-from gan_explorer.device import CapturedStep
+from gan_explorer.device import GRAPH_WARMUP_STEPS, CapturedStep
 from gan_explorer.optim import build_optimizer, build_scheduler
-from gan_explorer.trainer import GRAPH_WARMUP_STEPS, Trainer
+from gan_explorer.trainer import Trainer
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 
@@ -67,7 +67,7 @@ def _assert_same_run(a: Trainer, b: Trainer, start: torch.Tensor, rtol: float = 
 def test_graph_replay_trains_like_the_eager_step(settings: dict, small_data: MNISTTensors) -> None:
     config = TrainConfig(**{**SMALL, **settings})
     graphed = _train(config, small_data, cuda_graph=True)
-    assert graphed._graph is not None, "the step was never captured"
+    assert graphed._executor.graph is not None, "the step was never captured"
     rtol = 2e-2 if config.precision == "bf16" else 1e-3
     _assert_same_run(graphed, _train(config, small_data, cuda_graph=False), _start(config, small_data), rtol)
 
@@ -77,7 +77,7 @@ def test_a_live_change_is_recorded_into_a_new_graph(small_data: MNISTTensors) ->
     update_at = GRAPH_WARMUP_STEPS + 3
     graphed = _train(config, small_data, cuda_graph=True, update_at=update_at)
     eager = _train(config, small_data, cuda_graph=False, update_at=update_at)
-    assert graphed.history[-1].g_lr == config.g_lr / 4 and graphed._graph is not None
+    assert graphed.history[-1].g_lr == config.g_lr / 4 and graphed._executor.graph is not None
     _assert_same_run(graphed, eager, _start(config, small_data))
 
 
@@ -88,3 +88,15 @@ def test_a_graph_that_is_not_replayed_is_caught(small_data: MNISTTensors, monkey
     broken = _train(config, small_data, cuda_graph=True)
     with pytest.raises(AssertionError):
         _assert_same_run(broken, _train(config, small_data, cuda_graph=False), _start(config, small_data))
+
+
+def test_run_overlapping_steps_yields_each_step_once_and_trains_as_step_does(small_data: MNISTTensors) -> None:
+    config = TrainConfig(**SMALL)
+    overlapped = Trainer(config, "cuda", data=small_data)
+    torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = True, False
+    yielded = [m.step for m in overlapped.run(max_steps=25)]
+    assert yielded == list(range(1, 26)) == [m.step for m in overlapped.history]
+    assert overlapped.step_count == 25 and overlapped.train_seconds > 0
+    one_at_a_time = _train(config, small_data, cuda_graph=True, steps=25)
+    losses = [[(m.d_loss, m.g_loss) for m in t.history] for t in (overlapped, one_at_a_time)]
+    torch.testing.assert_close(torch.tensor(losses[0]), torch.tensor(losses[1]), rtol=1e-3, atol=1e-4)
