@@ -1,11 +1,11 @@
-"""Registry of optimisers for G and D, and their learning-rate schedule."""
+"""Registry of optimisers for G and D, their learning-rate schedule, and weight averaging."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 import torch
-from torch import nn
+from torch import Tensor, nn
 
 if TYPE_CHECKING:
     from .config import TrainConfig
@@ -49,3 +49,17 @@ def build_scheduler(optimizer: torch.optim.Optimizer, cfg: TrainConfig) -> torch
 def set_learning_rate(optimizer: torch.optim.Optimizer, lr: float) -> None:
     for group in optimizer.param_groups:
         group["lr"] = lr
+
+
+def grad_norm(module: nn.Module) -> Tensor:
+    """L2 norm of all of a module's gradients, as a tensor (no device sync)."""
+    grads = [p.grad for p in module.parameters() if p.grad is not None]
+    return torch.nn.utils.get_total_norm(grads)
+
+
+@torch.no_grad()
+def ema_update_(average: nn.Module, model: nn.Module, decay: float) -> None:
+    """average <- decay * average + (1 - decay) * model, weights; BatchNorm statistics are copied."""
+    torch._foreach_lerp_(list(average.parameters()), list(model.parameters()), 1.0 - decay)
+    for mine, theirs in zip(average.buffers(), model.buffers(), strict=True):
+        mine.copy_(theirs)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from .checkpoints import Checkpoint
 from .config import ConfigError, TrainConfig
@@ -24,7 +24,7 @@ from .data import BatchSampler, MNISTTensors, load_mnist
 from .device import StepExecutor, autocast_dtype, resolve_device
 from .losses import build_loss, clip_weights_, gradient_penalty
 from .models import NUM_CLASSES, Generator, build_models
-from .optim import build_optimizer, build_scheduler, set_learning_rate
+from .optim import build_optimizer, build_scheduler, ema_update_, grad_norm, set_learning_rate
 
 GRID_SIDE = 10  # the fixed-noise grid is 10 x 10; for a conditional model column j shows digit j
 
@@ -53,19 +53,6 @@ class StepMetrics:
 
     def to_dict(self) -> dict[str, float]:
         return dataclasses.asdict(self)
-
-
-def _grad_norm(module: nn.Module) -> Tensor:
-    grads = [p.grad for p in module.parameters() if p.grad is not None]
-    return torch.nn.utils.get_total_norm(grads)
-
-
-@torch.no_grad()
-def _ema_update_(average: nn.Module, model: nn.Module, decay: float) -> None:
-    """average <- decay * average + (1 - decay) * model, weights; BatchNorm statistics are copied."""
-    torch._foreach_lerp_(list(average.parameters()), list(model.parameters()), 1.0 - decay)
-    for mine, theirs in zip(average.buffers(), model.buffers(), strict=True):
-        mine.copy_(theirs)
 
 
 @dataclass(frozen=True)
@@ -157,7 +144,7 @@ class Trainer:
                     d_loss = d_loss + cfg.gp_weight * gradient_penalty(D, real[i], fake.detach(), labels, alpha[i])
             self.d_optimizer.zero_grad(set_to_none=True)
             d_loss.backward()
-            d_grad_norm = _grad_norm(D)
+            d_grad_norm = grad_norm(D)
             self.d_optimizer.step()
             if loss.clip_weights:
                 clip_weights_(D, cfg.clip_value)
@@ -172,10 +159,10 @@ class Trainer:
             g_loss.backward()
         finally:
             D.requires_grad_(True)
-        g_grad_norm = _grad_norm(G)
+        g_grad_norm = grad_norm(G)
         self.g_optimizer.step()
         if self.generator_ema is not None:
-            _ema_update_(self.generator_ema, G, cfg.ema_decay)
+            ema_update_(self.generator_ema, G, cfg.ema_decay)
         return torch.stack([d_loss.detach(), g_loss.detach(),
                             loss.score(real_logits.detach()).mean(), loss.score(fake_logits.detach()).mean(),
                             g_grad_norm, d_grad_norm])
