@@ -182,9 +182,12 @@ def _run_with_progress(trainer: Trainer, steps: int | None, epochs: float | None
             bar.set_postfix({"d_loss": f"{m.d_loss:.3f}", "g_loss": f"{m.g_loss:.3f}",
                              "D(x)": f"{m.d_real:.2f}", "D(G(z))": f"{m.d_fake:.2f}"}, refresh=False)
             bar.update()
-            if checkpoint_every and m.step % checkpoint_every == 0:
+            # step_count, not m.step: on a GPU run() has already queued the next step, and the
+            # checkpoint holds the weights after it.
+            if checkpoint_every and trainer.step_count % checkpoint_every == 0:
                 info = {"command": "gan-explorer train", "device": str(trainer.device), "outcome": "intermediate"}
-                save_checkpoint(trainer.to_checkpoint(info), out.with_name(f"{out.stem}-step{m.step:07d}{out.suffix}"))
+                ckpt = trainer.to_checkpoint(info)
+                save_checkpoint(ckpt, out.with_name(f"{out.stem}-step{ckpt.step:07d}{out.suffix}"))
 
 
 # ---------------------------------------------------------------- sample
