@@ -155,14 +155,14 @@ def _train(args: argparse.Namespace) -> int:
     trainer = Trainer(config, device, data=data, cuda_graph=args.cuda_graph)
     print(f"Training {config.architecture} / {config.loss} (preset {args.preset}) on {device}.", file=sys.stderr)
 
+    info = {"command": "gan-explorer train", "preset": args.preset, "device": str(device),
+            "threads": torch.get_num_threads()}
     outcome = "finished"
     try:
-        _run_with_progress(trainer, steps, args.epochs, args.max_seconds, out, args.checkpoint_every)
+        _run_with_progress(trainer, steps, args.epochs, args.max_seconds, out, args.checkpoint_every, info)
     except KeyboardInterrupt:
         outcome = "interrupted"  # fall through and save: Ctrl-C must not lose the run
-    info = {"command": "gan-explorer train", "preset": args.preset, "device": str(device),
-            "threads": torch.get_num_threads(), "outcome": outcome}
-    path = save_checkpoint(trainer.to_checkpoint(info), out)
+    path = save_checkpoint(trainer.to_checkpoint({**info, "outcome": outcome}), out)
     print(f"{outcome.capitalize()} after {trainer.step_count} steps ({trainer.train_seconds:.1f} s). "
           f"Saved {path} and {sidecar_path(path).name}.", file=sys.stderr)
     if grid_path is not None:
@@ -172,7 +172,7 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _run_with_progress(trainer: Trainer, steps: int | None, epochs: float | None, seconds: float | None,
-                       out: Path, checkpoint_every: int | None) -> None:
+                       out: Path, checkpoint_every: int | None, info: dict[str, Any]) -> None:
     """Iterate trainer.run() with a tqdm bar (its total is the step limit when one is known),
     saving an intermediate checkpoint every `checkpoint_every` steps."""
     per_epoch = len(trainer.sampler.data) / (trainer.config.batch_size * trainer.config.n_critic)
@@ -185,8 +185,7 @@ def _run_with_progress(trainer: Trainer, steps: int | None, epochs: float | None
             # step_count, not m.step: on a GPU run() has already queued the next step, and the
             # checkpoint holds the weights after it.
             if checkpoint_every and trainer.step_count % checkpoint_every == 0:
-                info = {"command": "gan-explorer train", "device": str(trainer.device), "outcome": "intermediate"}
-                ckpt = trainer.to_checkpoint(info)
+                ckpt = trainer.to_checkpoint({**info, "outcome": "intermediate"})
                 save_checkpoint(ckpt, out.with_name(f"{out.stem}-step{ckpt.step:07d}{out.suffix}"))
 
 

@@ -88,6 +88,8 @@ class StepExecutor:
     def __call__(self, *inputs: Tensor) -> Tensor:
         if not self.cuda_graph:
             return self._update(*inputs)
+        if self.graph is not None and self._learning_rates() != self._graph_lrs:
+            self.graph = None  # the recording holds the old learning rates (a schedule moved them)
         if self.graph is None and self._warm_steps >= GRAPH_WARMUP_STEPS:
             try:
                 self.graph = CapturedStep(self._update, *inputs, before_capture=self._free_grads)
@@ -100,11 +102,6 @@ class StepExecutor:
             return self.graph(*inputs)
         self._warm_steps += 1
         return warm_up(self._update, *inputs)
-
-    def keep_if(self, learning_rates: tuple[float, float]) -> None:
-        """Drop the recording when the learning rates (baked into it) have changed."""
-        if self.graph is not None and learning_rates != self._graph_lrs:
-            self.graph = None
 
     def discard(self) -> None:
         """Drop the recording; the next step records a new one (no warm-up needed again)."""

@@ -74,8 +74,8 @@ class Trainer:
         """cuda_graph: replay each step as a CUDA graph; default on where the device is a GPU."""
         self.config = config
         self.device = resolve_device(device)
-        self.cuda_graph = self.device.type == "cuda" if cuda_graph is None else cuda_graph
-        if self.cuda_graph and self.device.type != "cuda":
+        cuda_graph = self.device.type == "cuda" if cuda_graph is None else cuda_graph
+        if cuda_graph and self.device.type != "cuda":
             raise ConfigError("CUDA graphs need a GPU; this run is on the CPU.")
         if self.device.type == "cuda":
             torch.backends.cudnn.benchmark = True  # time cuDNN's algorithms once per shape, keep the fastest
@@ -87,10 +87,9 @@ class Trainer:
                               if config.ema_decay > 0 else None)
         self.loss = build_loss(config)
         self.autocast_dtype = autocast_dtype(config.precision, self.device)
-        self.g_optimizer = build_optimizer(config.g_optimizer, self.generator, config.g_lr, config, self.cuda_graph)
-        self.d_optimizer = build_optimizer(config.d_optimizer, self.discriminator, config.d_lr, config,
-                                           self.cuda_graph)
-        self._executor = StepExecutor(self._update, self._free_grads, self._learning_rates, self.cuda_graph)
+        self.g_optimizer = build_optimizer(config.g_optimizer, self.generator, config.g_lr, config, cuda_graph)
+        self.d_optimizer = build_optimizer(config.d_optimizer, self.discriminator, config.d_lr, config, cuda_graph)
+        self._executor = StepExecutor(self._update, self._free_grads, self._learning_rates, cuda_graph)
         self.schedulers = [s for s in (build_scheduler(self.g_optimizer, config),
                                        build_scheduler(self.d_optimizer, config)) if s is not None]
         data = data if data is not None else load_mnist(data_root)
@@ -195,15 +194,14 @@ class Trainer:
         with self._lock:
             start = time.perf_counter()
             values = self._executor(*self._draw_inputs())
+            done = None
             if values.is_cuda:  # copy out now (the next replay overwrites the graph's output), read later
                 values = values.to("cpu", non_blocking=True)
+                done = torch.cuda.Event()
+                done.record()
             for scheduler in self.schedulers:
                 scheduler.step()
-            self._executor.keep_if(self._learning_rates())  # a recording holds the learning rates
             self.step_count += 1
-            done = torch.cuda.Event() if self.device.type == "cuda" else None
-            if done is not None:
-                done.record()
             return _Launched(self.step_count, self.sampler.epoch, start, values, done, *self._learning_rates())
 
     def _finish(self, launched: _Launched) -> StepMetrics:

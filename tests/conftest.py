@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from gan_explorer.data import MNISTTensors, default_data_root, load_mnist
+from gan_explorer.trainer import Trainer
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
@@ -70,14 +71,16 @@ def app_url(mnist_root: Path) -> Iterator[str]:
     torch.set_num_threads(threads)
 
 
+def live_trainers() -> list[Trainer]:
+    """Every run in this process that has not been stopped (the tests run the app in-process)."""
+    with warnings.catch_warnings():  # isinstance() on every object trips torch's deprecated-module warnings
+        warnings.simplefilter("ignore")
+        return [o for o in gc.get_objects() if isinstance(o, Trainer) and not o.stopped]
+
+
 def _stop_runs_left_behind() -> None:
     """Sessions of a closed app may still hold runs (idle or training in their thread); stop them,
     so they neither use the CPU nor count as live runs in the next module's tests."""
-    from gan_explorer.trainer import Trainer
-
     gc.collect()
-    with warnings.catch_warnings():  # isinstance() on every object trips torch's deprecated-module warnings
-        warnings.simplefilter("ignore")
-        for obj in gc.get_objects():
-            if isinstance(obj, Trainer):
-                obj.stop()
+    for trainer in live_trainers():
+        trainer.stop()

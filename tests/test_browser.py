@@ -5,17 +5,16 @@ Screenshots go to test-artifacts/. Needs Debian's chromium at /usr/bin/chromium.
 """
 from __future__ import annotations
 
-import gc
 import re
 import shutil
 import threading
 import time
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import live_trainers  # tests/ is on sys.path (pytest's default import mode)
 
 from gan_explorer.trainer import Trainer
 
@@ -74,15 +73,9 @@ def page(browser: sync_api.Browser, app_url: str) -> sync_api.Page:
     return _open(browser, app_url)
 
 
-def _live_trainers() -> list[Trainer]:
-    with warnings.catch_warnings():  # isinstance() on every object trips torch's deprecated-module warnings
-        warnings.simplefilter("ignore")
-        return [o for o in gc.get_objects() if isinstance(o, Trainer) and not o.stopped]
-
-
 def _live_trainer() -> Trainer:
     """The run the page started (the only Trainer in this process), to compare its step with the chart."""
-    trainers = _live_trainers()
+    trainers = live_trainers()
     assert len(trainers) == 1, f"expected one live run, found {len(trainers)}"
     return trainers[0]
 
@@ -194,14 +187,14 @@ def test_choosing_a_loss_shows_what_it_does(page: sync_api.Page) -> None:
 
 
 def test_closing_the_tab_stops_its_run(browser: sync_api.Browser, app_url: str) -> None:
-    assert not _live_trainers()  # the t-SNE test stopped the main page's run
+    assert not live_trainers()  # the t-SNE test stopped the main page's run
     page = _open(browser, app_url)
     page.click("#train-start")
     page.wait_for_function("document.querySelector('#train-status').innerText.includes('training')",
                            timeout=30_000)
-    assert len(_live_trainers()) == 1
+    assert len(live_trainers()) == 1
     page.close()
     deadline = time.monotonic() + 30
-    while _live_trainers() and time.monotonic() < deadline:
+    while live_trainers() and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not _live_trainers(), "the closed tab's run is still training"
+    assert not live_trainers(), "the closed tab's run is still training"
