@@ -109,6 +109,8 @@ def quality_figure(points: Sequence[dict[str, Any]], every: int) -> go.Figure:
     fids = [p["fid"] for p in points] + [p["fid_floor"] for p in points[-1:] if "fid_floor" in p]
     if fids:  # a log axis over exactly the data: hline annotations would otherwise stretch it
         figure.update_yaxes(range=[math.log10(min(fids)) - 0.15, math.log10(max(fids)) + 0.15])
+    if steps:  # from step 0, so a lone first check is not drawn on a fractional axis around itself
+        figure.update_xaxes(range=[0, max(steps) + every / 2])
     if points and "fid_floor" in points[-1]:
         figure.add_hline(y=points[-1]["fid_floor"], line_dash="dot", line_color="#2ca02c",
                          annotation_text="real digits' FID", annotation_position="bottom right")

@@ -35,3 +35,9 @@ def test_quality_curve_plots_fid_and_inception_score_with_the_real_digit_floors(
 def test_quality_curve_without_floors_has_no_floor_lines() -> None:
     figure = plots.quality_figure([{"step": 250, "fid": 50.0, "inception_score": 6.0}], 250)
     assert not figure.layout.shapes
+
+
+def test_quality_curve_with_one_check_draws_its_step_axis_from_zero() -> None:
+    figure = plots.quality_figure([{"step": 250, "fid": 50.0, "inception_score": 6.0}], 250)
+    low, high = figure.layout.xaxis.range
+    assert low == 0 and 250 < high <= 500

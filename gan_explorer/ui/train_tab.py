@@ -215,7 +215,7 @@ def build(registry: SessionRegistry, quality_fn: QualityFn | None) -> TrainTab:
     def stop_run(request: gr.Request) -> tuple[Any, str]:
         session = registry.get(request)
         session.stop_run()
-        return gr.Button("Pause"), _status(session, "Stopped. Save keeps this run; Start begins a new one.")
+        return gr.Button("Pause"), _status(session, "Stopped. Save keeps this run; Start or Step begins a new one.")
 
     @friendly
     def reset_run(request: gr.Request) -> tuple[Any, ...]:
