@@ -32,6 +32,9 @@ class TrainConfig:
     conditional: bool = False
     init: str = "dcgan"
     dcgan_width: int = 32  # channels of the last hidden conv layer of G / first of D
+    # A fully connected hidden layer of this width after z in G and before the logit in D (0 = none),
+    # as in InfoGAN's MNIST networks: the extra depth lets an unconditional G split z among the digits.
+    dcgan_fc: int = 0
     mlp_g_hidden: tuple[int, ...] = (256, 512, 1024)
     mlp_d_hidden: tuple[int, ...] = (512, 256)
     mlp_dropout: float = 0.3
@@ -128,6 +131,7 @@ def validate(cfg: TrainConfig) -> None:
     _check_int("latent_dim", cfg.latent_dim, 2, 512, " (the size of the noise vector z)")
     _check(isinstance(cfg.conditional, bool), f"conditional must be true or false; got {cfg.conditional!r}.")
     _check_int("dcgan_width", cfg.dcgan_width, 4, 512)
+    _check_int("dcgan_fc", cfg.dcgan_fc, 0, 4096, " (0 = no fully connected hidden layer)")
     for name in ("mlp_g_hidden", "mlp_d_hidden"):
         widths = getattr(cfg, name)
         _check(isinstance(widths, tuple) and len(widths) >= 1 and all(_is_int(w) and 1 <= w <= 8192 for w in widths),

@@ -88,14 +88,19 @@ class MLPDiscriminator(Discriminator):
 # ---------------------------------------------------------------- DCGAN for 28x28
 
 class DCGANGenerator(Generator):
-    """z -> 7x7 x 2w -> 14x14 x w -> 28x28 x 1, with BatchNorm and ReLU, Tanh out."""
+    """z [-> fc] -> 7x7 x 2w -> 14x14 x w -> 28x28 x 1, with BatchNorm and ReLU, Tanh out."""
 
-    def __init__(self, latent_dim: int, width: int, conditional: bool) -> None:
+    def __init__(self, latent_dim: int, width: int, conditional: bool, fc: int = 0) -> None:
         super().__init__()
         self.latent_dim, self.conditional = latent_dim, conditional
         self.label_embedding = nn.Embedding(NUM_CLASSES, NUM_CLASSES) if conditional else None
         in_dim = latent_dim + (NUM_CLASSES if conditional else 0)
+        hidden: list[nn.Module] = []
+        if fc:
+            hidden = [nn.Linear(in_dim, fc, bias=False), nn.BatchNorm1d(fc), nn.ReLU(inplace=True)]
+            in_dim = fc
         self.project = nn.Sequential(
+            *hidden,
             nn.Linear(in_dim, 2 * width * 7 * 7, bias=False),
             nn.Unflatten(1, (2 * width, 7, 7)),
             nn.BatchNorm2d(2 * width), nn.ReLU(inplace=True))
@@ -111,19 +116,25 @@ class DCGANGenerator(Generator):
 
 
 class DCGANDiscriminator(Discriminator):
-    """28x28 -> 14x14 x w -> 7x7 x 2w -> logit. The label enters as an extra input plane."""
+    """28x28 -> 14x14 x w -> 7x7 x 2w [-> fc] -> logit. The label enters as an extra input plane."""
 
-    def __init__(self, width: int, conditional: bool, batch_norm: bool) -> None:
+    def __init__(self, width: int, conditional: bool, batch_norm: bool, fc: int = 0) -> None:
         super().__init__()
         self.conditional = conditional
         self.label_embedding = nn.Embedding(NUM_CLASSES, IMAGE_PIXELS) if conditional else None
         in_channels = 2 if conditional else 1
+        features = 2 * width * 7 * 7
+        hidden: list[nn.Module] = []
+        if fc:
+            hidden = [nn.Linear(features, fc, bias=not batch_norm),
+                      nn.BatchNorm1d(fc) if batch_norm else nn.Identity(), nn.LeakyReLU(0.2, inplace=True)]
+            features = fc
         self.net = nn.Sequential(
             nn.Conv2d(in_channels, width, 4, 2, 1), nn.LeakyReLU(0.2, inplace=True),
             nn.Conv2d(width, 2 * width, 4, 2, 1, bias=not batch_norm),
             nn.BatchNorm2d(2 * width) if batch_norm else nn.Identity(),
             nn.LeakyReLU(0.2, inplace=True),
-            nn.Flatten(), nn.Linear(2 * width * 7 * 7, 1))
+            nn.Flatten(), *hidden, nn.Linear(features, 1))
 
     def forward(self, x: Tensor, labels: Tensor | None = None) -> Tensor:
         if self.label_embedding is not None:
@@ -154,8 +165,8 @@ def _build_mlp(cfg: TrainConfig) -> tuple[Generator, Discriminator]:
 def _build_dcgan(cfg: TrainConfig) -> tuple[Generator, Discriminator]:
     # BatchNorm couples the samples of a batch, which breaks the per-sample gradient penalty.
     batch_norm = not LOSSES[cfg.loss].gradient_penalty
-    return (DCGANGenerator(cfg.latent_dim, cfg.dcgan_width, cfg.conditional),
-            DCGANDiscriminator(cfg.dcgan_width, cfg.conditional, batch_norm))
+    return (DCGANGenerator(cfg.latent_dim, cfg.dcgan_width, cfg.conditional, cfg.dcgan_fc),
+            DCGANDiscriminator(cfg.dcgan_width, cfg.conditional, batch_norm, cfg.dcgan_fc))
 
 
 def _init_dcgan(m: nn.Module) -> None:

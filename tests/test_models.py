@@ -43,6 +43,20 @@ def test_wgan_gp_discriminator_has_no_batch_norm(architecture: str) -> None:
     assert not any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in discriminator.modules())
 
 
+@pytest.mark.parametrize("loss", ["non_saturating", "wgan_gp"])
+def test_dcgan_fully_connected_layer_adds_one_hidden_layer_to_each_network(loss: str) -> None:
+    plain = build_models(TrainConfig(architecture="dcgan", loss=loss, **SMALL))
+    with_fc = build_models(TrainConfig(architecture="dcgan", loss=loss, dcgan_fc=24, **SMALL))
+    for before, after in zip(plain, with_fc):
+        widths = [m.out_features for m in after.modules() if isinstance(m, nn.Linear)]
+        assert 24 in widths and len(widths) == 1 + sum(isinstance(m, nn.Linear) for m in before.modules())
+    generator, discriminator = with_fc
+    images = generator(generator.sample_latent(5))
+    assert images.shape == (5, 1, 28, 28) and discriminator(images).shape == (5,)
+    if loss == "wgan_gp":
+        assert not any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in discriminator.modules())
+
+
 def test_dcgan_discriminator_keeps_batch_norm_for_other_losses() -> None:
     _, discriminator = build_models(TrainConfig(architecture="dcgan", loss="non_saturating", **SMALL))
     assert any(isinstance(m, nn.BatchNorm2d) for m in discriminator.modules())

@@ -65,6 +65,7 @@ def _advanced(cfg: TrainConfig) -> dict[str, gr.components.Component]:
     with gr.Row():
         c["init"] = gr.Dropdown(list(INITS), value=cfg.init, label="Weight init")
         c["dcgan_width"] = gr.Number(cfg.dcgan_width, precision=0, label="DCGAN width (channels)")
+        c["dcgan_fc"] = gr.Number(cfg.dcgan_fc, precision=0, label="DCGAN fully connected layer (0 = none)")
         c["mlp_dropout"] = gr.Number(cfg.mlp_dropout, label="MLP D dropout")
     with gr.Row():
         c["mlp_g_hidden"] = gr.Textbox(_widths_text(cfg.mlp_g_hidden), label="MLP G hidden widths")
