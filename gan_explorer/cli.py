@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import shlex
 import sys
 import typing
 from dataclasses import fields
@@ -155,7 +156,8 @@ def _train(args: argparse.Namespace) -> int:
     trainer = Trainer(config, device, data=data, cuda_graph=args.cuda_graph)
     print(f"Training {config.architecture} / {config.loss} (preset {args.preset}) on {device}.", file=sys.stderr)
 
-    info = {"command": "gan-explorer train", "preset": args.preset, "device": str(device),
+    # The model card's command: the flags as typed, so the run can be repeated from its checkpoint.
+    info = {"command": shlex.join(["gan-explorer", *args.argv]), "preset": args.preset, "device": str(device),
             "threads": torch.get_num_threads()}
     outcome = "finished"
     try:
@@ -338,10 +340,12 @@ USER_ERRORS = (UsageError, ConfigError, CheckpointError, DataNotFoundError, Trai
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
     try:
         args = parser.parse_args(argv)
     except SystemExit as e:  # argparse has printed usage and the error (or --help)
         return int(e.code or 0)
+    args.argv = argv
     try:
         return args.handler(args)
     except USER_ERRORS as e:

@@ -65,6 +65,7 @@ def test_train_writes_a_checkpoint_sidecar_and_grid(tmp_path: Path, mnist_root: 
     ckpt = load_checkpoint(out)
     assert ckpt.step == 3 and len(ckpt.history) == 3 and ckpt.config.seed == 5
     assert ckpt.info["outcome"] == "finished" and ckpt.info["preset"] == "fast"
+    assert ckpt.info["command"].startswith("gan-explorer train ") and "--seed 5" in ckpt.info["command"]
     assert json.loads(sidecar_path(out).read_text())["step"] == 3
     assert Image.open(grid).size[0] > 10 * 28
 
