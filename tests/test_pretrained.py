@@ -10,8 +10,8 @@ from gan_explorer.cli import main
 from gan_explorer.metrics import evaluate_generator, quality_bar_failures
 
 PRETRAINED = ["dcgan_conditional", "dcgan", "dcgan_wgan_gp", "mlp"]
-# Shipped with honest metrics although they are still below the bar after ~7 GPU-minutes each
-# (see their model cards); strict, so the mark must go once a retrained one clears it.
+# Shipped with honest metrics although still below the bar (see their model cards and the README);
+# strict, so the mark must go once a retrained one clears it.
 BELOW_BAR = {"dcgan", "dcgan_wgan_gp", "mlp"}
 MAX_BYTES = 5 * 2**20
 
