@@ -29,15 +29,19 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _as_gr_error(e: Exception) -> gr.Error:
+    """The page's message for `e`. Gradio would also print a traceback for every gr.Error; a user's
+    bad input is not worth one in the server log, and a bug's traceback is logged here once."""
     if isinstance(e, gr.Error):
+        e.print_exception = False
         return e
     if isinstance(e, USER_ERRORS):
         if type(e) is ValueError:  # the library's input checks raise it, but so can a bug: keep a trace
             log.warning("ValueError shown to the user", exc_info=e)
-        return gr.Error(str(e))
+        return gr.Error(str(e), print_exception=False)
     # A bug: keep the traceback in the server log, show the page one readable line.
     log.exception("handler failed")
-    return gr.Error(f"Something went wrong ({type(e).__name__}: {e}). The server log has the details.")
+    return gr.Error(f"Something went wrong ({type(e).__name__}: {e}). The server log has the details.",
+                    print_exception=False)
 
 
 def whole_number(name: str, value: Any, lo: int, hi: int) -> int:
