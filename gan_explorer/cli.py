@@ -10,8 +10,6 @@ import json
 import math
 import shlex
 import sys
-import typing
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -22,97 +20,28 @@ from tqdm import tqdm
 from . import __version__, images
 from .checkpoints import CheckpointError, load_checkpoint, save_checkpoint, sidecar_path
 from .classifier import DEFAULT_CLASSIFIER, ClassifierError, load_classifier, train_classifier
-from .config import DEFAULT_PRESET, PRECISIONS, PRESETS, ConfigError, TrainConfig, preset
+from .cli_args import (
+    EXIT_USER_ERROR,
+    Parser,
+    UsageError,
+    add_config_flags,
+    config_from_args,
+    positive_float,
+    positive_int,
+    prepare_output,
+)
+from .config import DEFAULT_PRESET, PRESETS, ConfigError
 from .data import DATA_ENV, DataNotFoundError, load_mnist
 from .device import resolve_device
-from .losses import LOSSES
 from .metrics import REFERENCE_STATS, MetricsError, evaluate_generator, quality_bar_failures
-from .models import ARCHITECTURES, INITS, NUM_CLASSES
-from .optim import OPTIMIZERS
+from .models import NUM_CLASSES
 from .reference import build_reference
 from .trainer import GRID_SIDE, Trainer, TrainingDiverged
 
-EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130  # the shell convention for Ctrl-C
 DEFAULT_STEPS = 1000  # used when no --steps/--epochs/--max-seconds is given
 GRID_SCALE = 3  # PNG grids are upscaled so 28-pixel digits are visible at a glance
 SAMPLE_CHUNK = 1024  # generate in chunks so --n 100000 does not need one huge batch
-
-CHOICES: dict[str, typing.Iterable[str]] = {
-    "architecture": ARCHITECTURES, "loss": LOSSES, "init": INITS,
-    "g_optimizer": OPTIMIZERS, "d_optimizer": OPTIMIZERS, "precision": PRECISIONS}
-
-
-class UsageError(ValueError):
-    """A command-line value that argparse alone cannot check (paths, label on an unconditional model...)."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, but a bad flag gives one line pointing at --help instead of the whole usage."""
-
-    def error(self, message: str) -> typing.NoReturn:
-        self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
-
-
-# ---------------------------------------------------------------- argument types
-
-def _positive_int(text: str) -> int:
-    if not text.strip().isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
-    return int(text)
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"must be a finite number greater than 0, got {text!r}")
-    return value
-
-
-def _int_tuple(text: str) -> tuple[int, ...]:
-    try:
-        return tuple(int(part) for part in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be comma-separated whole numbers such as 256,512, got {text!r}")
-
-
-def _add_config_flags(parser: argparse.ArgumentParser) -> None:
-    """One flag per TrainConfig field, so a new field is on the command line without extra code."""
-    group = parser.add_argument_group("model and training settings (override the preset)")
-    hints, defaults = typing.get_type_hints(TrainConfig), preset(DEFAULT_PRESET)
-    for f in fields(TrainConfig):
-        flag, kind, default = "--" + f.name.replace("_", "-"), hints[f.name], getattr(defaults, f.name)
-        shown = ",".join(map(str, default)) if isinstance(default, tuple) else default
-        kwargs: dict[str, Any] = {"dest": f.name, "default": None, "help": f"{DEFAULT_PRESET} preset: {shown}"}
-        if kind is bool:
-            kwargs["action"] = argparse.BooleanOptionalAction
-        elif typing.get_origin(kind) is tuple:
-            kwargs.update(type=_int_tuple, metavar="W1,W2,...")
-        else:
-            kwargs["type"] = kind
-            if f.name in CHOICES:
-                kwargs["choices"] = list(CHOICES[f.name])
-        group.add_argument(flag, **kwargs)
-
-
-def _config_from_args(args: argparse.Namespace) -> TrainConfig:
-    overrides = {f.name: getattr(args, f.name) for f in fields(TrainConfig) if getattr(args, f.name) is not None}
-    return preset(args.preset, **overrides)
-
-
-def _prepare_output(path: str, suffixes: tuple[str, ...]) -> Path:
-    """Check an output path before minutes of work go into it; create its folder."""
-    out = Path(path).expanduser()
-    if out.suffix.lower() not in suffixes:
-        raise UsageError(f"{path!r} must end in {' or '.join(suffixes)}.")
-    if out.is_dir():
-        raise UsageError(f"{path!r} is a folder; give a file name.")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    return out
-
 
 # ---------------------------------------------------------------- train
 
@@ -126,28 +55,28 @@ def _add_train(subparsers: argparse._SubParsersAction) -> None:
                                           f"(default --steps {DEFAULT_STEPS}) or on Ctrl-C, then saves.")
     p.add_argument("--preset", default=DEFAULT_PRESET, choices=list(PRESETS),
                    help=f"starting settings (default {DEFAULT_PRESET}); flags below override them")
-    p.add_argument("--steps", type=_positive_int, help="stop after this many generator steps")
-    p.add_argument("--epochs", type=_positive_float, help="stop after this many passes over MNIST")
-    p.add_argument("--max-seconds", type=_positive_float, help="stop after this much training time")
+    p.add_argument("--steps", type=positive_int, help="stop after this many generator steps")
+    p.add_argument("--epochs", type=positive_float, help="stop after this many passes over MNIST")
+    p.add_argument("--max-seconds", type=positive_float, help="stop after this much training time")
     p.add_argument("--out", required=True, metavar="CHECKPOINT",
                    help="where to save, e.g. runs/a.safetensors (a .json sidecar goes beside it)")
     p.add_argument("--grid", metavar="PNG", help="also save the fixed-noise sample grid as a PNG")
-    p.add_argument("--checkpoint-every", type=_positive_int, metavar="STEPS",
+    p.add_argument("--checkpoint-every", type=positive_int, metavar="STEPS",
                    help="also save OUT-stepNNNNNNN.safetensors every STEPS steps, to compare or resume from")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.add_argument("--cuda-graph", action=argparse.BooleanOptionalAction, default=None,
                    help="replay each step as a CUDA graph (default: on with a GPU)")
     _add_data_root(p)
     p.add_argument("--no-download", action="store_true", help="fail instead of downloading MNIST")
-    p.add_argument("--threads", type=_positive_int, help="CPU threads for PyTorch (default: PyTorch's choice)")
-    _add_config_flags(p)
+    p.add_argument("--threads", type=positive_int, help="CPU threads for PyTorch (default: PyTorch's choice)")
+    add_config_flags(p)
     p.set_defaults(handler=_train)
 
 
 def _train(args: argparse.Namespace) -> int:
-    config = _config_from_args(args)
-    out = _prepare_output(args.out, (".safetensors",))
-    grid_path = _prepare_output(args.grid, (".png",)) if args.grid else None
+    config = config_from_args(args)
+    out = prepare_output(args.out, (".safetensors",))
+    grid_path = prepare_output(args.grid, (".png",)) if args.grid else None
     device = resolve_device(args.device)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -198,7 +127,7 @@ def _add_sample(subparsers: argparse._SubParsersAction) -> None:
                               description="Generate images: F.npy gets an (N, 28, 28) float32 array in "
                                           "[-1, 1]; F.png gets a grid picture.")
     p.add_argument("--checkpoint", required=True)
-    p.add_argument("--n", type=_positive_int, default=64, help="how many images (default 64)")
+    p.add_argument("--n", type=positive_int, default=64, help="how many images (default 64)")
     p.add_argument("--out", required=True, metavar="F.npy|F.png")
     p.add_argument("--label", type=int, help="digit 0-9 to draw (conditional models only; "
                                              "default: all digits in turn)")
@@ -210,7 +139,7 @@ def _add_sample(subparsers: argparse._SubParsersAction) -> None:
 def _sample(args: argparse.Namespace) -> int:
     device = resolve_device(args.device)
     ckpt = load_checkpoint(args.checkpoint, device)
-    out = _prepare_output(args.out, (".npy", ".png"))
+    out = prepare_output(args.out, (".npy", ".png"))
     generator = ckpt.generator
     if args.label is not None and not generator.conditional:
         raise UsageError("--label only works with a conditional model; this checkpoint is unconditional.")
@@ -280,7 +209,7 @@ def _add_evaluate(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("evaluate", help="measure a checkpoint: MNIST-FID, Inception Score, digit mix, "
                                                "precision/recall (JSON on stdout)")
     p.add_argument("--checkpoint", required=True)
-    p.add_argument("--n", type=_positive_int, default=2000, help="how many samples (default 2000; the "
+    p.add_argument("--n", type=positive_int, default=2000, help="how many samples (default 2000; the "
                                                                   "floors are measured at 500 and 2000)")
     p.add_argument("--seed", type=int, default=0, help="noise and real-subset seed (default 0)")
     _add_data_root(p)
@@ -300,18 +229,18 @@ def _evaluate(args: argparse.Namespace) -> int:
 def _add_train_classifier(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("train-classifier", help="train the MNIST classifier the metrics use, and "
                                                        "recompute the reference statistics and floors")
-    p.add_argument("--epochs", type=_positive_int, default=3, help="passes over MNIST (default 3)")
+    p.add_argument("--epochs", type=positive_int, default=3, help="passes over MNIST (default 3)")
     p.add_argument("--seed", type=int, default=0, help="default 0")
     p.add_argument("--out", default=str(DEFAULT_CLASSIFIER), help=f"default {DEFAULT_CLASSIFIER}")
     p.add_argument("--stats-out", default=str(REFERENCE_STATS), help=f"default {REFERENCE_STATS}")
     _add_data_root(p)
-    p.add_argument("--threads", type=_positive_int, help="CPU threads for PyTorch (default: PyTorch's choice)")
+    p.add_argument("--threads", type=positive_int, help="CPU threads for PyTorch (default: PyTorch's choice)")
     p.set_defaults(handler=_train_classifier)
 
 
 def _train_classifier(args: argparse.Namespace) -> int:
-    out = _prepare_output(args.out, (".safetensors",))
-    stats_out = _prepare_output(args.stats_out, (".safetensors",))
+    out = prepare_output(args.out, (".safetensors",))
+    stats_out = prepare_output(args.stats_out, (".safetensors",))
     if args.threads:
         torch.set_num_threads(args.threads)
     report = train_classifier(args.data_root, epochs=args.epochs, seed=args.seed, out=out)
@@ -326,7 +255,7 @@ def _train_classifier(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- entry point
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="gan-explorer", description="Train, sample and inspect GANs on MNIST.")
+    parser = Parser(prog="gan-explorer", description="Train, sample and inspect GANs on MNIST.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (_add_train, _add_sample, _add_info, _add_evaluate, _add_train_classifier):
