@@ -62,7 +62,7 @@ def _add_train(subparsers: argparse._SubParsersAction) -> None:
                    help="where to save, e.g. runs/a.safetensors (a .json sidecar goes beside it)")
     p.add_argument("--grid", metavar="PNG", help="also save the fixed-noise sample grid as a PNG")
     p.add_argument("--checkpoint-every", type=positive_int, metavar="STEPS",
-                   help="also save OUT-stepNNNNNNN.safetensors every STEPS steps, to compare or resume from")
+                   help="also save OUT-stepNNNNNNN.safetensors every STEPS steps, to compare a run's stages")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.add_argument("--cuda-graph", action=argparse.BooleanOptionalAction, default=None,
                    help="replay each step as a CUDA graph (default: on with a GPU)")
