@@ -97,7 +97,8 @@ def quality_figure(points: Sequence[dict[str, Any]], every: int) -> go.Figure:
     MNIST digits score at the same sample size. Those are drawn as dotted lines, because a FID of 4
     means "as good as real data" at 500 samples, not "4 away from perfect".
     """
-    figure = go.Figure(layout=_layout(f"Quality every {every} steps", "generator step", "MNIST-FID"))
+    title = f"Quality every {every} steps" + ("" if points else f" (the first at step {every})")
+    figure = go.Figure(layout=_layout(title, "generator step", "MNIST-FID"))
     steps = [p["step"] for p in points]
     figure.add_trace(go.Scatter(x=steps, y=[p["fid"] for p in points], mode="lines+markers",
                                 name="FID (lower is better)", line={"color": "#2ca02c"}))

@@ -41,3 +41,7 @@ def test_quality_curve_with_one_check_draws_its_step_axis_from_zero() -> None:
     figure = plots.quality_figure([{"step": 250, "fid": 50.0, "inception_score": 6.0}], 250)
     low, high = figure.layout.xaxis.range
     assert low == 0 and 250 < high <= 500
+
+
+def test_empty_quality_curve_says_when_its_first_point_comes() -> None:
+    assert "first at step 250" in plots.quality_figure([], 250).layout.title.text
