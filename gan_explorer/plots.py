@@ -109,7 +109,8 @@ def quality_figure(points: Sequence[dict[str, Any]], every: int) -> go.Figure:
                                  "range": [1, 10.5], "showgrid": False, "linecolor": "#999"})
     fids = [p["fid"] for p in points] + [p["fid_floor"] for p in points[-1:] if "fid_floor" in p]
     if fids:  # a log axis over exactly the data: hline annotations would otherwise stretch it
-        figure.update_yaxes(range=[math.log10(min(fids)) - 0.15, math.log10(max(fids)) + 0.15])
+        # yaxis only: update_yaxes would also give the Inception Score axis this log range
+        figure.update_layout(yaxis_range=[math.log10(min(fids)) - 0.15, math.log10(max(fids)) + 0.15])
     if steps:  # from step 0, so a lone first check is not drawn on a fractional axis around itself
         figure.update_xaxes(range=[0, max(steps) + every / 2])
     if points and "fid_floor" in points[-1]:
