@@ -76,6 +76,8 @@ def test_stop_ends_the_train_stream_within_a_second(client: Client) -> None:
         time.sleep(0.02)
     assert job.done() and time.monotonic() - start < 1.0, f"stream still open after {time.monotonic() - start:.2f} s"
     assert "stopped" in status  # the status line (the Pause button is not an API output)
+    assert "Start or Step begins a new one" in status
+    assert "Start or Step begins a new one" in job.outputs()[-1][4], "the stream's last update lost the note"
 
 
 def test_a_learning_rate_change_during_a_run_applies_from_the_next_step(client: Client) -> None:

@@ -37,6 +37,7 @@ POLL_S = 0.1  # how quickly the stream notices that the run ended
 GRID_SCALE = 2  # 302 px grid -> 604 px, nearest-neighbour
 QUALITY_EVERY = 250  # steps between quick quality checks (FID on 500 samples) of a snapshot
 RATE_WINDOW = 20  # steps averaged for the images/s shown
+STOPPED_NOTE = "Stopped. Save keeps this run; Start or Step begins a new one."
 
 
 @dataclass
@@ -87,6 +88,8 @@ def _status(session: Session, note: str = "") -> str:
     target = max(session.target_step, trainer.step_count, 1)
     warning = session.quality[-1].get("warning") if session.quality else None
     lrs = f" · lr G {history[-1].g_lr:g}, D {history[-1].d_lr:g}" if history else ""
+    if trainer.stopped and not note:  # every view of a stopped run says what comes next, the stream's last too
+        note = STOPPED_NOTE
     lines = [(f"<b>Step {trainer.step_count:,}</b> of {target:,} · epoch {epoch:.2f} · "
              f"{rate:,.0f} images/s{lrs} · device {device} · <b>{state}</b>"),
              f'<progress value="{trainer.step_count}" max="{target}"></progress>']
@@ -215,7 +218,7 @@ def build(registry: SessionRegistry, quality_fn: QualityFn | None) -> TrainTab:
     def stop_run(request: gr.Request) -> tuple[Any, str]:
         session = registry.get(request)
         session.stop_run()
-        return gr.Button("Pause"), _status(session, "Stopped. Save keeps this run; Start or Step begins a new one.")
+        return gr.Button("Pause"), _status(session)
 
     @friendly
     def reset_run(request: gr.Request) -> tuple[Any, ...]:
