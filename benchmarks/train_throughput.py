@@ -8,8 +8,13 @@ ToTensor + Normalize((0.5,), (0.5,)), a shuffling DataLoader, and `for imgs, _ i
 D step then a G step on the same fakes, recording both losses with .item() as the tutorial does.
 Both sides use the same models (build_models of one config and seed), batch size, Adam settings
 and loss, so the ratio measures the engine: data kept as one tensor, no per-image transforms.
-Each round measures the two back to back (the order alternating between rounds) after a warm-up;
+Each round measures them back to back (the order alternating between rounds) after a warm-up;
 the table shows the median of the rounds.
+
+The two "ceiling" rows bound what any engine can gain for the same model: the textbook step on one
+fixed batch already in memory (no data loading, no .item()), in fp32 and under bf16 autocast. A
+Trainer cannot beat the arithmetic of its own model, so ceiling / textbook is the most any engine
+(data on the device, fewer syncs, fused optimisers) can reach without changing the arithmetic.
 """
 from __future__ import annotations
 
@@ -34,31 +39,55 @@ PRESET_FOR = {"mlp": "mlp-classic", "dcgan": "dcgan"}  # unconditional: the text
 WARMUP_STEPS = 20
 
 
-def textbook_steps(cfg: TrainConfig, root: str, workers: int) -> Iterator[None]:
-    """One training step per iteration of the classic per-image-transform DataLoader loop."""
+def mnist_loader(cfg: TrainConfig, root: str, workers: int) -> DataLoader:
     dataset = datasets.MNIST(root, train=True, download=True, transform=transforms.Compose(
         [transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))]))
-    loader = DataLoader(dataset, batch_size=cfg.batch_size, shuffle=True, drop_last=True, num_workers=workers)
+    return DataLoader(dataset, batch_size=cfg.batch_size, shuffle=True, drop_last=True, num_workers=workers)
+
+
+def textbook_update(cfg: TrainConfig, bf16: bool = False) -> Callable[[torch.Tensor], tuple[torch.Tensor, ...]]:
+    """The tutorial's step: a D step, then a G step on the same fakes."""
     torch.manual_seed(cfg.seed)
     generator, discriminator = build_models(cfg)
     loss = build_loss(cfg)
     g_optimizer = build_optimizer(cfg.g_optimizer, generator, cfg.g_lr, cfg)
     d_optimizer = build_optimizer(cfg.d_optimizer, discriminator, cfg.d_lr, cfg)
-    losses = []
-    while True:  # epochs
-        for imgs, _ in loader:
+
+    def update(imgs: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        with torch.autocast("cpu", torch.bfloat16, enabled=bf16):
             z = torch.randn(imgs.size(0), cfg.latent_dim)
             fake = generator(z)
             d_loss = loss.discriminator_loss(discriminator(imgs), discriminator(fake.detach()))
-            d_optimizer.zero_grad()
-            d_loss.backward()
-            d_optimizer.step()
+        d_optimizer.zero_grad()
+        d_loss.backward()
+        d_optimizer.step()
+        with torch.autocast("cpu", torch.bfloat16, enabled=bf16):
             g_loss = loss.generator_loss(discriminator(fake))
-            g_optimizer.zero_grad()
-            g_loss.backward()
-            g_optimizer.step()
+        g_optimizer.zero_grad()
+        g_loss.backward()
+        g_optimizer.step()
+        return d_loss, g_loss
+    return update
+
+
+def textbook_steps(cfg: TrainConfig, root: str, workers: int) -> Iterator[None]:
+    """One training step per iteration of the classic per-image-transform DataLoader loop."""
+    loader, update = mnist_loader(cfg, root, workers), textbook_update(cfg)
+    losses = []
+    while True:  # epochs
+        for imgs, _ in loader:
+            d_loss, g_loss = update(imgs)
             losses.append((d_loss.item(), g_loss.item()))
             yield
+
+
+def arithmetic_steps(cfg: TrainConfig, root: str, bf16: bool) -> Iterator[None]:
+    """The same step on one fixed batch: its arithmetic alone, the ceiling for any engine."""
+    imgs, _ = next(iter(mnist_loader(cfg, root, workers=0)))
+    update = textbook_update(cfg, bf16)
+    while True:
+        update(imgs)
+        yield
 
 
 def trainer_steps(cfg: TrainConfig, root: str) -> Iterator[None]:
@@ -83,6 +112,8 @@ def measure(arch: str, args: argparse.Namespace) -> dict[str, float]:
         "textbook DataLoader": lambda: textbook_steps(cfg, args.data_root, args.workers),
         "gan_explorer Trainer": lambda: trainer_steps(cfg, args.data_root),
         "Trainer, bf16 autocast": lambda: trainer_steps(cfg.replace(precision="bf16"), args.data_root),
+        "ceiling fp32": lambda: arithmetic_steps(cfg, args.data_root, bf16=False),
+        "ceiling bf16": lambda: arithmetic_steps(cfg, args.data_root, bf16=True),
     }
     iterators = {name: make() for name, make in runs.items()}
     for steps in iterators.values():  # warm-up: allocator, lazy init, first loader workers
@@ -113,14 +144,14 @@ def main() -> None:
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {platform.machine()} "
           f"{platform.processor() or ''}, batch {args.batch_size}, {args.rounds} x {args.seconds:g} s each, "
           f"DataLoader workers {args.workers}")
-    print(f"{'arch':6s} {'method':22s} {'steps/s':>9s} {'images/s':>10s}")
+    print(f"{'arch':6s} {'method':24s} {'steps/s':>9s} {'images/s':>10s}")
     for arch in args.arch or sorted(PRESET_FOR):
         rates = measure(arch, args)
         for name, rate in rates.items():
-            print(f"{arch:6s} {name:22s} {rate:9.1f} {rate * args.batch_size:10.0f}")
+            print(f"{arch:6s} {name:24s} {rate:9.1f} {rate * args.batch_size:10.0f}")
         baseline = rates["textbook DataLoader"]
         for name, rate in list(rates.items())[1:]:
-            print(f"{arch:6s} {'ratio ' + name + ' / textbook':33s} {rate / baseline:9.2f}x")
+            print(f"{arch:6s} {'ratio ' + name + ' / textbook':44s} {rate / baseline:9.2f}x")
 
 
 if __name__ == "__main__":
