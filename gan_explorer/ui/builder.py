@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 
 QUALITY_SAMPLES = 500  # samples per live quality check: ~0.2 s of one core, floors measured at this n
 QUEUE_SIZE = 64  # waiting events beyond this are refused with "queue full" instead of piling up
+WARM_UP_THREAD = "gan-explorer-warm-up"
 
 
 def configure_torch_threads() -> int:
@@ -69,6 +71,26 @@ def _metrics_hooks() -> tuple[QualityFn | None, NearestFn | None, Callable | Non
     return quality, nearest, classify
 
 
+def _warm_up(nearest_fn: NearestFn | None) -> threading.Thread:
+    """Read MNIST (a download on a fresh machine) and build the nearest-image index in the background.
+
+    Both are cached for the life of the process; without this the first visitor's Explore image,
+    or first Start, waits about 1.5 s more for them (README: app start).
+    """
+    def warm() -> None:
+        try:
+            if nearest_fn is not None:
+                nearest_fn(torch.zeros(1, 28, 28))  # loads MNIST and builds the index
+            else:
+                load_mnist(default_data_root())
+        except Exception:  # the handlers that need the data will report it to the user
+            log.exception("could not prepare MNIST in the background")
+
+    thread = threading.Thread(target=warm, name=WARM_UP_THREAD, daemon=True)
+    thread.start()
+    return thread
+
+
 def _device_line() -> str:
     device = resolve_device("auto")
     threads = torch.get_num_threads()
@@ -81,6 +103,7 @@ def build_demo() -> gr.Blocks:
     """The app. Call configure_torch_threads() first in a process that serves it (app.py does)."""
     registry = SessionRegistry()
     quality_fn, nearest_fn, classify_fn = _metrics_hooks()
+    _warm_up(nearest_fn)
     # delete_cache: every streamed grid is a file in Gradio's cache; drop them after 10 minutes.
     with gr.Blocks(title="GAN Explorer", delete_cache=(600, 600), analytics_enabled=False) as demo:
         gr.Markdown("# GAN Explorer\nTrain a generative adversarial network on MNIST and watch it learn. "
