@@ -13,7 +13,7 @@ import torch
 
 from ..data import default_data_root, load_mnist
 from ..device import resolve_device
-from ..models import Generator
+from ..models import IMAGE_SHAPE, Generator
 from . import explore_tab, interpolate_tab, page, train_tab, tsne_tab
 from .common import LIVE_RUN, checkpoint_for, default_model, friendly, load_upload, model_choices
 from .explore_tab import NearestFn
@@ -71,7 +71,7 @@ def _metrics_hooks() -> tuple[QualityFn | None, NearestFn | None, Callable | Non
     return quality, nearest, classify
 
 
-def _warm_up(nearest_fn: NearestFn | None) -> threading.Thread:
+def _warm_up(nearest_fn: NearestFn | None) -> None:
     """Read MNIST (a download on a fresh machine) and build the nearest-image index in the background.
 
     Both are cached for the life of the process; without this the first visitor's Explore image,
@@ -80,15 +80,13 @@ def _warm_up(nearest_fn: NearestFn | None) -> threading.Thread:
     def warm() -> None:
         try:
             if nearest_fn is not None:
-                nearest_fn(torch.zeros(1, 28, 28))  # loads MNIST and builds the index
+                nearest_fn(torch.zeros(IMAGE_SHAPE))  # loads MNIST and builds the index
             else:
                 load_mnist(default_data_root())
         except Exception:  # the handlers that need the data will report it to the user
             log.exception("could not prepare MNIST in the background")
 
-    thread = threading.Thread(target=warm, name=WARM_UP_THREAD, daemon=True)
-    thread.start()
-    return thread
+    threading.Thread(target=warm, name=WARM_UP_THREAD, daemon=True).start()
 
 
 def _device_line() -> str:
