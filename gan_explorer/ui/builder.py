@@ -23,7 +23,6 @@ log = logging.getLogger(__name__)
 
 QUALITY_SAMPLES = 500  # samples per live quality check: ~0.2 s of one core, floors measured at this n
 QUEUE_SIZE = 64  # waiting events beyond this are refused with "queue full" instead of piling up
-WARM_UP_THREAD = "gan-explorer-warm-up"
 
 
 def configure_torch_threads() -> int:
@@ -86,7 +85,7 @@ def _warm_up(nearest_fn: NearestFn | None) -> None:
         except Exception:  # the handlers that need the data will report it to the user
             log.exception("could not prepare MNIST in the background")
 
-    threading.Thread(target=warm, name=WARM_UP_THREAD, daemon=True).start()
+    threading.Thread(target=warm, name="gan-explorer-warm-up", daemon=True).start()
 
 
 def _device_line() -> str:
