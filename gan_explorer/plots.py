@@ -90,6 +90,9 @@ def training_figures(history: Sequence[Any]) -> tuple[go.Figure, go.Figure, go.F
     return loss_figure(history), score_figure(history), grad_norm_figure(history)
 
 
+FID_TICKS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]
+
+
 def quality_figure(points: Sequence[dict[str, Any]], every: int) -> go.Figure:
     """MNIST-FID (left axis, lower is better) and Inception Score (right axis, at most 10) over training.
 
@@ -110,7 +113,8 @@ def quality_figure(points: Sequence[dict[str, Any]], every: int) -> go.Figure:
     fids = [p["fid"] for p in points] + [p["fid_floor"] for p in points[-1:] if "fid_floor" in p]
     if fids:  # a log axis over exactly the data: hline annotations would otherwise stretch it
         # yaxis only: update_yaxes would also give the Inception Score axis this log range
-        figure.update_layout(yaxis_range=[math.log10(min(fids)) - 0.15, math.log10(max(fids)) + 0.15])
+        figure.update_layout(yaxis_range=[math.log10(min(fids)) - 0.15, math.log10(max(fids)) + 0.15],
+                             yaxis_tickvals=FID_TICKS)  # Plotly's own log ticks read "100, 5, 2, 10" for 100, 50, 20, 10
     if steps:  # from step 0, so a lone first check is not drawn on a fractional axis around itself
         figure.update_xaxes(range=[0, max(steps) + every / 2])
     if points and "fid_floor" in points[-1]:

@@ -31,6 +31,7 @@ def test_quality_curve_plots_fid_and_inception_score_with_the_real_digit_floors(
     floors = sorted(shape.y0 for shape in figure.layout.shapes)
     assert floors == [4.29, 9.7]
     assert tuple(figure.layout.yaxis2.range) == (1, 10.5)  # the FID axis's log range stays its own
+    assert 50 in figure.layout.yaxis.tickvals  # FID ticks read as whole numbers, not Plotly's "5" for 50
 
 
 def test_quality_curve_without_floors_has_no_floor_lines() -> None:
