@@ -6,7 +6,8 @@ Prints (1) the kernels one eager step launches and their summed GPU time (torch.
 (2) the GPU time of one replay of the recorded CUDA graph, replayed back to back with no Python
 in between (CUDA events), and (3) what that floor means for one epoch of 938 steps. If a
 `Trainer.run()` epoch takes about (3), the step is bound by the GPU's own work, and only fewer or
-fused kernels (not less Python) can make it faster.
+fused kernels (not less Python) can make it faster. Then the same with G and D through
+torch.compile, which fuses BatchNorm, activations and their backward passes.
 """
 from __future__ import annotations
 
@@ -23,9 +24,10 @@ from gan_explorer.trainer import Trainer
 STEPS_PER_EPOCH = 938
 
 
-def kernel_profile(data_root: str, steps: int = 20) -> tuple[float, float, Counter]:
+def kernel_profile(data_root: str, compile_models: bool, steps: int = 20) -> tuple[float, float, Counter]:
     """(kernels per step, GPU microseconds per step, microseconds per step by kernel) of the eager step."""
-    trainer = Trainer(preset("fast"), "cuda", data=load_mnist(data_root), cuda_graph=False)
+    trainer = Trainer(preset("fast"), "cuda", data=load_mnist(data_root), cuda_graph=False,
+                      compile_models=compile_models)
     for _ in trainer.run(max_steps=20):
         pass
     torch.cuda.synchronize()
@@ -40,9 +42,9 @@ def kernel_profile(data_root: str, steps: int = 20) -> tuple[float, float, Count
     return len(kernels) / steps, sum(by_name.values()), by_name
 
 
-def graph_replay_ms(data_root: str, replays: int = 500) -> float:
+def graph_replay_ms(data_root: str, compile_models: bool, replays: int = 500) -> float:
     """GPU milliseconds per replay of the recorded step, replays queued back to back."""
-    trainer = Trainer(preset("fast"), "cuda", data=load_mnist(data_root))
+    trainer = Trainer(preset("fast"), "cuda", data=load_mnist(data_root), compile_models=compile_models)
     for _ in trainer.run(max_steps=20):  # warm-up and capture
         pass
     graph = trainer._executor.graph
@@ -63,14 +65,16 @@ def main() -> None:
     args = parser.parse_args()
     if not torch.cuda.is_available():
         raise SystemExit("This benchmark needs a CUDA GPU.")
-    per_step, gpu_us, by_name = kernel_profile(args.data_root)
-    replay_ms = graph_replay_ms(args.data_root)
     print(f"GPU: {torch.cuda.get_device_name()} | torch {torch.__version__}")
-    print(f"eager step: {per_step:.0f} kernels, {gpu_us / 1000:.3f} ms of kernel time per step")
-    for name, us in by_name.most_common(8):
-        print(f"  {us / 1000:7.3f} ms/step  {name}")
-    print(f"graph replay, back to back: {replay_ms:.3f} ms per step "
-          f"-> floor {replay_ms * STEPS_PER_EPOCH / 1000:.2f} s per epoch of {STEPS_PER_EPOCH} steps")
+    for compile_models in (False, True):
+        per_step, gpu_us, by_name = kernel_profile(args.data_root, compile_models)
+        replay_ms = graph_replay_ms(args.data_root, compile_models)
+        print(f"{'with' if compile_models else 'without'} torch.compile:")
+        print(f"eager step: {per_step:.0f} kernels, {gpu_us / 1000:.3f} ms of kernel time per step")
+        for name, us in by_name.most_common(8):
+            print(f"  {us / 1000:7.3f} ms/step  {name}")
+        print(f"graph replay, back to back: {replay_ms:.3f} ms per step "
+              f"-> floor {replay_ms * STEPS_PER_EPOCH / 1000:.2f} s per epoch of {STEPS_PER_EPOCH} steps")
 
 
 if __name__ == "__main__":

@@ -66,6 +66,8 @@ def _add_train(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.add_argument("--cuda-graph", action=argparse.BooleanOptionalAction, default=None,
                    help="replay each step as a CUDA graph (default: on with a GPU)")
+    p.add_argument("--compile", action="store_true",
+                   help="run G and D through torch.compile: fewer, fused kernels after a compile at the start")
     _add_data_root(p)
     p.add_argument("--no-download", action="store_true", help="fail instead of downloading MNIST")
     p.add_argument("--threads", type=positive_int, help="CPU threads for PyTorch (default: PyTorch's choice)")
@@ -82,7 +84,7 @@ def _train(args: argparse.Namespace) -> int:
         torch.set_num_threads(args.threads)
     steps = args.steps if args.steps or args.epochs or args.max_seconds else DEFAULT_STEPS
     data = load_mnist(args.data_root, train=True, download=not args.no_download)
-    trainer = Trainer(config, device, data=data, cuda_graph=args.cuda_graph)
+    trainer = Trainer(config, device, data=data, cuda_graph=args.cuda_graph, compile_models=args.compile)
     print(f"Training {config.architecture} / {config.loss} (preset {args.preset}) on {device}.", file=sys.stderr)
 
     # The model card's command: the flags as typed, so the run can be repeated from its checkpoint.

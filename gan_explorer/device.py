@@ -40,6 +40,13 @@ def autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
     return torch.bfloat16
 
 
+def compiled(module: torch.nn.Module, enabled: bool) -> Callable[..., Tensor]:
+    """The module itself, or the module through torch.compile (inductor): BatchNorm, activations
+    and their backward passes fused into a few kernels. The first calls compile (tens of seconds);
+    the compiled kernels can be recorded in a CUDA graph like any others."""
+    return torch.compile(module) if enabled else module
+
+
 class CapturedStep:
     """`fn(*inputs) -> Tensor`, recorded once and replayed on new inputs of the same shapes.
 

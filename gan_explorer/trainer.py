@@ -21,7 +21,7 @@ from torch import Tensor
 from .checkpoints import Checkpoint
 from .config import ConfigError, TrainConfig
 from .data import BatchSampler, MNISTTensors, load_mnist
-from .device import StepExecutor, autocast_dtype, resolve_device
+from .device import StepExecutor, autocast_dtype, compiled, resolve_device
 from .losses import build_loss, clip_weights_, gradient_penalty
 from .models import NUM_CLASSES, Generator, build_models
 from .optim import build_optimizer, build_scheduler, ema_update_, grad_norm, set_learning_rate
@@ -70,8 +70,9 @@ class _Launched:
 class Trainer:
     def __init__(self, config: TrainConfig, device: str | torch.device = "auto",
                  data: MNISTTensors | None = None, data_root: str | None = None,
-                 cuda_graph: bool | None = None) -> None:
-        """cuda_graph: replay each step as a CUDA graph; default on where the device is a GPU."""
+                 cuda_graph: bool | None = None, compile_models: bool = False) -> None:
+        """cuda_graph: replay each step as a CUDA graph; default on where the device is a GPU.
+        compile_models: run G and D through torch.compile (fused kernels; costs a compile at the start)."""
         self.config = config
         self.device = resolve_device(device)
         cuda_graph = self.device.type == "cuda" if cuda_graph is None else cuda_graph
@@ -86,6 +87,11 @@ class Trainer:
         self.generator_ema = (copy.deepcopy(self.generator).requires_grad_(False)
                               if config.ema_decay > 0 else None)
         self.loss = build_loss(config)
+        if compile_models and self.loss.gradient_penalty:
+            raise ConfigError(f"torch.compile cannot differentiate twice, which {config.loss}'s gradient "
+                              f"penalty needs: train it without compile.")
+        # The step calls these; checkpoints, snapshots and weight averaging use the plain modules.
+        self._G, self._D = compiled(self.generator, compile_models), compiled(self.discriminator, compile_models)
         self.autocast_dtype = autocast_dtype(config.precision, self.device)
         self.g_optimizer = build_optimizer(config.g_optimizer, self.generator, config.g_lr, config, cuda_graph)
         self.d_optimizer = build_optimizer(config.d_optimizer, self.discriminator, config.d_lr, config, cuda_graph)
@@ -123,7 +129,7 @@ class Trainer:
         mixing weights), with no device sync, so on a GPU it can be recorded as one CUDA graph.
         Returns [d_loss, g_loss, D(x), D(G(z)), |grad G|, |grad D|] as one tensor.
         """
-        cfg, G, D, loss = self.config, self.generator, self.discriminator, self.loss
+        cfg, G, D, loss = self.config, self._G, self._D, self.loss
         # cache_enabled=False: autocast's weight-cast cache must not outlive a graph capture.
         autocast = torch.autocast(self.device.type, torch.bfloat16, enabled=self.autocast_dtype is not None,
                                   cache_enabled=False)
@@ -150,14 +156,14 @@ class Trainer:
 
         # 2. Generator: make the updated D call the same fakes real. D's weights are frozen
         # meanwhile so backward computes no weight gradients G's update would throw away.
-        D.requires_grad_(False)
+        self.discriminator.requires_grad_(False)
         try:
             with autocast:
                 g_loss = loss.generator_loss(D(fake, labels).float())
             self.g_optimizer.zero_grad(set_to_none=True)
             g_loss.backward()
         finally:
-            D.requires_grad_(True)
+            self.discriminator.requires_grad_(True)
         g_grad_norm = grad_norm(G)
         self.g_optimizer.step()
         if self.generator_ema is not None:

@@ -28,8 +28,8 @@ def _start(config: TrainConfig, data: MNISTTensors) -> torch.Tensor:
 
 
 def _train(config: TrainConfig, data: MNISTTensors, cuda_graph: bool, steps: int = 20,
-           update_at: int | None = None) -> Trainer:
-    trainer = Trainer(config, "cuda", data=data, cuda_graph=cuda_graph)
+           update_at: int | None = None, compile_models: bool = False) -> Trainer:
+    trainer = Trainer(config, "cuda", data=data, cuda_graph=cuda_graph, compile_models=compile_models)
     torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = True, False  # same kernels in both runs
     if not cuda_graph:  # the graph's optimiser implementation (fused, capturable), run eagerly
         trainer.g_optimizer = build_optimizer(config.g_optimizer, trainer.generator, config.g_lr, config, True)
@@ -70,6 +70,13 @@ def test_graph_replay_trains_like_the_eager_step(settings: dict, small_data: MNI
     assert graphed._executor.graph is not None, "the step was never captured"
     rtol = 2e-2 if config.precision == "bf16" else 1e-3
     _assert_same_run(graphed, _train(config, small_data, cuda_graph=False), _start(config, small_data), rtol)
+
+
+def test_a_compiled_step_replayed_as_a_graph_trains_like_the_eager_step(small_data: MNISTTensors) -> None:
+    config = TrainConfig(**{**SMALL, "conditional": True, "ema_decay": 0.9})
+    compiled = _train(config, small_data, cuda_graph=True, compile_models=True)
+    assert compiled._executor.graph is not None, "the compiled step was never captured"
+    _assert_same_run(compiled, _train(config, small_data, cuda_graph=False), _start(config, small_data), 5e-3)
 
 
 def test_a_live_change_is_recorded_into_a_new_graph(small_data: MNISTTensors) -> None:

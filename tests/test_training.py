@@ -219,6 +219,23 @@ def test_a_seeded_cpu_run_is_reproducible(make_trainer, architecture: str) -> No
     assert losses_a != losses_c, "a different seed should give a different run"
 
 
+def test_a_compiled_run_trains_like_the_eager_one_and_saves_plain_weights(small_data: MNISTTensors) -> None:
+    """torch.compile fuses kernels; it must not change what a step computes, nor what is saved."""
+    config = TrainConfig(**{**TINY, "architecture": "dcgan", "conditional": True, "precision": "fp32"})
+    eager, compiled = (Trainer(config, "cpu", data=small_data, compile_models=c) for c in (False, True))
+    losses = [[(m.d_loss, m.g_loss, m.d_real, m.d_fake) for m in t.run(max_steps=6)] for t in (eager, compiled)]
+    torch.testing.assert_close(torch.tensor(losses[1]), torch.tensor(losses[0]), rtol=1e-3, atol=1e-4)
+    saved = compiled.to_checkpoint().generator.state_dict()
+    assert saved.keys() == eager.generator.state_dict().keys()
+    torch.testing.assert_close(saved, eager.to_checkpoint().generator.state_dict(), rtol=1e-3, atol=1e-4)
+
+
+def test_compile_refuses_a_gradient_penalty_with_a_reason(small_data: MNISTTensors) -> None:
+    with pytest.raises(ConfigError, match="differentiate twice"):
+        Trainer(TrainConfig(**{**TINY, "architecture": "dcgan", "loss": "wgan_gp"}), "cpu", data=small_data,
+                compile_models=True)
+
+
 def test_non_finite_losses_stop_the_run_with_an_explanation(make_trainer, monkeypatch: pytest.MonkeyPatch) -> None:
     trainer = make_trainer()
     trainer.step()
