@@ -8,13 +8,16 @@ a time, eagerly and with bf16 to show what each lever gives. Baseline: the train
 pytorch/examples/dcgan/main.py with `--dataset mnist` (64x64 images, ngf = ndf = 64, nz = 100,
 batch 64, Adam 2e-4, BCELoss, cudnn.benchmark, a DataLoader with its default 2 workers doing
 Resize + ToTensor + Normalize, and the loss .item()s it prints every iteration); its image
-saving every 100 iterations is left out. Every figure is one full epoch after a warm-up, timed
-with a device sync on both ends.
+saving every 100 iterations is left out. Every figure is the median of --repeats full epochs
+(default 3) after a warm-up, each timed with a device sync on both ends: single epochs moved by
+up to 20 % between runs on one H100.
 """
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import statistics
 import time
 from collections.abc import Callable
 
@@ -30,15 +33,19 @@ from gan_explorer.trainer import Trainer
 WARMUP_STEPS = 50
 
 
-def _timed(fn: Callable[[], int]) -> tuple[float, int]:
-    torch.cuda.synchronize()
-    start = time.perf_counter()
-    steps = fn()
-    torch.cuda.synchronize()
-    return time.perf_counter() - start, steps
+def _timed(fn: Callable[[], int], repeats: int) -> tuple[float, int]:
+    """(median seconds of `repeats` calls of fn, steps of one call)."""
+    seconds = []
+    for _ in range(repeats):
+        torch.cuda.synchronize()
+        start = time.perf_counter()
+        steps = fn()
+        torch.cuda.synchronize()
+        seconds.append(time.perf_counter() - start)
+    return statistics.median(seconds), steps
 
 
-def trainer_epoch(data_root: str, cuda_graph: bool, precision: str, overlap: bool = True,
+def trainer_epoch(data_root: str, repeats: int, cuda_graph: bool, precision: str, overlap: bool = True,
                   compile_models: bool = False, channels_last: bool = False) -> tuple[float, int]:
     """One epoch through run() (which queues each step before reading the last one's metrics),
     or with overlap=False through step() (which waits for each step). compile_models: G and D
@@ -61,7 +68,7 @@ def trainer_epoch(data_root: str, cuda_graph: bool, precision: str, overlap: boo
             trainer.step()
             steps += 1
         return steps
-    return _timed(lambda: sum(1 for _ in trainer.run(max_epochs=1.0)) if overlap else one_at_a_time())
+    return _timed(lambda: sum(1 for _ in trainer.run(max_epochs=1.0)) if overlap else one_at_a_time(), repeats)
 
 
 # ---------------------------------------------------------------- pytorch/examples dcgan, nc = 1
@@ -91,7 +98,7 @@ def _examples_models(nz: int = 100, ngf: int = 64, ndf: int = 64, nc: int = 1) -
     return generator.apply(_weights_init), discriminator.apply(_weights_init)
 
 
-def examples_epoch(data_root: str, workers: int = 2, batch_size: int = 64, nz: int = 100) -> tuple[float, int]:
+def examples_epoch(data_root: str, repeats: int, workers: int = 2, batch_size: int = 64, nz: int = 100) -> tuple[float, int]:
     torch.backends.cudnn.benchmark = True
     dataset = datasets.MNIST(data_root, train=True, download=False, transform=transforms.Compose([
         transforms.Resize(64), transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))]))
@@ -137,24 +144,26 @@ def examples_epoch(data_root: str, workers: int = 2, batch_size: int = 64, nz: i
         return iters
 
     one_epoch(WARMUP_STEPS)
-    return _timed(one_epoch)
+    return _timed(one_epoch, repeats)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-root", default=str(default_data_root()))
     parser.add_argument("--json", help="also write the figures here")
+    parser.add_argument("--repeats", type=int, default=3, help="epochs timed per row; the median is shown")
     args = parser.parse_args()
     if not torch.cuda.is_available():
         raise SystemExit("This benchmark needs a CUDA GPU.")
+    ours = functools.partial(trainer_epoch, args.data_root, args.repeats)
     rows: dict[str, tuple[float, int]] = {
-        "Trainer, CUDA graph, fp32/TF32": trainer_epoch(args.data_root, True, "fp32"),
-        "Trainer, CUDA graph, fp32, step() one at a time": trainer_epoch(args.data_root, True, "fp32", False),
-        "Trainer, CUDA graph, bf16 autocast": trainer_epoch(args.data_root, True, "bf16"),
-        "Trainer, CUDA graph, fp32, torch.compile": trainer_epoch(args.data_root, True, "fp32", compile_models=True),
-        "Trainer, CUDA graph, fp32, channels_last": trainer_epoch(args.data_root, True, "fp32", channels_last=True),
-        "Trainer, eager, fp32/TF32": trainer_epoch(args.data_root, False, "fp32"),
-        "pytorch/examples dcgan (64x64, DataLoader)": examples_epoch(args.data_root),
+        "Trainer, CUDA graph, fp32/TF32": ours(True, "fp32"),
+        "Trainer, CUDA graph, fp32, step() one at a time": ours(True, "fp32", overlap=False),
+        "Trainer, CUDA graph, bf16 autocast": ours(True, "bf16"),
+        "Trainer, CUDA graph, fp32, torch.compile": ours(True, "fp32", compile_models=True),
+        "Trainer, CUDA graph, fp32, channels_last": ours(True, "fp32", channels_last=True),
+        "Trainer, eager, fp32/TF32": ours(False, "fp32"),
+        "pytorch/examples dcgan (64x64, DataLoader)": examples_epoch(args.data_root, args.repeats),
     }
     baseline = rows["pytorch/examples dcgan (64x64, DataLoader)"][0]
     print(f"GPU: {torch.cuda.get_device_name()} | torch {torch.__version__}")

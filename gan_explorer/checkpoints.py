@@ -87,10 +87,13 @@ def _versions() -> dict[str, str]:
             "python": platform.python_version()}
 
 
-def save_checkpoint(ckpt: Checkpoint, path: str | Path) -> Path:
-    """Write `path`.safetensors and its .json sidecar; returns the .safetensors path."""
+def save_checkpoint(ckpt: Checkpoint, path: str | Path, weights_dtype: torch.dtype = torch.float32) -> Path:
+    """Write `path`.safetensors and its .json sidecar; returns the .safetensors path.
+
+    weights_dtype=torch.float16 halves the file (the shipped checkpoints use it where fp32 would
+    pass a few MB); loading always gives fp32 modules again."""
     path = checkpoint_path(path)
-    tensors = {f"{prefix}.{name}": t.detach().cpu().contiguous()
+    tensors = {f"{prefix}.{name}": (t.to(weights_dtype) if t.is_floating_point() else t).detach().cpu().contiguous()
                for prefix, module in (("generator", ckpt.generator), ("discriminator", ckpt.discriminator))
                for name, t in module.state_dict().items()}
     config_json = json.dumps(ckpt.config.to_dict())

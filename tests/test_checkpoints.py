@@ -53,6 +53,19 @@ def test_loaded_generator_draws_the_same_images(trainer: Trainer, saved: Path) -
         assert torch.equal(loaded(z, labels), trainer.snapshot()(z, labels))
 
 
+def test_fp16_weights_halve_the_file_and_load_as_fp32_modules_drawing_nearly_the_same_images(
+        trainer: Trainer, saved: Path, tmp_path: Path) -> None:
+    half = save_checkpoint(trainer.to_checkpoint(), tmp_path / "half.safetensors", weights_dtype=torch.float16)
+    with safe_open(str(half), framework="pt") as f:
+        assert f.get_tensor("generator.project.0.weight").dtype == torch.float16
+    assert half.stat().st_size < 0.6 * saved.stat().st_size
+    loaded = load_checkpoint(half).generator
+    assert all(p.dtype == torch.float32 for p in loaded.parameters())
+    z, labels = torch.randn(8, CONFIG.latent_dim), torch.arange(8)
+    with torch.no_grad():
+        torch.testing.assert_close(loaded(z, labels), trainer.snapshot()(z, labels), atol=2e-3, rtol=0)
+
+
 def test_sidecar_is_json_for_people_and_tools(saved: Path) -> None:
     sidecar = json.loads(sidecar_path(saved).read_text())
     assert sidecar["step"] == 3 and sidecar["config"]["latent_dim"] == 16
