@@ -31,7 +31,7 @@ def autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
     """bf16 for "bf16"; None (plain fp32) for "fp32". "auto" is bf16 on CPUs with native bf16
     (AVX512-BF16 and the like: 1.3-1.9x faster, benchmarks/train_throughput.py) and fp32 on GPUs,
     where for these small models the casts cost more than bf16 saves (H100, one epoch of the
-    fast preset as a CUDA graph: 0.91 s with bf16, 0.82 s without; benchmarks/gpu_epoch.py)."""
+    fast preset as a CUDA graph: 0.78-0.80 s with bf16, 0.70-0.74 s without; benchmarks/gpu_epoch.py)."""
     if precision == "fp32":
         return None
     if precision == "auto":
