@@ -41,9 +41,10 @@ def autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
 
 
 def compiled(module: torch.nn.Module, enabled: bool) -> Callable[..., Tensor]:
-    """The module itself, or the module through torch.compile (inductor): BatchNorm, activations
-    and their backward passes fused into a few kernels. The first calls compile (tens of seconds);
-    the compiled kernels can be recorded in a CUDA graph like any others."""
+    """The module itself, or the module through torch.compile (inductor), which fuses elementwise
+    work (BatchNorm, activations, their backward passes) where it can: on an H100 the fast preset's
+    step went from 198 kernels to 186. The first calls compile (15-20 s); the compiled kernels can
+    be recorded in a CUDA graph like any others (benchmarks/gpu_step_profile.py)."""
     return torch.compile(module) if enabled else module
 
 
