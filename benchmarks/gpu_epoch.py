@@ -98,7 +98,8 @@ def _examples_models(nz: int = 100, ngf: int = 64, ndf: int = 64, nc: int = 1) -
     return generator.apply(_weights_init), discriminator.apply(_weights_init)
 
 
-def examples_epoch(data_root: str, repeats: int, workers: int = 2, batch_size: int = 64, nz: int = 100) -> tuple[float, int]:
+def examples_epoch(data_root: str, repeats: int, workers: int = 2, batch_size: int = 64,
+                   nz: int = 100) -> tuple[float, int]:
     torch.backends.cudnn.benchmark = True
     dataset = datasets.MNIST(data_root, train=True, download=False, transform=transforms.Compose([
         transforms.Resize(64), transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))]))

@@ -113,8 +113,9 @@ def quality_figure(points: Sequence[dict[str, Any]], every: int) -> go.Figure:
     fids = [p["fid"] for p in points] + [p["fid_floor"] for p in points[-1:] if "fid_floor" in p]
     if fids:  # a log axis over exactly the data: hline annotations would otherwise stretch it
         # yaxis only: update_yaxes would also give the Inception Score axis this log range
+        # Plotly's own log ticks would read "100, 5, 2, 10" for 100, 50, 20, 10.
         figure.update_layout(yaxis_range=[math.log10(min(fids)) - 0.15, math.log10(max(fids)) + 0.15],
-                             yaxis_tickvals=FID_TICKS)  # Plotly's own log ticks read "100, 5, 2, 10" for 100, 50, 20, 10
+                             yaxis_tickvals=FID_TICKS)
     if steps:  # from step 0, so a lone first check is not drawn on a fractional axis around itself
         figure.update_xaxes(range=[0, max(steps) + every / 2])
     if points and "fid_floor" in points[-1]:
