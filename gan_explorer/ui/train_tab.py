@@ -28,7 +28,7 @@ from ..images import grid
 from ..latent import generate
 from ..models import NUM_CLASSES
 from ..trainer import GRID_SIDE, LIVE_SETTINGS, Trainer
-from .common import friendly, shipped_checkpoints
+from .common import WriteOnceImage, friendly, shipped_checkpoints
 from .sessions import QualityFn, Session, SessionRegistry
 from .train_controls import build_settings, check_steps, config_from, preset_values
 
@@ -155,7 +155,7 @@ def build(registry: SessionRegistry, quality_fn: QualityFn | None) -> TrainTab:
                     # A caption above, not the image's label: Gradio draws labels over the image's top row.
                     gr.Markdown("**G(fixed noise)**: the same 100 z all run long "
                                 "(conditional: column j draws digit j)")
-                    sample_grid = gr.Image(show_label=False, format="png", type="numpy", interactive=False,
+                    sample_grid = WriteOnceImage(show_label=False, format="png", type="numpy", interactive=False,
                                            elem_id="train-grid", elem_classes="gx-pixelated", height=420,
                                            buttons=["download"])
                 with gr.Column():
