@@ -38,6 +38,8 @@ class TrainConfig:
     mlp_g_hidden: tuple[int, ...] = (256, 512, 1024)
     mlp_d_hidden: tuple[int, ...] = (512, 256)
     mlp_dropout: float = 0.3
+    # D also sees how much the samples in each group of 4 differ (ProGAN's minibatch standard deviation).
+    mlp_minibatch_std: bool = False
     # optimisation
     batch_size: int = 64
     g_optimizer: str = "adam"
@@ -137,6 +139,11 @@ def validate(cfg: TrainConfig) -> None:
         _check(isinstance(widths, tuple) and len(widths) >= 1 and all(_is_int(w) and 1 <= w <= 8192 for w in widths),
                f"{name} must be one or more layer widths from 1 to 8192, e.g. 256,512; got {widths!r}.")
     _check_float("mlp_dropout", cfg.mlp_dropout, 0.0, 0.9)
+    _check(isinstance(cfg.mlp_minibatch_std, bool),
+           f"mlp_minibatch_std must be true or false; got {cfg.mlp_minibatch_std!r}.")
+    _check(not (cfg.mlp_minibatch_std and LOSSES[cfg.loss].gradient_penalty),
+           f"mlp_minibatch_std mixes the samples of a batch, which breaks the per-sample gradient penalty "
+           f"of {cfg.loss}; turn one of them off.")
     _check_int("batch_size", cfg.batch_size, 1, MAX_BATCH_SIZE)
     for name in ("g_lr", "d_lr"):
         _check_float(name, getattr(cfg, name), 0.0, 1.0, lo_open=True,

@@ -63,8 +63,25 @@ class MLPGenerator(Generator):
         return self.net(z).view(-1, *IMAGE_SHAPE)
 
 
+class MinibatchStd(nn.Module):
+    """Appends one feature: how much the samples of a group of 4 differ (Karras et al., 2018, ProGAN).
+
+    A generator whose samples look alike gives a small value that no single real image shows,
+    so D can punish the lack of variety that a per-sample D cannot see.
+    """
+
+    group_size = 4
+
+    def forward(self, h: Tensor) -> Tensor:
+        b = h.shape[0]
+        g = next(k for k in range(min(self.group_size, b), 0, -1) if b % k == 0)
+        spread = (h.view(g, b // g, -1).var(dim=0, unbiased=False) + 1e-8).sqrt().mean(dim=1)  # (b // g,)
+        return torch.cat([h, spread.repeat(g).unsqueeze(1)], dim=1)
+
+
 class MLPDiscriminator(Discriminator):
-    def __init__(self, hidden: tuple[int, ...], dropout: float, conditional: bool) -> None:
+    def __init__(self, hidden: tuple[int, ...], dropout: float, conditional: bool,
+                 minibatch_std: bool = False) -> None:
         super().__init__()
         self.conditional = conditional
         self.label_embedding = nn.Embedding(NUM_CLASSES, NUM_CLASSES) if conditional else None
@@ -75,6 +92,9 @@ class MLPDiscriminator(Discriminator):
             if dropout > 0:
                 layers.append(nn.Dropout(dropout))
             width = h
+        if minibatch_std:
+            layers.append(MinibatchStd())
+            width += 1
         layers.append(nn.Linear(width, 1))
         self.net = nn.Sequential(*layers)
 
@@ -158,7 +178,7 @@ def register(name: str) -> Callable[[ArchitectureBuilder], ArchitectureBuilder]:
 @register("mlp")
 def _build_mlp(cfg: TrainConfig) -> tuple[Generator, Discriminator]:
     return (MLPGenerator(cfg.latent_dim, cfg.mlp_g_hidden, cfg.conditional),
-            MLPDiscriminator(cfg.mlp_d_hidden, cfg.mlp_dropout, cfg.conditional))
+            MLPDiscriminator(cfg.mlp_d_hidden, cfg.mlp_dropout, cfg.conditional, cfg.mlp_minibatch_std))
 
 
 @register("dcgan")

@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch import nn
 
-from gan_explorer.config import TrainConfig
+from gan_explorer.config import ConfigError, TrainConfig
 from gan_explorer.models import ARCHITECTURES, INITS, NUM_CLASSES, build_models
 
 SMALL = {"dcgan_width": 8, "mlp_g_hidden": (32, 64), "mlp_d_hidden": (64, 32), "latent_dim": 16}
@@ -83,3 +83,21 @@ def test_sample_latent_is_reproducible_with_a_seeded_generator() -> None:
     a = generator.sample_latent(4, generator=torch.Generator().manual_seed(1))
     b = generator.sample_latent(4, generator=torch.Generator().manual_seed(1))
     assert torch.equal(a, b)
+
+
+def test_minibatch_std_lets_the_mlp_discriminator_see_samples_that_look_alike() -> None:
+    cfg = TrainConfig(architecture="mlp", mlp_minibatch_std=True, **SMALL)
+    _, discriminator = build_models(cfg)
+    discriminator.eval()
+    varied = torch.rand(8, 1, 28, 28) * 2 - 1
+    alike = varied[:1].repeat(8, 1, 1, 1)
+    # Each image's own logit changes with the rest of its group: the spread is one of D's inputs.
+    assert not torch.allclose(discriminator(varied)[0], discriminator(torch.cat([varied[:1], alike[1:]]))[0])
+    spread = discriminator.net[:-1](alike.flatten(1))[:, -1]
+    assert torch.all(spread < 1e-3)  # identical samples: no spread at all
+    assert discriminator(varied[:5]).shape == (5,)  # a batch that 4 does not divide still works
+
+
+def test_minibatch_std_is_refused_with_a_gradient_penalty() -> None:
+    with pytest.raises(ConfigError, match="mlp_minibatch_std"):
+        TrainConfig(architecture="mlp", loss="wgan_gp", mlp_minibatch_std=True)

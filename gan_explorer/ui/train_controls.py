@@ -70,6 +70,8 @@ def _advanced(cfg: TrainConfig) -> dict[str, gr.components.Component]:
     with gr.Row():
         c["mlp_g_hidden"] = gr.Textbox(_widths_text(cfg.mlp_g_hidden), label="MLP G hidden widths")
         c["mlp_d_hidden"] = gr.Textbox(_widths_text(cfg.mlp_d_hidden), label="MLP D hidden widths")
+        c["mlp_minibatch_std"] = gr.Checkbox(cfg.mlp_minibatch_std, label="MLP D minibatch std",
+                                             info="D also sees how alike samples are")
     with gr.Row():
         c["lr_decay_every"] = gr.Number(cfg.lr_decay_every, precision=0, label="LR decay every (G steps, 0 = off)")
         c["lr_decay_gamma"] = gr.Number(cfg.lr_decay_gamma, label="LR decay factor")
