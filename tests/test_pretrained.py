@@ -10,9 +10,6 @@ from gan_explorer.cli import main
 from gan_explorer.metrics import evaluate_generator, quality_bar_failures
 
 PRETRAINED = ["dcgan_conditional", "dcgan", "dcgan_wgan_gp", "mlp"]
-# Shipped with honest metrics although still below the bar (see their model cards and the README);
-# strict, so the mark must go once a retrained one clears it.
-BELOW_BAR = {"mlp"}
 MAX_BYTES = 5 * 2**20
 
 
@@ -23,9 +20,7 @@ def evaluations(mnist_root) -> dict:
                                      n=2000, seed=0, data_root=mnist_root) for name in PRETRAINED}
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(name, marks=pytest.mark.xfail(strict=True, reason="below the bar, see its model card"))
-    if name in BELOW_BAR else name for name in PRETRAINED])
+@pytest.mark.parametrize("name", PRETRAINED)
 def test_shipped_checkpoint_meets_the_quality_bar_on_2000_samples(name, evaluations):
     assert quality_bar_failures(evaluations[name]) == []
 
