@@ -20,7 +20,7 @@ import httpx
 import numpy as np
 from gradio_client import Client
 
-from gan_explorer.ui.common import WriteOnceImage
+from gan_explorer.ui.picture import WriteOnceImage
 
 
 def refetch(image_class: type[gr.Image], seconds: float) -> dict[str, int]:

@@ -63,7 +63,9 @@ def _new_file_mode() -> int:
 NEW_FILE_MODE = _new_file_mode()
 
 
-def _atomic_write(path: Path, write: Any) -> None:
+def atomic_write(path: Path, write: Any) -> None:
+    """write(tmp) fills a temporary file beside `path`, which then replaces `path` in one step:
+    a reader sees the old file or the whole new one, never a part."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
@@ -102,9 +104,9 @@ def save_checkpoint(ckpt: Checkpoint, path: str | Path, weights_dtype: torch.dty
     sidecar = {"format": FORMAT, "format_version": FORMAT_VERSION, "config": ckpt.config.to_dict(),
                "step": ckpt.step, "train_seconds": ckpt.train_seconds, "versions": _versions(),
                "info": ckpt.info}
-    _atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata=metadata))
+    atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata=metadata))
     text = _sidecar_text(sidecar, _thin(ckpt.history))
-    _atomic_write(sidecar_path(path), lambda tmp: Path(tmp).write_text(text))
+    atomic_write(sidecar_path(path), lambda tmp: Path(tmp).write_text(text))
     return path
 
 

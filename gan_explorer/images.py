@@ -34,7 +34,7 @@ def upscale(array: np.ndarray, scale: int) -> np.ndarray:
 
 
 def save_png(array: np.ndarray, path: str | Path) -> None:
-    Image.fromarray(array).save(path)
+    Image.fromarray(array).save(path, format="PNG")  # PNG whatever the name ends in (temporary files)
 
 
 def gif_bytes(frames: list[np.ndarray], duration_ms: int = 80, loop: int = 0) -> bytes:

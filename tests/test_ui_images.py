@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from gan_explorer.ui.common import WriteOnceImage
+from gan_explorer.ui.picture import WriteOnceImage
 
 
 def test_a_picture_sent_again_is_served_from_the_same_untouched_file(tmp_path: Path) -> None:

@@ -2,20 +2,13 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import inspect
-import io
 import logging
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import gradio as gr
-import numpy as np
-from gradio.data_classes import ImageData
-from PIL import Image
 from safetensors import SafetensorError, safe_open
 
 from ..checkpoints import FORMAT, SHIPPED_DIR, SUFFIX, Checkpoint, CheckpointError, load_checkpoint
@@ -33,35 +26,6 @@ UPLOADED_SUFFIX = " (uploaded)"
 USER_ERRORS = (ConfigError, CheckpointError, DataNotFoundError, TrainingDiverged, ValueError)
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-class WriteOnceImage(gr.Image):
-    """gr.Image whose pictures are written to Gradio's cache once each, atomically.
-
-    Gradio 6.31 names a picture's cache file by the hash of its bytes but rewrites that file in place
-    on every send. When the same picture goes out again (an unchanged nearest image, a repeated grid)
-    while the browser is still fetching it, the browser gets a truncated file and the server logs
-    h11's "Too little data for declared Content-Length" (about 1 in 30 fetches when provoked).
-    """
-
-    def get_block_name(self) -> str:
-        return "image"  # the browser draws it with Gradio's own image component
-
-    def postprocess(self, value: Any) -> ImageData | None:
-        if not (isinstance(value, np.ndarray) and value.dtype == np.uint8):
-            return super().postprocess(value)
-        buffer = io.BytesIO()
-        Image.fromarray(value).save(buffer, format=self.format)
-        data = buffer.getvalue()
-        folder = Path(self.GRADIO_CACHE) / hashlib.sha256(data).hexdigest()
-        path = folder / f"image.{self.format}"
-        if not path.exists():
-            folder.mkdir(parents=True, exist_ok=True)
-            fd, staging = tempfile.mkstemp(dir=folder, prefix=".image.")
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.replace(staging, path)
-        return ImageData(path=str(path), orig_name=path.name)
 
 
 def _as_gr_error(e: Exception) -> gr.Error:

@@ -17,7 +17,8 @@ import torch
 from ..images import to_uint8, upscale
 from ..latent import MAX_SLIDERS, SLIDER_RANGE, generate, latent_from_seed, with_slider_values
 from ..models import Generator
-from .common import WriteOnceImage, default_model, friendly, model_choices, resolve_generator, whole_number
+from .common import default_model, friendly, model_choices, resolve_generator, whole_number
+from .picture import WriteOnceImage
 from .sessions import SessionRegistry
 
 IMAGE_SCALE = 14  # 28 px -> 392 px, nearest-neighbour
@@ -100,10 +101,10 @@ def build(registry: SessionRegistry, nearest_fn: NearestFn | None) -> ExploreTab
                         sliders.append(gr.Slider(-SLIDER_RANGE, SLIDER_RANGE, value=0.0, step=0.05, label=f"z[{i}]",
                                                  visible=i < DEFAULT_SLIDERS, elem_id=f"explore-z{i}", min_width=120))
         image = WriteOnceImage(label="G(z)", format="png", type="numpy", interactive=False, height=392, width=392,
-                         elem_id="explore-image", elem_classes="gx-pixelated")
+                               elem_id="explore-image", elem_classes="gx-pixelated")
         nearest = WriteOnceImage(label="Nearest training image", format="png", type="numpy",
-                           interactive=False, height=392, width=392, visible=nearest_fn is not None,
-                           elem_classes="gx-pixelated")
+                                 interactive=False, height=392, width=392, visible=nearest_fn is not None,
+                                 elem_classes="gx-pixelated")
     z_state = gr.State([])
     z_text = gr.Textbox(visible=False)  # the /generate API's optional z
     api_button = gr.Button(visible=False)

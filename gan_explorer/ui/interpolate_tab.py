@@ -13,7 +13,8 @@ import torch
 from ..images import gif_bytes, grid, to_uint8, upscale
 from ..latent import INTERPOLATION_NOTE, MAX_STEPS, MIN_STEPS, interpolation_frames, latent_from_seed
 from ..models import Generator
-from .common import WriteOnceImage, default_model, friendly, model_choices, resolve_generator, whole_number
+from .common import default_model, friendly, model_choices, resolve_generator, whole_number
+from .picture import WriteOnceImage
 from .explore_tab import check_digit, check_seed
 from .sessions import SessionRegistry
 
@@ -68,7 +69,7 @@ def build(registry: SessionRegistry, explore_z: gr.State) -> InterpolateTab:
             gr.Markdown(f"*Why spherical?* {INTERPOLATION_NOTE}")
             run = gr.Button("Interpolate", variant="primary", elem_id="interpolate-run")
     strip = WriteOnceImage(label="Strip: start to end", format="png", type="numpy", interactive=False,
-                     elem_id="interpolate-strip", elem_classes="gx-pixelated")
+                           elem_id="interpolate-strip", elem_classes="gx-pixelated")
     with gr.Row():
         animation = gr.Image(label="Animation", type="filepath", interactive=False, height=240, width=240,
                              elem_classes="gx-pixelated")

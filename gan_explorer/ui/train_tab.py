@@ -28,7 +28,8 @@ from ..images import grid
 from ..latent import generate
 from ..models import NUM_CLASSES
 from ..trainer import GRID_SIDE, LIVE_SETTINGS, Trainer
-from .common import WriteOnceImage, friendly, shipped_checkpoints
+from .common import friendly, shipped_checkpoints
+from .picture import WriteOnceImage
 from .sessions import QualityFn, Session, SessionRegistry
 from .train_controls import build_settings, check_steps, config_from, preset_values
 
@@ -156,8 +157,8 @@ def build(registry: SessionRegistry, quality_fn: QualityFn | None) -> TrainTab:
                     gr.Markdown("**G(fixed noise)**: the same 100 z all run long "
                                 "(conditional: column j draws digit j)")
                     sample_grid = WriteOnceImage(show_label=False, format="png", type="numpy", interactive=False,
-                                           elem_id="train-grid", elem_classes="gx-pixelated", height=420,
-                                           buttons=["download"])
+                                                 elem_id="train-grid", elem_classes="gx-pixelated", height=420,
+                                                 buttons=["download"])
                 with gr.Column():
                     losses = gr.Plot(plots.loss_figure([]), show_label=False, elem_id="chart-losses")
                     scores = gr.Plot(plots.score_figure([]), show_label=False, elem_id="chart-scores")

@@ -21,7 +21,8 @@ from .. import plots
 from ..data import default_data_root, load_mnist
 from ..embedding import MAX_REAL, MAX_SAMPLES, MIN_SAMPLES, Embedding, embed_samples
 from ..images import upscale
-from .common import WriteOnceImage, default_model, friendly, model_choices, resolve_generator, whole_number
+from .common import default_model, friendly, model_choices, resolve_generator, whole_number
+from .picture import WriteOnceImage
 from .explore_tab import IMAGE_SCALE, ExploreTab, check_seed
 from .sessions import SessionRegistry
 
@@ -63,7 +64,7 @@ def build(registry: SessionRegistry, explore: ExploreTab, tabs: gr.Tabs,
         with gr.Column(scale=1, min_width=200):
             gr.HTML(HOVER_HINT)
             picked = WriteOnceImage(label="Clicked point", format="png", type="numpy", interactive=False,
-                              height=224, width=224, elem_classes="gx-pixelated")
+                                    height=224, width=224, elem_classes="gx-pixelated")
     pick_index = gr.Number(-1, precision=0, visible="hidden")
     pick_button = gr.Button("pick", visible="hidden", elem_id="tsne-pick")
 
