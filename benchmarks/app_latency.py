@@ -20,6 +20,8 @@ from pathlib import Path
 
 from gradio_client import Client
 
+from gan_explorer.device import cpu_summary
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -99,6 +101,7 @@ def main() -> None:
     port = _free_port()
     process, startup = start_app(port, {"GAN_EXPLORER_MAX_RUNS": str(args.sessions)})
     try:
+        print(cpu_summary())
         print(f"app start to serving: {startup:.2f} s")
         client = _client(port)
         model = _default_model(client)

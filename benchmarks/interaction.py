@@ -27,6 +27,7 @@ from PIL import Image
 from gan_explorer.checkpoints import load_checkpoint
 from gan_explorer.config import DEFAULT_PRESET, PRESETS, preset
 from gan_explorer.data import load_mnist
+from gan_explorer.device import cpu_summary
 from gan_explorer.embedding import TSNESettings, embed_samples, knn_accuracy, pca_reduce, tsne_2d
 from gan_explorer.images import gif_bytes, to_uint8, upscale
 from gan_explorer.latent import generate, interpolation_frames, latent_from_seed, with_slider_values
@@ -164,7 +165,7 @@ def main() -> None:
     everything = not (args.slider or args.interp or args.tsne or args.embed)
     torch.set_num_threads(args.threads)
     generator = _generator(args.checkpoint, args.preset, args.conditional)
-    print(f"generator: {args.checkpoint or f'untrained {args.preset}'}, threads={args.threads}")
+    print(f"generator: {args.checkpoint or f'untrained {args.preset}'}, threads={args.threads}; {cpu_summary()}")
     if args.slider or everything:
         slider_to_image(generator, args.repeats)
     if args.interp or everything:

@@ -22,6 +22,7 @@ import torch
 from gan_explorer.classifier import load_classifier
 from gan_explorer.config import DEFAULT_PRESET, PRESETS, preset
 from gan_explorer.data import load_mnist
+from gan_explorer.device import cpu_summary
 from gan_explorer.trainer import Trainer
 
 CONFIDENCE = 0.9
@@ -62,6 +63,7 @@ def measure(preset_name: str, overrides: dict, seconds: float, eval_every: float
     trainer = Trainer(config, device="cpu", data_root=data_root)
     clock = time.perf_counter() - start  # building the trainer counts
     print(f"preset={preset_name} {overrides or ''} threads={torch.get_num_threads()} build={clock:.2f}s")
+    print(cpu_summary())
     print(f"{'seconds':>8} {'step':>6} {'epoch':>6} {'confident':>9} {'min%':>6} {'max%':>6}")
     next_eval, reached = eval_every, None
     while clock < seconds:

@@ -29,6 +29,7 @@ from torchvision import datasets, transforms
 
 from gan_explorer.config import TrainConfig, preset
 from gan_explorer.data import default_data_root, load_mnist
+from gan_explorer.device import cpu_summary
 from gan_explorer.losses import build_loss
 from gan_explorer.models import build_models
 from gan_explorer.optim import build_optimizer
@@ -143,6 +144,7 @@ def main() -> None:
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {platform.machine()} "
           f"{platform.processor() or ''}, batch {args.batch_size}, {args.rounds} x {args.seconds:g} s each, "
           f"DataLoader workers {args.workers}")
+    print(cpu_summary())
     print(f"{'arch':6s} {'method':24s} {'steps/s':>9s} {'images/s':>10s}")
     for arch in args.arch or sorted(PRESET_FOR):
         rates = measure(arch, args)

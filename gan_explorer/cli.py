@@ -32,7 +32,7 @@ from .cli_args import (
 )
 from .config import DEFAULT_PRESET, PRESETS, ConfigError
 from .data import DATA_ENV, DataNotFoundError, load_mnist
-from .device import resolve_device
+from .device import precision_warning, resolve_device
 from .metrics import REFERENCE_STATS, MetricsError, evaluate_generator, quality_bar_failures
 from .models import NUM_CLASSES
 from .reference import build_reference
@@ -86,6 +86,9 @@ def _train(args: argparse.Namespace) -> int:
     data = load_mnist(args.data_root, train=True, download=not args.no_download)
     trainer = Trainer(config, device, data=data, cuda_graph=args.cuda_graph, compile_models=args.compile)
     print(f"Training {config.architecture} / {config.loss} (preset {args.preset}) on {device}.", file=sys.stderr)
+    warning = precision_warning(config.precision, trainer.device)
+    if warning:
+        print(f"Warning: {warning}", file=sys.stderr)
 
     # The model card's command: the flags as typed, so the run can be repeated from its checkpoint.
     info = {"command": shlex.join(["gan-explorer", *args.argv]), "preset": args.preset, "device": str(device),

@@ -7,8 +7,10 @@ See https://pytorch.org/docs/stable/notes/cuda.html#cuda-graphs
 """
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 
 import torch
 from torch import Tensor
@@ -16,6 +18,57 @@ from torch import Tensor
 from .config import ConfigError
 
 GRAPH_WARMUP_STEPS = 3  # eager steps on a GPU before the step is recorded as a CUDA graph
+
+
+CGROUP_V2_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
+CGROUP_V1_QUOTA = Path("/sys/fs/cgroup/cpu/cpu.cfs_quota_us")
+CGROUP_V1_PERIOD = Path("/sys/fs/cgroup/cpu/cpu.cfs_period_us")
+
+
+def _cgroup_cpu_limit() -> float | None:
+    """The container's CPU quota in cores (cgroup v2, else v1), or None when unlimited or unreadable."""
+    try:
+        if CGROUP_V2_CPU_MAX.exists():
+            quota, period = CGROUP_V2_CPU_MAX.read_text().split()[:2]
+            return None if quota == "max" else int(quota) / int(period)
+        if CGROUP_V1_QUOTA.exists():
+            quota, period = int(CGROUP_V1_QUOTA.read_text()), int(CGROUP_V1_PERIOD.read_text())
+            return None if quota <= 0 else quota / period
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def usable_cpus() -> int:
+    """Cores this process may really use. In a container (a Space) `os.cpu_count()` reports the
+    host's cores; the CPU affinity mask and the cgroup quota say what the container gets."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        cores = os.cpu_count() or 1
+    limit = _cgroup_cpu_limit()
+    if limit is not None:
+        cores = min(cores, max(1, int(limit)))  # a 2.5-core quota keeps 2 threads busy, not 3
+    return max(1, cores)
+
+
+def native_bf16() -> bool:
+    """Whether this CPU computes bf16 natively (AVX512-BF16, AMX); elsewhere bf16 is emulated and slow."""
+    return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+
+
+def cpu_summary() -> str:
+    """One line for every benchmark figure: the CPU's vector capability and whether bf16 is native."""
+    return (f"CPU capability {torch.backends.cpu.get_cpu_capability()}, "
+            f"bf16 {'native' if native_bf16() else 'emulated (slow)'}, {usable_cpus()} usable cores")
+
+
+def precision_warning(precision: str, device: torch.device) -> str | None:
+    """A plain-words warning when `precision` would make training crawl on this device, else None."""
+    if precision == "bf16" and device.type == "cpu" and not native_bf16():
+        return ("bf16 was chosen, but this CPU has no native bf16: PyTorch emulates it, about 12 times "
+                "slower than fp32 here. Choose auto (fp32 on this CPU) unless you are measuring that.")
+    return None
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
@@ -35,8 +88,7 @@ def autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
     if precision == "fp32":
         return None
     if precision == "auto":
-        native = device.type == "cpu" and torch.ops.mkldnn._is_mkldnn_bf16_supported()
-        return torch.bfloat16 if native else None
+        return torch.bfloat16 if device.type == "cpu" and native_bf16() else None
     return torch.bfloat16
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import functools
 import logging
 import os
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -12,11 +11,12 @@ import gradio as gr
 import torch
 
 from ..data import default_data_root, load_mnist
-from ..device import resolve_device
+from ..device import resolve_device, usable_cpus
 from ..models import IMAGE_SHAPE, Generator
 from . import explore_tab, interpolate_tab, page, train_tab, tsne_tab
 from .common import LIVE_RUN, checkpoint_for, default_model, friendly, load_upload, model_choices
 from .explore_tab import NearestFn
+from .preparation import add_banner, warm_up
 from .sessions import QualityFn, SessionRegistry
 
 log = logging.getLogger(__name__)
@@ -28,12 +28,13 @@ QUEUE_SIZE = 64  # waiting events beyond this are refused with "queue full" inst
 def configure_torch_threads() -> int:
     """Leave one core to the web server on small CPU machines, so pages and sliders stay responsive.
 
-    $GAN_EXPLORER_TORCH_THREADS overrides. On a 2-core machine this is 1 thread for training.
+    $GAN_EXPLORER_TORCH_THREADS overrides. On a 2-core machine (or a 2-vCPU Space) this is 1 thread
+    for training; cores are counted as the container may use them (device.usable_cpus).
     """
     if os.environ.get("GAN_EXPLORER_TORCH_THREADS"):
         threads = int(os.environ["GAN_EXPLORER_TORCH_THREADS"])
     else:
-        threads = max(1, (os.cpu_count() or 1) - 1)
+        threads = max(1, usable_cpus() - 1)
     torch.set_num_threads(threads)
     return threads
 
@@ -70,29 +71,11 @@ def _metrics_hooks() -> tuple[QualityFn | None, NearestFn | None, Callable | Non
     return quality, nearest, classify
 
 
-def _warm_up(nearest_fn: NearestFn | None) -> None:
-    """Read MNIST (a download on a fresh machine) and build the nearest-image index in the background.
-
-    Both are cached for the life of the process; without this the first visitor's Explore image,
-    or first Start, waits about 1.5 s more for them (README: app start).
-    """
-    def warm() -> None:
-        try:
-            if nearest_fn is not None:
-                nearest_fn(torch.zeros(IMAGE_SHAPE))  # loads MNIST and builds the index
-            else:
-                load_mnist(default_data_root())
-        except Exception:  # the handlers that need the data will report it to the user
-            log.exception("could not prepare MNIST in the background")
-
-    threading.Thread(target=warm, name="gan-explorer-warm-up", daemon=True).start()
-
-
 def _device_line() -> str:
     device = resolve_device("auto")
     threads = torch.get_num_threads()
     where = torch.cuda.get_device_name(device) if device.type == "cuda" else \
-        f"CPU, {threads} training thread{'s' if threads > 1 else ''} of {os.cpu_count()} cores"
+        f"CPU, {threads} training thread{'s' if threads > 1 else ''} of {usable_cpus()} cores"
     return f"Device: **{device.type}** ({where})"
 
 
@@ -100,11 +83,12 @@ def build_demo() -> gr.Blocks:
     """The app. Call configure_torch_threads() first in a process that serves it (app.py does)."""
     registry = SessionRegistry()
     quality_fn, nearest_fn, classify_fn = _metrics_hooks()
-    _warm_up(nearest_fn)
+    preparation = warm_up(nearest_fn, torch.zeros(IMAGE_SHAPE))
     # delete_cache: every streamed grid is a file in Gradio's cache; drop them after 10 minutes.
     with gr.Blocks(title="GAN Explorer", delete_cache=(600, 600), analytics_enabled=False) as demo:
         gr.Markdown("# GAN Explorer\nTrain a generative adversarial network on MNIST and watch it learn. "
                     + _device_line(), elem_id="gx-header")
+        add_banner(preparation)
         with gr.Tabs() as tabs:
             with gr.Tab("Train", id="train"):
                 train = train_tab.build(registry, quality_fn)

@@ -24,6 +24,7 @@ from .. import plots
 from ..checkpoints import Checkpoint, save_checkpoint, sidecar_path
 from ..config import TrainConfig
 from ..data import default_data_root, load_mnist
+from ..device import usable_cpus
 from ..images import grid
 from ..latent import generate
 from ..models import NUM_CLASSES
@@ -56,7 +57,7 @@ def max_runs() -> int:
     """Runs training at once: $GAN_EXPLORER_MAX_RUNS, else one per CPU core (one on a GPU)."""
     if os.environ.get("GAN_EXPLORER_MAX_RUNS"):
         return max(1, int(os.environ["GAN_EXPLORER_MAX_RUNS"]))
-    return 1 if torch.cuda.is_available() else max(1, os.cpu_count() or 1)
+    return 1 if torch.cuda.is_available() else usable_cpus()
 
 
 def _trainer_for(session: Session, config: TrainConfig) -> Trainer:
