@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,12 @@ import torch
 from torch import Tensor
 
 DATA_ENV = "GAN_EXPLORER_DATA"
+# torchvision's MNIST download: these .gz files land in MNIST/raw/ and are unpacked beside it.
+# Their sizes let a first start (a fresh Space) show how far the download has got.
+DOWNLOAD_BYTES = {"train-images-idx3-ubyte.gz": 9_912_422, "train-labels-idx1-ubyte.gz": 28_881,
+                  "t10k-images-idx3-ubyte.gz": 1_648_877, "t10k-labels-idx1-ubyte.gz": 4_542}
+# Two sessions asking for MNIST at once on a fresh machine must not download into the same files.
+_DOWNLOAD_LOCK = threading.Lock()
 
 
 class DataNotFoundError(RuntimeError):
@@ -26,6 +33,18 @@ def default_data_root() -> Path:
         return Path(os.environ[DATA_ENV]).expanduser()
     cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(cache) / "gan-explorer"
+
+
+def download_fraction(root: str | Path) -> float:
+    """How much of MNIST is on disk under `root`: 1.0 when unpacked, else the share of the download so far."""
+    raw = Path(root).expanduser() / "MNIST" / "raw"
+    if all((raw / name.removesuffix(".gz")).exists() for name in DOWNLOAD_BYTES):
+        return 1.0
+    done = 0
+    for name, size in DOWNLOAD_BYTES.items():
+        path = raw / name
+        done += min(path.stat().st_size, size) if path.exists() else 0
+    return done / sum(DOWNLOAD_BYTES.values())
 
 
 @dataclass(frozen=True)
@@ -55,7 +74,8 @@ def _load_cpu(root: str, train: bool, download: bool) -> MNISTTensors:
     from torchvision.datasets import MNIST
 
     try:
-        dataset = MNIST(root=root, train=train, download=download)
+        with _DOWNLOAD_LOCK:
+            dataset = MNIST(root=root, train=train, download=download)
     except Exception as e:  # torchvision raises RuntimeError, URLError, OSError... depending on the cause
         hint = ("Downloading failed (no internet?)." if download
                 else "Download is off.")
