@@ -101,14 +101,15 @@ def _advanced(cfg: TrainConfig) -> dict[str, gr.components.Component]:
 def build_settings() -> tuple[gr.Dropdown, dict[str, gr.components.Component], gr.Number]:
     """(preset dropdown, TrainConfig field -> control, steps-to-train control), laid out in place."""
     cfg = preset(DEFAULT_PRESET)
-    preset_box = Dropdown(list(PRESETS), value=DEFAULT_PRESET, label="Preset",
+    preset_box = Dropdown(list(PRESETS), value=DEFAULT_PRESET, label="Preset", elem_id="train-preset",
                           info="fills every setting below; fast is tuned to show digits soonest")
     settings = _essentials(cfg)
     steps = Number(DEFAULT_STEPS, precision=0, label=STEPS_LABEL)
     with gr.Accordion("Advanced", open=False):
         settings |= _advanced(cfg)
-    for control in settings.values():
+    for name, control in settings.items():
         control.min_width = NARROW_PX
+        control.elem_id = control.elem_id or f"train-{name}"  # for tests and page scripts: #train-g_lr
     # The loss's one-line explanation follows the choice (the preset box changes it too).
     settings["loss"].change(lambda name: gr.Dropdown(info=LOSSES[name].description if name in LOSSES else None),
                             settings["loss"], settings["loss"], api_visibility="private", concurrency_limit=None,
