@@ -17,9 +17,9 @@ from typing import Any
 
 import torch
 from safetensors import SafetensorError, safe_open
-from safetensors.torch import save_file
+from safetensors.torch import load_file, save_file
 
-from .config import ConfigError, TrainConfig
+from .config import ConfigError, TrainConfig, network_shapes
 from .models import Discriminator, Generator, build_models
 
 FORMAT = "gan-explorer-checkpoint"
@@ -128,27 +128,21 @@ def _sidecar_text(sidecar: dict[str, Any], history: list[dict[str, float]]) -> s
 
 
 def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> Checkpoint:
-    """Load a checkpoint; G and D come back in eval mode. Raises CheckpointError with the reason."""
+    """Load a checkpoint; G and D come back in eval mode. Raises CheckpointError with the reason.
+
+    The header is checked before anything is built: its config must be valid (which caps the model's
+    size) and every tensor it declares must have the shape that config needs. A small file cannot
+    make the server build big networks."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"No checkpoint file at {str(path)!r}.")
+    metadata, declared = _read_header(path)
+    config, step = _header_config(path.name, metadata)
+    _check_shapes(path.name, declared, network_shapes(config))
     try:
-        with safe_open(str(path), framework="pt", device="cpu") as f:
-            metadata = f.metadata() or {}
-            tensors = {k: f.get_tensor(k) for k in f.keys()}
+        tensors = load_file(str(path), device="cpu")
     except (SafetensorError, OSError, ValueError) as e:
         raise CheckpointError(f"{path.name} is not a readable safetensors file (damaged or truncated?): {e}") from e
-    if metadata.get("format") != FORMAT:
-        raise CheckpointError(f"{path.name} is a safetensors file but not a GAN Explorer checkpoint "
-                              "(its header has no gan-explorer metadata).")
-    if int(metadata.get("format_version", "0")) > FORMAT_VERSION:
-        raise CheckpointError(f"{path.name} was written by a newer GAN Explorer; please upgrade.")
-    try:
-        config = TrainConfig.from_dict(json.loads(metadata["config"]))
-        step = int(metadata.get("step", 0))
-    except (KeyError, ValueError, TypeError, ConfigError) as e:
-        raise CheckpointError(f"{path.name} has an invalid config in its header: {e}") from e
-
     generator, discriminator = build_models(config)
     for prefix, module in (("generator", generator), ("discriminator", discriminator)):
         state = {k[len(prefix) + 1:]: v for k, v in tensors.items() if k.startswith(prefix + ".")}
@@ -162,6 +156,42 @@ def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> Che
     return Checkpoint(config, generator, discriminator, step,
                       train_seconds=float(sidecar.get("train_seconds", 0.0)),
                       history=list(sidecar.get("history", [])), info=dict(sidecar.get("info", {})))
+
+
+def _read_header(path: Path) -> tuple[dict[str, str], dict[str, tuple[int, ...]]]:
+    """(metadata, tensor name -> declared shape), read from the file's header without its tensors."""
+    try:
+        with safe_open(str(path), framework="pt", device="cpu") as f:
+            return f.metadata() or {}, {k: tuple(f.get_slice(k).get_shape()) for k in f.keys()}
+    except (SafetensorError, OSError, ValueError) as e:
+        raise CheckpointError(f"{path.name} is not a readable safetensors file (damaged or truncated?): {e}") from e
+
+
+def _header_config(name: str, metadata: dict[str, str]) -> tuple[TrainConfig, int]:
+    if metadata.get("format") != FORMAT:
+        raise CheckpointError(f"{name} is a safetensors file but not a GAN Explorer checkpoint "
+                              "(its header has no gan-explorer metadata).")
+    try:
+        if int(metadata.get("format_version", "0")) > FORMAT_VERSION:
+            raise CheckpointError(f"{name} was written by a newer GAN Explorer; please upgrade.")
+        config = TrainConfig.from_dict(json.loads(metadata["config"]))
+        return config, int(metadata.get("step", 0))
+    except ConfigError as e:  # the header's key, for whoever made the file, and the app's label
+        key = f" ({e.field})" if e.field else ""
+        raise CheckpointError(f"{name} has an invalid config in its header{key}: {e}") from e
+    except (KeyError, ValueError, TypeError, AttributeError) as e:
+        raise CheckpointError(f"{name} has an invalid config in its header: {e}") from e
+
+
+def _check_shapes(name: str, declared: dict[str, tuple[int, ...]], expected: dict[str, tuple[int, ...]]) -> None:
+    """Refuse a file whose tensors are not exactly the ones its config's networks have."""
+    missing, extra = sorted(expected.keys() - declared.keys()), sorted(declared.keys() - expected.keys())
+    wrong = [f"{k} is {declared[k]}, not {expected[k]}" for k in sorted(expected.keys() & declared.keys())
+             if declared[k] != expected[k]]
+    problems = ([f"missing {', '.join(missing[:3])}"] if missing else []) + \
+               ([f"unexpected {', '.join(extra[:3])}"] if extra else []) + wrong[:3]
+    if problems:
+        raise CheckpointError(f"{name}: the weights do not match its config: {'; '.join(problems)}.")
 
 
 def _read_sidecar(path: Path) -> dict[str, Any]:

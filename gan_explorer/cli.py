@@ -283,5 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except USER_ERRORS as e:
-        print(f"gan-explorer {args.command}: error: {e}", file=sys.stderr)
+        # A setting's message names it as the app labels it; on the command line, its flag says which.
+        flag = f"--{e.field.replace('_', '-')}: " if isinstance(e, ConfigError) and e.field else ""
+        print(f"gan-explorer {args.command}: error: {flag}{e}", file=sys.stderr)
         return EXIT_USER_ERROR

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterable
-from dataclasses import dataclass, fields
+import typing
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
 from typing import Any
+
+import torch
 
 from .losses import LOSSES
 from .models import ARCHITECTURES, INITS
@@ -17,52 +20,71 @@ from .optim import OPTIMIZERS
 
 MAX_BATCH_SIZE = 4096
 PRECISIONS = ("fp32", "bf16", "auto")
+# Caps on a model's size, so that a settings form or a checkpoint header cannot make the server build
+# gigabytes of networks. The biggest shipped or preset network (mlp-classic's G) has 1.5 M parameters;
+# 10 M per network (40 MB of fp32 weights, ~160 MB with gradients and Adam's moments) leaves room to
+# experiment and still lets a shared server hold a class's runs.
+MAX_NETWORK_PARAMETERS = 10_000_000
+MAX_HIDDEN_LAYERS = 8  # per MLP network; the presets use 2 and 3
+MAX_WIDTH = 8192
 
 
 class ConfigError(ValueError):
-    """A setting is invalid. The message says which one, why, and what is allowed."""
+    """A setting is invalid. The message names it as the app labels it, says why, and what is allowed;
+    `field` is the TrainConfig field (None when the message is about several)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _field(default: Any, label: str) -> Any:
+    """A TrainConfig field with the label the app shows for it (the UI, error messages)."""
+    return field(default=default, metadata={"label": label})
 
 
 @dataclass
 class TrainConfig:
     # model
-    architecture: str = "dcgan"
-    loss: str = "non_saturating"
-    latent_dim: int = 64
-    conditional: bool = False
-    init: str = "dcgan"
-    dcgan_width: int = 32  # channels of the last hidden conv layer of G / first of D
+    architecture: str = _field("dcgan", "Architecture")
+    loss: str = _field("non_saturating", "Loss")
+    latent_dim: int = _field(64, "Latent size (dim of z)")
+    conditional: bool = _field(False, "Conditional (G and D see the digit label)")
+    init: str = _field("dcgan", "Weight init")
+    # channels of the last hidden conv layer of G / first of D
+    dcgan_width: int = _field(32, "DCGAN width (channels)")
     # A fully connected hidden layer of this width after z in G and before the logit in D (0 = none),
     # as in InfoGAN's MNIST networks: the extra depth lets an unconditional G split z among the digits.
-    dcgan_fc: int = 0
-    mlp_g_hidden: tuple[int, ...] = (256, 512, 1024)
-    mlp_d_hidden: tuple[int, ...] = (512, 256)
-    mlp_dropout: float = 0.3
+    dcgan_fc: int = _field(0, "DCGAN fully connected layer (0 = none)")
+    mlp_g_hidden: tuple[int, ...] = _field((256, 512, 1024), "MLP G hidden widths")
+    mlp_d_hidden: tuple[int, ...] = _field((512, 256), "MLP D hidden widths")
+    mlp_dropout: float = _field(0.3, "MLP D dropout")
     # D also sees how much the samples in each group of 4 differ (ProGAN's minibatch standard deviation).
-    mlp_minibatch_std: bool = False
+    mlp_minibatch_std: bool = _field(False, "MLP D minibatch std")
     # optimisation
-    batch_size: int = 64
-    g_optimizer: str = "adam"
-    d_optimizer: str = "adam"
-    g_lr: float = 2e-4
-    d_lr: float = 2e-4
-    beta1: float = 0.5
-    beta2: float = 0.999
-    momentum: float = 0.0  # SGD and RMSprop
-    n_critic: int = 1  # D updates per G update
-    lr_decay_every: int = 0  # StepLR period in G steps; 0 = off
-    lr_decay_gamma: float = 0.5
+    batch_size: int = _field(64, "Batch size")
+    g_optimizer: str = _field("adam", "G optimiser")
+    d_optimizer: str = _field("adam", "D optimiser")
+    g_lr: float = _field(2e-4, "G learning rate")
+    d_lr: float = _field(2e-4, "D learning rate")
+    beta1: float = _field(0.5, "Adam beta1")
+    beta2: float = _field(0.999, "Adam beta2")
+    momentum: float = _field(0.0, "Momentum (SGD, RMSprop)")
+    n_critic: int = _field(1, "n_critic (D steps per G step)")
+    lr_decay_every: int = _field(0, "LR decay every (G steps, 0 = off)")  # StepLR period
+    lr_decay_gamma: float = _field(0.5, "LR decay factor")
     # loss options
-    label_smoothing: float = 0.0  # one-sided: real target 1 - s (BCE losses only)
-    gp_weight: float = 10.0  # wgan_gp
-    clip_value: float = 0.01  # wgan weight clipping
+    # one-sided: the real target is 1 - s (BCE losses only)
+    label_smoothing: float = _field(0.0, "One-sided label smoothing (BCE losses)")
+    gp_weight: float = _field(10.0, "Gradient-penalty weight (wgan_gp)")
+    clip_value: float = _field(0.01, "Weight clip value (wgan)")
     # Exponential moving average of G's weights, used for every sample the run shows or saves;
     # 0 turns it off. Averaging smooths out the oscillation of long GAN runs (Yazici et al., 2019).
-    ema_decay: float = 0.0
-    seed: int = 0
+    ema_decay: float = _field(0.0, "G weight averaging (EMA decay, 0 = off)")
+    seed: int = _field(0, "Seed")
     # bf16 autocast of the forward passes: about 1.5x faster on CPUs with AVX512-BF16.
     # "auto" picks bf16 on such CPUs and fp32 elsewhere, GPUs included (measured: device.autocast_dtype).
-    precision: str = "fp32"
+    precision: str = _field("fp32", "Precision")
 
     def __post_init__(self) -> None:
         # JSON and the UI give lists; anything else is left for validate() to reject by name.
@@ -74,9 +96,7 @@ class TrainConfig:
 
     def replace(self, **changes: Any) -> TrainConfig:
         """A validated copy with some fields changed."""
-        unknown = set(changes) - {f.name for f in fields(self)}
-        if unknown:
-            raise ConfigError(f"Unknown setting(s): {', '.join(sorted(unknown))}.")
+        _check_known(changes)
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
@@ -86,17 +106,59 @@ class TrainConfig:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = set(d) - known
-        if unknown:
-            raise ConfigError(f"Unknown setting(s): {', '.join(sorted(unknown))}.")
-        return cls(**d)
+    def from_dict(cls, d: Mapping[str, Any]) -> TrainConfig:
+        """A validated config from values as a form, a JSON client or a saved header gives them
+        (see coerce); fields not given take their defaults."""
+        _check_known(d)
+        return cls(**coerce(d))
 
 
-def _check(ok: bool, message: str) -> None:
+LABELS: dict[str, str] = {f.name: f.metadata["label"] for f in fields(TrainConfig)}
+FIELD_TYPES: dict[str, Any] = typing.get_type_hints(TrainConfig)
+
+
+def _check_known(names: Iterable[str]) -> None:
+    unknown = set(names) - set(LABELS)
+    if unknown:
+        raise ConfigError(f"Unknown setting(s): {', '.join(sorted(map(str, unknown)))}.")
+
+
+def coerce(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Each value turned into its field's type where nothing is lost, the one place this happens.
+
+    A browser sends a number box's 0.0 as the JSON integer 0 (and torch's Adam refuses betas of
+    mixed int and float), sliders send 5.0 for 5, and the widths box sends "256, 512". So ints
+    become floats for float fields, whole floats ints for int fields, width text a tuple of ints.
+    Booleans stay booleans, and anything else is left as it is, for validate() to refuse by name.
+    """
+    return {name: _coerce(FIELD_TYPES.get(name), value) for name, value in values.items()}
+
+
+def _coerce(kind: Any, value: Any) -> Any:
+    if kind is float and _is_int(value):
+        return float(value)
+    if kind is int and isinstance(value, float) and value.is_integer():
+        return int(value)
+    if typing.get_origin(kind) is tuple:
+        if isinstance(value, str):
+            value = _parse_widths(value)
+        if isinstance(value, (list, tuple)):
+            return tuple(_coerce(int, v) for v in value)
+    return value
+
+
+def _parse_widths(text: str) -> Any:
+    """ "256, 512" (or "[256, 512]") -> (256, 512); text that is not whole numbers is returned as it is."""
+    parts = [p.strip() for p in text.strip().strip("[]()").split(",")]
+    try:
+        return tuple(int(p) for p in parts if p)
+    except ValueError:
+        return text
+
+
+def _check(ok: bool, name: str | None, message: str) -> None:
     if not ok:
-        raise ConfigError(message)
+        raise ConfigError(message, name)
 
 
 def _is_int(x: Any) -> bool:
@@ -107,43 +169,55 @@ def _is_number(x: Any) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
 
 
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def _check_choice(name: str, value: Any, choices: Iterable[str]) -> None:
-    _check(value in choices, f"Unknown {name} {value!r}: choose one of {', '.join(choices)}.")
+    _check(isinstance(value, str) and value in choices, name,
+           f"{LABELS[name]} must be one of {', '.join(choices)}; got {_shown(value)}.")
+
+
+def _check_bool(name: str, value: Any) -> None:
+    _check(isinstance(value, bool), name, f"{LABELS[name]} must be true or false; got {_shown(value)}.")
 
 
 def _check_int(name: str, value: Any, lo: int, hi: int, why: str = "") -> None:
-    _check(_is_int(value) and lo <= value <= hi,
-           f"{name} must be a whole number from {lo} to {hi}{why}; got {value!r}.")
+    _check(_is_int(value) and lo <= value <= hi, name,
+           f"{LABELS[name]} must be a whole number from {lo:,} to {hi:,}{why}; got {_shown(value)}.")
 
 
 def _check_float(name: str, value: Any, lo: float, hi: float, *, lo_open: bool = False,
                  why: str = "") -> None:
     ok = _is_number(value) and (value > lo if lo_open else value >= lo) and value <= hi
     lower = f"greater than {lo:g}" if lo_open else f"at least {lo:g}"
-    _check(ok, f"{name} must be a finite number {lower} and at most {hi:g}{why}; got {value!r}.")
+    _check(ok, name, f"{LABELS[name]} must be a number {lower} and at most {hi:g}{why}; got {_shown(value)}.")
+
+
+def _check_widths(name: str, widths: Any) -> None:
+    ok = (isinstance(widths, tuple) and 1 <= len(widths) <= MAX_HIDDEN_LAYERS
+          and all(_is_int(w) and 1 <= w <= MAX_WIDTH for w in widths))
+    _check(ok, name, f"{LABELS[name]} must be 1 to {MAX_HIDDEN_LAYERS} layer widths from 1 to {MAX_WIDTH}, "
+                     f"separated by commas, e.g. 256, 512; got {_shown(widths)}.")
 
 
 def validate(cfg: TrainConfig) -> None:
     """Raise ConfigError naming the first invalid setting."""
-    _check_choice("architecture", cfg.architecture, ARCHITECTURES)
-    _check_choice("loss", cfg.loss, LOSSES)
-    _check_choice("init", cfg.init, INITS)
-    _check_choice("g_optimizer", cfg.g_optimizer, OPTIMIZERS)
-    _check_choice("d_optimizer", cfg.d_optimizer, OPTIMIZERS)
+    for name, choices in (("architecture", ARCHITECTURES), ("loss", LOSSES), ("init", INITS),
+                          ("g_optimizer", OPTIMIZERS), ("d_optimizer", OPTIMIZERS), ("precision", PRECISIONS)):
+        _check_choice(name, getattr(cfg, name), choices)
+    for name in ("conditional", "mlp_minibatch_std"):
+        _check_bool(name, getattr(cfg, name))
     _check_int("latent_dim", cfg.latent_dim, 2, 512, " (the size of the noise vector z)")
-    _check(isinstance(cfg.conditional, bool), f"conditional must be true or false; got {cfg.conditional!r}.")
     _check_int("dcgan_width", cfg.dcgan_width, 4, 512)
-    _check_int("dcgan_fc", cfg.dcgan_fc, 0, 4096, " (0 = no fully connected hidden layer)")
-    for name in ("mlp_g_hidden", "mlp_d_hidden"):
-        widths = getattr(cfg, name)
-        _check(isinstance(widths, tuple) and len(widths) >= 1 and all(_is_int(w) and 1 <= w <= 8192 for w in widths),
-               f"{name} must be one or more layer widths from 1 to 8192, e.g. 256,512; got {widths!r}.")
+    _check_int("dcgan_fc", cfg.dcgan_fc, 0, 4096)
+    _check_widths("mlp_g_hidden", cfg.mlp_g_hidden)
+    _check_widths("mlp_d_hidden", cfg.mlp_d_hidden)
     _check_float("mlp_dropout", cfg.mlp_dropout, 0.0, 0.9)
-    _check(isinstance(cfg.mlp_minibatch_std, bool),
-           f"mlp_minibatch_std must be true or false; got {cfg.mlp_minibatch_std!r}.")
-    _check(not (cfg.mlp_minibatch_std and LOSSES[cfg.loss].gradient_penalty),
-           f"mlp_minibatch_std mixes the samples of a batch, which breaks the per-sample gradient penalty "
-           f"of {cfg.loss}; turn one of them off.")
+    _check(not (cfg.mlp_minibatch_std and LOSSES[cfg.loss].gradient_penalty), "mlp_minibatch_std",
+           f"{LABELS['mlp_minibatch_std']} mixes the samples of a batch, which breaks the per-sample gradient "
+           f"penalty of {cfg.loss}; turn one of them off.")
     _check_int("batch_size", cfg.batch_size, 1, MAX_BATCH_SIZE)
     for name in ("g_lr", "d_lr"):
         _check_float(name, getattr(cfg, name), 0.0, 1.0, lo_open=True,
@@ -151,16 +225,46 @@ def validate(cfg: TrainConfig) -> None:
     _check_float("beta1", cfg.beta1, 0.0, 0.999)
     _check_float("beta2", cfg.beta2, 0.0, 0.9999)
     _check_float("momentum", cfg.momentum, 0.0, 0.999)
-    _check_int("n_critic", cfg.n_critic, 1, 100, " (discriminator steps per generator step)")
-    _check_int("lr_decay_every", cfg.lr_decay_every, 0, 10**9, " (0 turns decay off)")
+    _check_int("n_critic", cfg.n_critic, 1, 100)
+    _check_int("lr_decay_every", cfg.lr_decay_every, 0, 10**9)
     _check_float("lr_decay_gamma", cfg.lr_decay_gamma, 0.0, 1.0, lo_open=True)
-    _check_float("label_smoothing", cfg.label_smoothing, 0.0, 0.5,
-                 why=" (real labels become 1 - smoothing)")
+    _check_float("label_smoothing", cfg.label_smoothing, 0.0, 0.5, why=" (real labels become 1 - smoothing)")
     _check_float("gp_weight", cfg.gp_weight, 0.0, 1000.0)
     _check_float("clip_value", cfg.clip_value, 0.0, 10.0, lo_open=True)
-    _check_float("ema_decay", cfg.ema_decay, 0.0, 0.9999, why=" (0 turns averaging off; 0.999 is usual)")
+    _check_float("ema_decay", cfg.ema_decay, 0.0, 0.9999, why=" (0.999 is usual)")
     _check_int("seed", cfg.seed, 0, 2**63 - 1)
-    _check_choice("precision", cfg.precision, PRECISIONS)
+    _check_model_size(cfg)
+
+
+def _meta_networks(cfg: TrainConfig) -> tuple[torch.nn.Module, torch.nn.Module]:
+    """The config's (G, D) on torch's meta device: shapes without memory for the weights."""
+    with torch.device("meta"):
+        return ARCHITECTURES[cfg.architecture](cfg)
+
+
+def network_shapes(cfg: TrainConfig) -> dict[str, tuple[int, ...]]:
+    """The shape of every tensor of the config's G and D ("generator.net.0.weight": ...), keyed as a
+    checkpoint stores them, computed without building the networks for real."""
+    return {f"{prefix}.{key}": tuple(t.shape)
+            for prefix, network in zip(("generator", "discriminator"), _meta_networks(cfg))
+            for key, t in network.state_dict().items()}
+
+
+def _size_labels(cfg: TrainConfig, role: str) -> list[str]:
+    """The settings that size one network: its architecture's whole-number sizes (an MLP's G widths
+    do not size D; by the field names' convention) and, for G, the latent size."""
+    other = "_d_" if role == "generator" else "_g_"
+    names = [f.name for f in fields(cfg) if f.name.startswith(cfg.architecture + "_") and other not in f.name
+             and FIELD_TYPES[f.name] not in (bool, float)]
+    return [LABELS[n] for n in names] + ([LABELS["latent_dim"]] if role == "generator" else [])
+
+
+def _check_model_size(cfg: TrainConfig) -> None:
+    for network, role in zip(_meta_networks(cfg), ("generator", "discriminator")):
+        count = sum(p.numel() for p in network.parameters())
+        _check(count <= MAX_NETWORK_PARAMETERS, None,
+               f"The {role} would have {count:,} parameters, more than the {MAX_NETWORK_PARAMETERS:,} this app "
+               f"allows: make {' or '.join(_size_labels(cfg, role))} smaller.")
 
 
 # Named presets. `fast` is the default: chosen by measurement (benchmarks/time_to_digits.py)

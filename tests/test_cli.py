@@ -122,9 +122,9 @@ def test_divergence_is_one_clear_line(tmp_path: Path, mnist_root: Path, monkeypa
 
 
 @pytest.mark.parametrize("flags, words", [
-    (["--g-lr", "0"], ["g_lr"]),
-    (["--g-lr", "nan"], ["g_lr"]),
-    (["--batch-size", "5000"], ["batch_size"]),
+    (["--g-lr", "0"], ["--g-lr", "G learning rate"]),
+    (["--g-lr", "nan"], ["--g-lr", "G learning rate"]),
+    (["--batch-size", "5000"], ["--batch-size", "Batch size"]),
     (["--mlp-g-hidden", "64,x"], ["--mlp-g-hidden", "comma-separated"]),
     (["--loss", "gan"], ["--loss", "invalid choice"]),
     (["--steps", "0"], ["--steps", "at least 1"]),

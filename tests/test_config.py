@@ -1,9 +1,11 @@
 """TrainConfig validation: every bad value is a ConfigError whose message names the setting."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from gan_explorer.config import PRESETS, ConfigError, TrainConfig, preset
+from gan_explorer.config import LABELS, PRESETS, ConfigError, TrainConfig, preset
 from gan_explorer.models import build_models
 
 BAD_VALUES = [
@@ -22,8 +24,9 @@ BAD_VALUES = [
 
 @pytest.mark.parametrize("name, value", BAD_VALUES)
 def test_bad_value_raises_config_error_naming_the_setting(name: str, value: object) -> None:
-    with pytest.raises(ConfigError, match=name):
+    with pytest.raises(ConfigError, match=re.escape(LABELS[name])) as info:  # as the app labels it
         TrainConfig(**{name: value})
+    assert info.value.field == name
 
 
 def test_config_error_is_a_value_error() -> None:
@@ -39,7 +42,7 @@ def test_unknown_choice_message_lists_the_choices() -> None:
 def test_replace_validates_and_rejects_unknown_settings() -> None:
     cfg = TrainConfig()
     assert cfg.replace(g_lr=1e-3).g_lr == 1e-3
-    with pytest.raises(ConfigError, match="g_lr"):
+    with pytest.raises(ConfigError, match="G learning rate"):
         cfg.replace(g_lr=0)
     with pytest.raises(ConfigError, match="learning_rate"):
         cfg.replace(learning_rate=1e-3)
@@ -66,7 +69,7 @@ def test_every_preset_is_valid_and_builds(name: str) -> None:
 
 def test_preset_overrides_win_and_are_validated() -> None:
     assert preset("mlp-classic", latent_dim=16).latent_dim == 16
-    with pytest.raises(ConfigError, match="batch_size"):
+    with pytest.raises(ConfigError, match="Batch size"):
         preset("fast", batch_size=0)
 
 

@@ -99,5 +99,5 @@ def test_minibatch_std_lets_the_mlp_discriminator_see_samples_that_look_alike() 
 
 
 def test_minibatch_std_is_refused_with_a_gradient_penalty() -> None:
-    with pytest.raises(ConfigError, match="mlp_minibatch_std"):
+    with pytest.raises(ConfigError, match="MLP D minibatch std"):
         TrainConfig(architecture="mlp", loss="wgan_gp", mlp_minibatch_std=True)

@@ -165,7 +165,7 @@ def test_update_changes_n_critic_from_the_next_step(make_trainer) -> None:
 
 @pytest.mark.parametrize("changes, named", [({"architecture": "dcgan"}, "architecture"),
                                             ({"batch_size": 8}, "batch_size"),
-                                            ({"g_lr": 0.0}, "g_lr"),
+                                            ({"g_lr": 0.0}, "G learning rate"),
                                             ({"n_critic": 0}, "n_critic")])
 def test_update_rejects_settings_that_are_not_live_or_invalid(make_trainer, changes: dict, named: str) -> None:
     trainer = make_trainer()

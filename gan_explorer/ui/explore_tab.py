@@ -5,6 +5,7 @@ start from it and a t-SNE click can replace it. The sliders set its first k dime
 """
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from ..images import to_uint8, upscale
 from ..latent import MAX_SLIDERS, SLIDER_RANGE, generate, latent_from_seed, with_slider_values
 from ..models import Generator
 from .common import default_model, friendly, model_choices, resolve_generator, whole_number
+from .fields import Dropdown, Number, Radio, Slider, refuse
 from .picture import WriteOnceImage
 from .sessions import SessionRegistry
 
@@ -51,17 +53,17 @@ def big_image(images: torch.Tensor) -> np.ndarray:
     return upscale(to_uint8(images[:1])[0], IMAGE_SCALE)
 
 
-def check_seed(seed: Any) -> int:
-    return whole_number("Seed", seed, 0, MAX_SEED)
+def check_seed(seed: Any, label: str = "Seed") -> int:
+    return whole_number(label, seed, 0, MAX_SEED)
 
 
-def check_digit(generator: Generator, digit: Any) -> int | None:
+def check_digit(generator: Generator, digit: Any, label: str = "Digit (conditional models)") -> int | None:
     """The digit label for a conditional generator (None for an unconditional one)."""
     if not generator.conditional:
         return None
-    if digit is None or not 0 <= int(digit) <= 9:
-        raise gr.Error(f"This model is conditional: choose a digit from 0 to 9; got {digit!r}.")
-    return int(digit)
+    if not (isinstance(digit, int) and not isinstance(digit, bool) and 0 <= digit <= 9):
+        raise refuse(label, f"this model is conditional: choose a digit from 0 to 9; got {digit!r}.")
+    return digit
 
 
 def parse_z(text: str, latent_dim: int) -> torch.Tensor:
@@ -69,9 +71,11 @@ def parse_z(text: str, latent_dim: int) -> torch.Tensor:
     try:
         values = [float(v) for v in text.replace(" ", "").split(",") if v]
     except ValueError:
-        raise gr.Error(f"z must be {latent_dim} numbers separated by commas; got {text[:80]!r}.") from None
+        raise refuse("z", f"must be {latent_dim} numbers separated by commas; got {text[:80]!r}.") from None
     if len(values) != latent_dim:
-        raise gr.Error(f"z must have exactly {latent_dim} values for this model (its latent_dim); got {len(values)}.")
+        raise refuse("z", f"must have exactly {latent_dim} values for this model (its latent_dim); got {len(values)}.")
+    if not all(math.isfinite(v) for v in values):
+        raise refuse("z", "must be finite numbers; got NaN or infinity.")
     return torch.tensor(values)
 
 
@@ -85,20 +89,19 @@ def draw(generator: Generator, z: torch.Tensor, digit: Any, nearest_fn: NearestF
 
 def build(registry: SessionRegistry, nearest_fn: NearestFn | None) -> ExploreTab:
     with gr.Row():
-        model = gr.Dropdown(model_choices(), value=default_model(), label="Model", scale=3,
-                            elem_id="explore-model")
-        seed = gr.Number(0, precision=0, label="Seed (gives z)", scale=1, elem_id="explore-seed")
+        model = Dropdown(model_choices(), value=default_model(), label="Model", scale=3, elem_id="explore-model")
+        seed = Number(0, precision=0, label="Seed (gives z)", scale=1, elem_id="explore-seed")
         randomise = gr.Button("Randomise", scale=1, elem_id="explore-randomise")
         reset = gr.Button("Reset", scale=1, elem_id="explore-reset")
-    digit = gr.Radio(list(range(10)), value=0, label="Digit (conditional models)", elem_id="explore-digit")
+    digit = Radio(list(range(10)), value=0, label="Digit (conditional models)", elem_id="explore-digit")
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
-            k = gr.Slider(1, MAX_SLIDERS, value=DEFAULT_SLIDERS, step=1, label="Sliders: first k dimensions of z")
+            k = Slider(1, MAX_SLIDERS, value=DEFAULT_SLIDERS, step=1, label="Sliders: first k dimensions of z")
             sliders = []
             for row in range(0, MAX_SLIDERS, SLIDERS_PER_ROW):
                 with gr.Row():
                     for i in range(row, row + SLIDERS_PER_ROW):
-                        sliders.append(gr.Slider(-SLIDER_RANGE, SLIDER_RANGE, value=0.0, step=0.05, label=f"z[{i}]",
+                        sliders.append(Slider(-SLIDER_RANGE, SLIDER_RANGE, value=0.0, step=0.05, label=f"z[{i}]",
                                                  visible=i < DEFAULT_SLIDERS, elem_id=f"explore-z{i}", min_width=120))
         image = WriteOnceImage(label="G(z)", format="png", type="numpy", interactive=False, height=392, width=392,
                                elem_id="explore-image", elem_classes="gx-pixelated")
@@ -106,12 +109,16 @@ def build(registry: SessionRegistry, nearest_fn: NearestFn | None) -> ExploreTab
                                  interactive=False, height=392, width=392, visible=nearest_fn is not None,
                                  elem_classes="gx-pixelated")
     z_state = gr.State([])
-    z_text = gr.Textbox(visible=False)  # the /generate API's optional z
+    z_text = gr.Textbox("", label="z", visible=False)  # the /generate API's optional z: empty = z from the seed
     api_button = gr.Button(visible=False)
+    seed_label = seed.label
+
+    def check_k(k_value: Any) -> int:
+        return whole_number(k.label, k_value, 1, MAX_SLIDERS)
 
     def set_z(generator: Generator, z: torch.Tensor, k_value: int, digit_value: Any) -> tuple[Any, ...]:
         """Show z: sliders take its first values; returns (z state, digit, *sliders, image, nearest)."""
-        k_value = min(int(k_value), generator.latent_dim, MAX_SLIDERS)
+        k_value = min(check_k(k_value), generator.latent_dim)
         values = z[:MAX_SLIDERS].tolist()
         slider_updates = [gr.Slider(value=round(values[i], 2) if i < len(values) else 0.0, visible=i < k_value)
                           for i in range(MAX_SLIDERS)]
@@ -121,7 +128,8 @@ def build(registry: SessionRegistry, nearest_fn: NearestFn | None) -> ExploreTab
     @friendly
     def from_seed(request: gr.Request, model_choice: str, seed_value: Any, k_value: int, digit_value: Any):
         generator = resolve_generator(registry.get(request), model_choice)
-        return set_z(generator, latent_from_seed(check_seed(seed_value), generator.latent_dim), k_value, digit_value)
+        z = latent_from_seed(check_seed(seed_value, seed.label), generator.latent_dim)
+        return set_z(generator, z, k_value, digit_value)
 
     @friendly
     def randomised(request: gr.Request, model_choice: str, k_value: int, digit_value: Any):
@@ -133,8 +141,8 @@ def build(registry: SessionRegistry, nearest_fn: NearestFn | None) -> ExploreTab
                k_value: int, *slider_values: float):
         generator = resolve_generator(registry.get(request), model_choice)
         base = (torch.tensor(z) if len(z) == generator.latent_dim
-                else latent_from_seed(check_seed(seed_value), generator.latent_dim))
-        k_value = min(int(k_value), generator.latent_dim)
+                else latent_from_seed(check_seed(seed_value, seed.label), generator.latent_dim))
+        k_value = min(check_k(k_value), generator.latent_dim)
         current = with_slider_values(base, slider_values[:k_value])
         return current.tolist(), *draw(generator, current, digit_value, nearest_fn)
 
@@ -142,8 +150,9 @@ def build(registry: SessionRegistry, nearest_fn: NearestFn | None) -> ExploreTab
     def generate_api(request: gr.Request, model: str, seed: int, digit: int, z: str) -> np.ndarray:
         """G(z) upscaled, for z given as comma-separated numbers, or else z from the seed."""
         generator = resolve_generator(registry.get(request), model)
-        vector = parse_z(z, generator.latent_dim) if z.strip() else latent_from_seed(check_seed(seed),
-                                                                                      generator.latent_dim)
+        z = (z or "").strip()  # the API's default for z is empty: z from the seed
+        vector = parse_z(z, generator.latent_dim) if z else latent_from_seed(check_seed(seed, seed_label),
+                                                                              generator.latent_dim)
         return big_image(generate(generator, vector, check_digit(generator, digit)))
 
     z_outputs = [z_state, digit, *sliders, image, nearest]
@@ -157,7 +166,8 @@ def build(registry: SessionRegistry, nearest_fn: NearestFn | None) -> ExploreTab
     for slider in sliders:
         slider.release(render, render_inputs, [z_state, image, nearest], trigger_mode="always_last", **fast)
     digit.input(render, render_inputs, [z_state, image, nearest], **fast)
-    k.release(lambda k_value: [gr.Slider(visible=i < k_value) for i in range(MAX_SLIDERS)], k, sliders, **fast)
+    k.release(friendly(lambda k_value: [gr.Slider(visible=i < check_k(k_value)) for i in range(MAX_SLIDERS)]),
+              k, sliders, **fast)
     api_button.click(generate_api, inputs_kwargs={"model": model, "seed": seed, "digit": digit, "z": z_text},
                      outputs=image, api_name="generate", concurrency_limit=None)
     return ExploreTab(model, seed, digit, sliders, image, nearest, z_state, k, from_seed, set_z, seed_inputs,

@@ -30,6 +30,7 @@ from ..latent import generate
 from ..models import NUM_CLASSES
 from ..trainer import GRID_SIDE, LIVE_SETTINGS, Trainer
 from .common import friendly, shipped_checkpoints
+from .fields import Dropdown, UploadButton
 from .picture import WriteOnceImage
 from .sessions import QualityFn, Session, SessionRegistry
 from .train_controls import build_settings, check_steps, config_from, preset_values
@@ -172,11 +173,11 @@ def build(registry: SessionRegistry, quality_fn: QualityFn | None) -> TrainTab:
             with gr.Accordion("Checkpoints: save this run, or load one to explore", open=False):
                 with gr.Row(equal_height=True):
                     save = gr.Button("Save checkpoint", elem_id="train-save", min_width=120)
-                    upload = gr.UploadButton("Upload a checkpoint", file_types=[".safetensors"], type="filepath",
-                                             elem_id="train-upload", min_width=120)
-                    shipped = gr.Dropdown(list(shipped_checkpoints()), value=None, show_label=False,
-                                          container=False, min_width=160, elem_id="train-shipped",
-                                          info="or pick a shipped one")
+                    upload = UploadButton("Upload a checkpoint", file_types=[".safetensors"], type="filepath",
+                                          elem_id="train-upload", min_width=120)
+                    shipped = Dropdown(list(shipped_checkpoints()), value=None, label="Shipped checkpoint",
+                                       show_label=False, container=False, min_width=160, elem_id="train-shipped",
+                                       info="or pick a shipped one")
                     load = gr.Button("Load shipped", elem_id="train-load", min_width=120)
                 saved = gr.File(label="Download (.safetensors weights + .json history)", interactive=False,
                                 file_count="multiple", visible=False)
@@ -185,9 +186,9 @@ def build(registry: SessionRegistry, quality_fn: QualityFn | None) -> TrainTab:
 
     @friendly
     def train(request: gr.Request, steps: int, **values: Any) -> Iterator[tuple[Any, ...]]:
-        session = registry.get(request)
+        session, steps = registry.get(request), check_steps(steps)  # every value checked before work starts
         trainer = _trainer_for(session, config_from(values))
-        session.start_run(trainer, check_steps(steps), quality_fn, QUALITY_EVERY)
+        session.start_run(trainer, steps, quality_fn, QUALITY_EVERY)
         try:
             yield from _watch(session)
         except GeneratorExit:  # the stream was cancelled (client gone): the run ends with it

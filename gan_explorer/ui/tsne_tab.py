@@ -22,6 +22,7 @@ from ..data import default_data_root, load_mnist
 from ..embedding import MAX_REAL, MAX_SAMPLES, MIN_SAMPLES, Embedding, embed_samples
 from ..images import upscale
 from .common import default_model, friendly, model_choices, resolve_generator, whole_number
+from .fields import Dropdown, Number, Slider
 from .picture import WriteOnceImage
 from .explore_tab import IMAGE_SCALE, ExploreTab, check_seed
 from .sessions import SessionRegistry
@@ -52,12 +53,12 @@ def figure_for(embedding: Embedding, colour_source: str) -> Any:
 def build(registry: SessionRegistry, explore: ExploreTab, tabs: gr.Tabs,
           classify_fn: Callable[[torch.Tensor], torch.Tensor] | None) -> TSNETab:
     with gr.Row():
-        model = gr.Dropdown(model_choices(), value=default_model(), label="Model", scale=3, elem_id="tsne-model")
-        n = gr.Slider(MIN_SAMPLES, MAX_SAMPLES, value=500, step=100, label="Generated samples", scale=3,
+        model = Dropdown(model_choices(), value=default_model(), label="Model", scale=3, elem_id="tsne-model")
+        n = Slider(MIN_SAMPLES, MAX_SAMPLES, value=500, step=100, label="Generated samples", scale=3,
                       elem_id="tsne-n")
-        n_real = gr.Slider(0, MAX_REAL, value=0, step=100, label="Real MNIST digits mixed in (marked x)",
+        n_real = Slider(0, MAX_REAL, value=0, step=100, label="Real MNIST digits mixed in (marked x)",
                            scale=3, elem_id="tsne-real")
-        seed = gr.Number(0, precision=0, label="Seed", scale=1)
+        seed = Number(0, precision=0, label="Seed", scale=1)
         run = gr.Button("Embed", variant="primary", scale=1, elem_id="tsne-run")
     with gr.Row(equal_height=False):
         plot = gr.Plot(show_label=False, elem_id="tsne-plot", scale=4)
@@ -65,7 +66,8 @@ def build(registry: SessionRegistry, explore: ExploreTab, tabs: gr.Tabs,
             gr.HTML(HOVER_HINT)
             picked = WriteOnceImage(label="Clicked point", format="png", type="numpy", interactive=False,
                                     height=224, width=224, elem_classes="gx-pixelated")
-    pick_index = gr.Number(-1, precision=0, visible="hidden")
+    pick_index = Number(-1, precision=0, visible="hidden")
+    labels = {"n": n.label, "n_real": n_real.label, "seed": seed.label}  # the handler's parameters shadow them
     pick_button = gr.Button("pick", visible="hidden", elem_id="tsne-pick")
 
     @friendly
@@ -74,11 +76,13 @@ def build(registry: SessionRegistry, explore: ExploreTab, tabs: gr.Tabs,
         """Embed n generated samples (plus n_real real test digits) with PCA + t-SNE; returns the scatter."""
         session = registry.get(request)
         generator = resolve_generator(session, model)
-        n = whole_number("Generated samples", n, MIN_SAMPLES, MAX_SAMPLES)
-        n_real = whole_number("Real digits", n_real, 0, MAX_REAL)
+        # Every value is checked before the work starts: a t-SNE of thousands of points takes a while.
+        n = whole_number(labels["n"], n, MIN_SAMPLES, MAX_SAMPLES)
+        n_real = whole_number(labels["n_real"], n_real, 0, MAX_REAL)
+        seed = check_seed(seed, labels["seed"])
         real = load_mnist(default_data_root(), train=False) if n_real else None
         labeler = None if generator.conditional else classify_fn
-        embedding = embed_samples(generator, n, check_seed(seed), real, n_real, labeler,
+        embedding = embed_samples(generator, n, seed, real, n_real, labeler,
                                   progress=lambda fraction, message: progress(fraction, desc=message))
         session.embedding = embedding
         source = ("the digit G was asked for" if generator.conditional
@@ -89,7 +93,7 @@ def build(registry: SessionRegistry, explore: ExploreTab, tabs: gr.Tabs,
     def pick(request: gr.Request, index: int, model_choice: str, k_value: int, digit_value: Any) -> tuple[Any, ...]:
         """Show the clicked point; a generated point's z (and digit) go to the Explore tab."""
         embedding = registry.get(request).embedding
-        if embedding is None or not 0 <= int(index) < len(embedding):
+        if embedding is None or not (isinstance(index, (int, float)) and 0 <= index < len(embedding)):
             raise gr.Error("That point is from an older map: press Embed again.")
         index = int(index)
         image = upscale(embedding.images[index], IMAGE_SCALE // 2)
