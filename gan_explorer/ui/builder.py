@@ -18,6 +18,7 @@ from . import explore_tab, interpolate_tab, page, train_tab, tsne_tab
 from .common import LIVE_RUN, checkpoint_for, default_model, friendly, load_upload, model_choices
 from .explore_tab import NearestFn
 from .sessions import QualityFn, SessionRegistry
+from .train_controls import config_values
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +64,12 @@ def _metrics_hooks() -> tuple[QualityFn | None, NearestFn | None, Callable | Non
 
     floor = judge.floors[str(QUALITY_SAMPLES)]  # what real digits score at the same sample size
 
+    @functools.cache  # real images of each digit, embedded on the first check
+    def reference() -> metrics.DigitReference:
+        return metrics.digit_reference(judge, load_mnist(default_data_root(), train=False))
+
     def quality(generator: Generator) -> dict[str, Any]:
-        return {**metrics.quick_quality(generator, n=QUALITY_SAMPLES, judge=judge),
+        return {**metrics.quick_quality(generator, n=QUALITY_SAMPLES, judge=judge, reference=reference()),
                 "fid_floor": floor["fid"], "is_floor": floor["inception_score"]}
 
     return quality, nearest, classify
@@ -129,12 +134,17 @@ def build_demo() -> gr.Blocks:
             gr.Info(f"Loaded {label}: {checkpoint.config.architecture}, {checkpoint.config.loss}, "
                     f"step {checkpoint.step}. It is now the model in Explore, Interpolate and t-SNE.")
             choices = gr.Dropdown(choices=model_choices(session), value=label)
-            return choices, choices, choices, *train_tab.checkpoint_view(checkpoint)
+            # The form takes the checkpoint's settings, so what it shows is what Start would train.
+            settings = config_values(checkpoint.config, train.settings)
+            return (choices, choices, choices, *train_tab.checkpoint_view(checkpoint, quality_fn),
+                    *(settings[c] for c in train.settings.values()))
 
-        loaded = [*model_boxes, *train.outputs]
+        loaded = [*model_boxes, *train.outputs, *train.settings.values()]
         for event, kwargs, name in ((train.upload.upload, {"upload": train.upload}, "load_checkpoint"),
                                     (train.load.click, {"shipped": train.shipped}, "load_shipped")):
-            event(load, inputs_kwargs=kwargs, outputs=loaded, api_name=name, concurrency_limit=None).success(
+            # show_progress="hidden": a refused file (gr.Error) must not mark the grid and charts "Error".
+            event(load, inputs_kwargs=kwargs, outputs=loaded, api_name=name, concurrency_limit=None,
+                  show_progress="hidden").success(
                 explore.show_seed, explore.seed_inputs, explore.z_outputs, api_visibility="private",
                 concurrency_limit=None)
 

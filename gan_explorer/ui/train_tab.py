@@ -22,15 +22,17 @@ import torch
 
 from .. import plots
 from ..checkpoints import Checkpoint, save_checkpoint, sidecar_path
-from ..config import TrainConfig
+from ..config import ConfigError, TrainConfig
 from ..data import default_data_root, load_mnist
+from ..diagnosis import RunState, diagnose
 from ..images import grid
 from ..latent import generate
+from ..losses import build_loss
 from ..models import NUM_CLASSES
 from ..trainer import GRID_SIDE, LIVE_SETTINGS, Trainer
 from .common import friendly, shipped_checkpoints
 from .picture import WriteOnceImage
-from .sessions import QualityFn, Session, SessionRegistry
+from .sessions import QualityFn, Run, Session, SessionRegistry
 from .train_controls import build_settings, check_steps, config_from, preset_values
 
 REFRESH_S = 0.8  # one chart refresh per 0.8 s: the browser keeps up (see README) and lag stays < 1 s
@@ -73,10 +75,25 @@ def _trainer_for(session: Session, config: TrainConfig) -> Trainer:
     return Trainer(config, data=load_mnist(default_data_root()))
 
 
+FINDING_CSS = {"error": "gx-error", "warning": "gx-warning", "ok": "gx-finding", "info": "gx-finding"}
+
+
+def _progress(run: Run) -> tuple[str, str]:
+    """("Step n of target", a progress bar) for a run started with Start; ("Step n", "") when stepped by hand."""
+    step = run.trainer.step_count
+    if run.target_step < step or run.target_step == 0:
+        return f"<b>Step {step:,}</b>", ""
+    since = (f" (this Start: {step - run.start_step:,} of {run.target_step - run.start_step:,})"
+             if run.start_step else "")
+    return (f"<b>Step {step:,}</b> of {run.target_step:,}{since}",
+            f'<progress value="{step - run.start_step}" max="{run.target_step - run.start_step}"></progress>')
+
+
 def _status(session: Session, note: str = "") -> str:
-    trainer = session.trainer
-    if trainer is None:
+    run = session.run
+    if run is None:
         return '<div class="gx-status">No run yet. Pick a preset and press <b>Start</b>.</div>'
+    trainer = run.trainer
     history = trainer.history
     recent = history[-RATE_WINDOW:]
     rate = np.mean([m.images_per_sec for m in recent]) if recent else 0.0
@@ -86,15 +103,15 @@ def _status(session: Session, note: str = "") -> str:
     threads = torch.get_num_threads()
     device = (f"cpu ({threads} thread{'s' if threads > 1 else ''})" if trainer.device.type == "cpu"
               else str(trainer.device))
-    target = max(session.target_step, trainer.step_count, 1)
-    warning = session.quality[-1].get("warning") if session.quality else None
     lrs = f" · lr G {history[-1].g_lr:g}, D {history[-1].d_lr:g}" if history else ""
     if trainer.stopped and not note:  # every view of a stopped run says what comes next, the stream's last too
         note = STOPPED_NOTE
-    lines = [(f"<b>Step {trainer.step_count:,}</b> of {target:,} · epoch {epoch:.2f} · "
-             f"{rate:,.0f} images/s{lrs} · device {device} · <b>{state}</b>"),
-             f'<progress value="{trainer.step_count}" max="{target}"></progress>']
-    for extra, css in ((session.run_error, "gx-error"), (warning, "gx-warning"), (note, "")):
+    where, bar = _progress(run)
+    lines = [f"{where} · epoch {epoch:.2f} · {rate:,.0f} images/s{lrs} · device {device} · <b>{state}</b>", bar]
+    finding = run.diagnosis()
+    extras = [(run.error, "gx-error")] if run.error else [(finding.line, FINDING_CSS[finding.severity])]
+    extras += [(build_loss(trainer.config).score_note, ""), (note, "")]
+    for extra, css in extras:
         if extra:
             lines.append(f'<div class="{css}">{html.escape(extra)}</div>')
     return f'<div class="gx-status">{"".join(lines)}</div>'
@@ -102,27 +119,52 @@ def _status(session: Session, note: str = "") -> str:
 
 def _live_view(session: Session) -> tuple[Any, ...]:
     """(losses, D outputs, grad norms, grid, status, quality, digit histogram) for the current run."""
-    trainer = session.trainer
-    history = list(trainer.history) if trainer is not None else []
-    image = grid(trainer.sample_fixed(), nrow=10, scale=GRID_SCALE) if trainer is not None else None
-    quality = list(session.quality)
+    run = session.run
+    history = list(run.trainer.history) if run is not None else []
+    image = grid(run.trainer.sample_fixed(), nrow=10, scale=GRID_SCALE) if run is not None else None
+    quality = list(run.quality) if run is not None else []
     latest = quality[-1] if quality else {}
     histogram = plots.class_histogram_figure(latest.get("class_histogram"), latest.get("step"))
-    return (*plots.training_figures(history), image, _status(session), plots.quality_figure(quality, QUALITY_EVERY),
-            histogram)
+    probabilities = run is None or build_loss(run.trainer.config).scores_are_probabilities
+    return (*plots.training_figures(history, probabilities), image, _status(session),
+            plots.quality_figure(quality, QUALITY_EVERY), histogram)
 
 
-def checkpoint_view(checkpoint: Checkpoint) -> tuple[Any, ...]:
-    """The live view's outputs for a loaded checkpoint: its saved history and a grid of its samples."""
+def checkpoint_quality(checkpoint: Checkpoint, quality_fn: QualityFn | None) -> list[dict[str, Any]]:
+    """The checks to draw for a checkpoint: those the app saved with it, else its model card's
+    evaluation; a fresh check of its generator is added (or is all there is) when metrics are on."""
+    saved = list(checkpoint.info.get("quality") or [])
+    card = checkpoint.info.get("metrics")
+    if not saved and isinstance(card, dict) and "fid" in card:
+        floor = card.get("floor") or {}
+        saved = [{"step": checkpoint.step, "fid": card["fid"], "inception_score": card["inception_score"],
+                  "class_histogram": card.get("class_histogram"),
+                  **({"fid_floor": floor["fid"], "is_floor": floor["inception_score"]} if "fid" in floor else {})}]
+    if quality_fn is not None and not (saved and "confident_share" in saved[-1]):
+        fresh = {"step": checkpoint.step, **quality_fn(checkpoint.generator)}
+        saved = [*[q for q in saved if q["step"] != checkpoint.step], fresh]
+    return saved
+
+
+def checkpoint_view(checkpoint: Checkpoint, quality_fn: QualityFn | None = None) -> tuple[Any, ...]:
+    """The live view's outputs for a loaded checkpoint: its saved history, quality, digits and a grid of samples."""
     cfg = checkpoint.config
     z = torch.randn(GRID_SIDE * GRID_SIDE, cfg.latent_dim, generator=torch.Generator().manual_seed(cfg.seed))
     labels = torch.arange(NUM_CLASSES).repeat(GRID_SIDE) if cfg.conditional else None
     image = grid(generate(checkpoint.generator, z, labels), nrow=GRID_SIDE, scale=GRID_SCALE)
+    quality = checkpoint_quality(checkpoint, quality_fn)
+    loss = build_loss(cfg)
+    finding = diagnose(RunState(checkpoint.history, quality, cfg.conditional, cfg.loss, cfg.g_lr, cfg.d_lr))
+    extras = "".join(f'<div class="{css}">{html.escape(text)}</div>' for text, css in
+                     ((finding.line, FINDING_CSS[finding.severity]), (loss.score_note, "")) if text)
     status = (f'<div class="gx-status">Loaded checkpoint: {cfg.architecture}, {cfg.loss}, latent {cfg.latent_dim}'
               f'{", conditional" if cfg.conditional else ""}, <b>step {checkpoint.step:,}</b> '
-              f'({checkpoint.train_seconds:,.0f} s of training). Start trains a new run with the settings on '
-              f'the left.</div>')
-    return *plots.training_figures(checkpoint.history), image, status, gr.skip(), gr.skip()
+              f'({checkpoint.train_seconds:,.0f} s of training). Its settings are in the form: Start trains a '
+              f'new run with them.{extras}</div>')
+    latest = quality[-1] if quality else {}
+    return (*plots.training_figures(checkpoint.history, loss.scores_are_probabilities), image, status,
+            plots.quality_figure(quality, QUALITY_EVERY),
+            plots.class_histogram_figure(latest.get("class_histogram"), latest.get("step")))
 
 
 def _watch(session: Session) -> Iterator[tuple[Any, ...]]:
@@ -135,8 +177,8 @@ def _watch(session: Session) -> Iterator[tuple[Any, ...]]:
         if not running:
             break
         time.sleep(POLL_S)
-    if session.run_error:
-        raise gr.Error(session.run_error)
+    if session.run is not None and session.run.error:
+        raise gr.Error(session.run.error)
 
 
 def build(registry: SessionRegistry, quality_fn: QualityFn | None) -> TrainTab:
@@ -200,7 +242,9 @@ def build(registry: SessionRegistry, quality_fn: QualityFn | None) -> TrainTab:
             raise gr.Error("The run is training: press Pause first, then Step one step at a time.")
         # A paused run keeps its trainer (its thread waits on it); otherwise settings may start a new one.
         trainer = session.trainer if session.running else _trainer_for(session, config_from(values))
-        session.trainer = trainer
+        run = session.adopt(trainer)  # a new trainer starts a new Run: nothing of the last run's status stays
+        if not session.running:
+            run.target_step, run.error = 0, None  # stepping by hand: no Start target to count towards
         trainer.step()
         return _live_view(session)
 
@@ -228,16 +272,22 @@ def build(registry: SessionRegistry, quality_fn: QualityFn | None) -> TrainTab:
         return gr.Button("Pause"), *_live_view(session)
 
     @friendly
-    def update_live(request: gr.Request, **values: Any) -> None:
+    def update_live(request: gr.Request, **values: Any) -> tuple[Any, ...]:
+        """Apply changed live settings to the run; every live control then shows the value in force,
+        so a refused value (gr.Warning says why) does not stay in its field while training ignores it."""
         trainer = registry.get(request).trainer
         if trainer is None or trainer.stopped:
-            return
-        new = config_from({**trainer.config.to_dict(), **values})
-        changed = {k: getattr(new, k) for k in LIVE_SETTINGS if getattr(new, k) != getattr(trainer.config, k)}
-        if changed:
-            trainer.update(**changed)
-            gr.Info(f"From step {trainer.step_count + 1}: "
-                    + ", ".join(f"{k} = {v:g}" for k, v in sorted(changed.items())))
+            return tuple(gr.skip() for _ in live_controls)
+        try:
+            new = config_from({**trainer.config.to_dict(), **values})
+            changed = {k: getattr(new, k) for k in LIVE_SETTINGS if getattr(new, k) != getattr(trainer.config, k)}
+            if changed:
+                trainer.update(**changed)
+                gr.Info(f"From step {trainer.step_count + 1}: "
+                        + ", ".join(f"{k} = {v:g}" for k, v in sorted(changed.items())))
+        except (ConfigError, ValueError, TypeError) as e:
+            gr.Warning(f"{e} Training goes on with the value in force.")
+        return tuple(getattr(trainer.config, k) for k in live_controls)
 
     preset_box.change(lambda name: preset_values(name, settings), preset_box, list(settings.values()),
                       api_visibility="private", concurrency_limit=None)
@@ -252,7 +302,8 @@ def build(registry: SessionRegistry, quality_fn: QualityFn | None) -> TrainTab:
     listeners = [getattr(control, name) for control in live_controls.values()
                  for name in ("blur", "submit", "release") if hasattr(control, name)]
     for i, listener in enumerate(listeners):  # one public name; the other triggers are the same call
-        listener(update_live, inputs_kwargs=live_controls, concurrency_limit=None, show_progress="hidden",
+        listener(update_live, inputs_kwargs=live_controls, outputs=list(live_controls.values()),
+                 concurrency_limit=None, show_progress="hidden",
                  **({"api_name": "update_settings"} if i == 0 else {"api_visibility": "private"}))
     @friendly
     def save_run(request: gr.Request) -> list[str]:
@@ -267,7 +318,8 @@ def _saved_files(session: Session) -> list[str]:
     """Write the session's run to a temporary .safetensors + .json and return both paths for download."""
     if session.trainer is None:
         raise gr.Error("There is no run to save yet: press Start or Step first.")
-    checkpoint = session.trainer.to_checkpoint({"source": "GAN Explorer app"})
+    # The quality checks go into the sidecar, so loading the run draws its quality and digits again.
+    checkpoint = session.trainer.to_checkpoint({"source": "GAN Explorer app", "quality": list(session.run.quality)})
     folder = Path(tempfile.mkdtemp(prefix="gan-explorer-"))
     path = save_checkpoint(checkpoint, folder / f"gan-{checkpoint.config.architecture}-step{checkpoint.step}")
     return [str(path), str(sidecar_path(path))]
