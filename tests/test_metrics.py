@@ -117,7 +117,8 @@ def test_readability_gives_each_digits_fid_to_real_ones_and_each_labels_hits(jud
     reference = digit_reference(judge, mnist_test, per_digit=200)
     images = mnist_test.images[5000:7000]  # not among the reference's first 200 of each digit
     result = readability(embed(judge.classifier, images), reference, labels=mnist_test.labels[5000:7000])
-    assert all(fid is not None and fid < 30 for fid in result["digit_fid"])  # real digits look like real ones
+    # real digits look like real ones: far under diagnosis.REAL_LOOKING_DIGIT_FID (100), noise far over
+    assert all(fid is not None and fid < 50 for fid in result["digit_fid"])
     assert min(result["label_hits"]) > 0.9  # the "labels" are the true ones
     noise = readability(embed(judge.classifier, _noise(N)), reference)
     assert max(f for f in noise["digit_fid"] if f is not None) > 200
