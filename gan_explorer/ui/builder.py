@@ -17,6 +17,7 @@ from ..models import IMAGE_SHAPE, Generator
 from . import explore_tab, interpolate_tab, page, train_tab, tsne_tab
 from .common import LIVE_RUN, checkpoint_for, default_model, friendly, load_upload, model_choices
 from .explore_tab import NearestFn
+from .refusal import checked
 from .sessions import QualityFn, SessionRegistry
 from .train_controls import config_values
 
@@ -121,16 +122,24 @@ def build_demo() -> gr.Blocks:
                 tsne = tsne_tab.build(registry, explore, tabs, classify_fn)
         model_boxes = [explore.model, interpolate.model, tsne.model]
 
-        @friendly
-        def load(request: gr.Request, upload: str | None = None, shipped: str | None = None) -> tuple[Any, ...]:
-            """Load a checkpoint for Explore/Interpolate/t-SNE, and show its history in the Train tab."""
-            session = registry.get(request)
+        def resolve(session: Any, upload: str | None, shipped: str | None) -> tuple[str, Any]:
+            """(label, Checkpoint) of an upload (loaded into the session) or of a shipped choice."""
             label = load_upload(session, upload) if upload else shipped
             if not label:
                 raise gr.Error("Upload a .safetensors checkpoint, or pick a shipped one and press Load shipped.")
             checkpoint = checkpoint_for(session, label)
             if checkpoint is None:
                 raise gr.Error(f"Unknown checkpoint {label!r}: choose one of {', '.join(model_choices(session))}.")
+            return label, checkpoint
+
+        def check_load(request: gr.Request, upload: str | None = None, shipped: str | None = None) -> None:
+            resolve(registry.get(request), upload, shipped)
+
+        @friendly
+        def load(request: gr.Request, upload: str | None = None, shipped: str | None = None) -> tuple[Any, ...]:
+            """Load a checkpoint for Explore/Interpolate/t-SNE, and show it in the Train tab with its settings."""
+            session = registry.get(request)
+            label, checkpoint = resolve(session, upload, shipped)
             gr.Info(f"Loaded {label}: {checkpoint.config.architecture}, {checkpoint.config.loss}, "
                     f"step {checkpoint.step}. It is now the model in Explore, Interpolate and t-SNE.")
             choices = gr.Dropdown(choices=model_choices(session), value=label)
@@ -142,9 +151,9 @@ def build_demo() -> gr.Blocks:
         loaded = [*model_boxes, *train.outputs, *train.settings.values()]
         for event, kwargs, name in ((train.upload.upload, {"upload": train.upload}, "load_checkpoint"),
                                     (train.load.click, {"shipped": train.shipped}, "load_shipped")):
-            # show_progress="hidden": a refused file (gr.Error) must not mark the grid and charts "Error".
-            event(load, inputs_kwargs=kwargs, outputs=loaded, api_name=name, concurrency_limit=None,
-                  show_progress="hidden").success(
+            # A refused file (damaged, not ours) leaves the grid and charts as they were (refusal.py).
+            checked(event, check_load, inputs_kwargs=kwargs).success(
+                load, inputs_kwargs=kwargs, outputs=loaded, api_name=name, concurrency_limit=None).success(
                 explore.show_seed, explore.seed_inputs, explore.z_outputs, api_visibility="private",
                 concurrency_limit=None)
 

@@ -32,6 +32,7 @@ from ..models import NUM_CLASSES
 from ..trainer import GRID_SIDE, LIVE_SETTINGS, Trainer
 from .common import friendly, shipped_checkpoints
 from .picture import WriteOnceImage
+from .refusal import checked
 from .sessions import QualityFn, Run, Session, SessionRegistry
 from .train_controls import build_settings, check_steps, config_from, preset_values
 
@@ -289,13 +290,27 @@ def build(registry: SessionRegistry, quality_fn: QualityFn | None) -> TrainTab:
             gr.Warning(f"{e} Training goes on with the value in force.")
         return tuple(getattr(trainer.config, k) for k in live_controls)
 
+    def check_start(request: gr.Request, steps: Any, **values: Any) -> None:
+        config_from(values)
+        check_steps(steps)
+        if registry.get(request).running:
+            raise gr.Error("A run is already going: Pause/Resume or Stop it (Reset starts afresh).")
+
+    def check_step(request: gr.Request, **values: Any) -> None:
+        session = registry.get(request)
+        if session.running and not session.trainer.paused:
+            raise gr.Error("The run is training: press Pause first, then Step one step at a time.")
+        config_from(values)
+
     preset_box.change(lambda name: preset_values(name, settings), preset_box, list(settings.values()),
                       api_visibility="private", concurrency_limit=None)
-    train_event = start.click(train, inputs_kwargs={"steps": steps, **settings}, outputs=outputs,
-                              api_name="train", concurrency_limit=max_runs(), concurrency_id="train",
-                              show_progress="hidden")
-    step_button.click(step, inputs_kwargs=settings, outputs=outputs, api_name="step", concurrency_limit=None,
-                      show_progress="hidden")
+    # A refused Start or Step leaves the grid and charts as they were (refusal.py).
+    train_event = checked(start.click, check_start, inputs_kwargs={"steps": steps, **settings}).success(
+        train, inputs_kwargs={"steps": steps, **settings}, outputs=outputs, api_name="train",
+        concurrency_limit=max_runs(), concurrency_id="train", show_progress="hidden")
+    checked(step_button.click, check_step, inputs_kwargs=settings).success(
+        step, inputs_kwargs=settings, outputs=outputs, api_name="step", concurrency_limit=None,
+        show_progress="hidden")
     pause.click(toggle_pause, None, [pause, status], api_name="pause", concurrency_limit=None)
     stop.click(stop_run, None, [pause, status], api_name="stop", concurrency_limit=None)
     reset.click(reset_run, None, [pause, *outputs], api_name="reset", concurrency_limit=None)
