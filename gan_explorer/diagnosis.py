@@ -169,7 +169,8 @@ def ignores_labels(state: RunState) -> Finding | None:
 
 def still_learning(state: RunState) -> Finding | None:
     if not state.quality:
-        return Finding("too_early", "Too early to judge the samples: wait for the first quality check")
+        return Finding("too_early", "No verdict on the samples yet: a running Start checks them every few "
+                                    "hundred steps")
     latest = state.quality[-1]
     share = latest.get("confident_share", 0.0)
     if share < READABLE_SHARE:

@@ -178,8 +178,10 @@ def _watch(session: Session) -> Iterator[tuple[Any, ...]]:
         if not running:
             break
         time.sleep(POLL_S)
+    # A run that ended early says why in a toast and in the status line; not as a gr.Error, which
+    # would cover the grid and the charts that show what went wrong with red "Error" badges.
     if session.run is not None and session.run.error:
-        raise gr.Error(session.run.error)
+        gr.Warning(session.run.error)
 
 
 def build(registry: SessionRegistry, quality_fn: QualityFn | None) -> TrainTab:
