@@ -7,7 +7,6 @@ REFRESH_S seconds, because the browser redraws every Plotly figure it receives.
 from __future__ import annotations
 
 import dataclasses
-import html
 import os
 import tempfile
 import time
@@ -17,14 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
-import numpy as np
 import torch
 
 from .. import plots
 from ..checkpoints import Checkpoint, save_checkpoint, sidecar_path
 from ..config import ConfigError, TrainConfig
 from ..data import default_data_root, load_mnist
-from ..diagnosis import RunState, diagnose
 from ..images import grid
 from ..latent import generate
 from ..losses import build_loss
@@ -33,15 +30,14 @@ from ..trainer import GRID_SIDE, LIVE_SETTINGS, Trainer
 from .common import friendly, shipped_checkpoints
 from .picture import WriteOnceImage
 from .refusal import checked
-from .sessions import QualityFn, Run, Session, SessionRegistry
+from .sessions import QualityFn, Session, SessionRegistry
+from .status import checkpoint_status, run_status
 from .train_controls import build_settings, check_steps, config_from, preset_values
 
 REFRESH_S = 0.8  # one chart refresh per 0.8 s: the browser keeps up (see README) and lag stays < 1 s
 POLL_S = 0.1  # how quickly the stream notices that the run ended
 GRID_SCALE = 2  # 302 px grid -> 604 px, nearest-neighbour
 QUALITY_EVERY = 250  # steps between quick quality checks (FID on 500 samples) of a snapshot
-RATE_WINDOW = 20  # steps averaged for the images/s shown
-STOPPED_NOTE = "Stopped. Save keeps this run; Start or Step begins a new one."
 
 
 @dataclass
@@ -76,48 +72,6 @@ def _trainer_for(session: Session, config: TrainConfig) -> Trainer:
     return Trainer(config, data=load_mnist(default_data_root()))
 
 
-FINDING_CSS = {"error": "gx-error", "warning": "gx-warning", "ok": "gx-finding", "info": "gx-finding"}
-
-
-def _progress(run: Run) -> tuple[str, str]:
-    """("Step n of target", a progress bar) for a run started with Start; ("Step n", "") when stepped by hand."""
-    step = run.trainer.step_count
-    if run.target_step < step or run.target_step == 0:
-        return f"<b>Step {step:,}</b>", ""
-    since = (f" (this Start: {step - run.start_step:,} of {run.target_step - run.start_step:,})"
-             if run.start_step else "")
-    return (f"<b>Step {step:,}</b> of {run.target_step:,}{since}",
-            f'<progress value="{step - run.start_step}" max="{run.target_step - run.start_step}"></progress>')
-
-
-def _status(session: Session, note: str = "") -> str:
-    run = session.run
-    if run is None:
-        return '<div class="gx-status">No run yet. Pick a preset and press <b>Start</b>.</div>'
-    trainer = run.trainer
-    history = trainer.history
-    recent = history[-RATE_WINDOW:]
-    rate = np.mean([m.images_per_sec for m in recent]) if recent else 0.0
-    epoch = history[-1].epoch if history else 0.0
-    state = ("stopped" if trainer.stopped else "paused" if trainer.paused
-             else "training" if session.running else "ready")
-    threads = torch.get_num_threads()
-    device = (f"cpu ({threads} thread{'s' if threads > 1 else ''})" if trainer.device.type == "cpu"
-              else str(trainer.device))
-    lrs = f" · lr G {history[-1].g_lr:g}, D {history[-1].d_lr:g}" if history else ""
-    if trainer.stopped and not note:  # every view of a stopped run says what comes next, the stream's last too
-        note = STOPPED_NOTE
-    where, bar = _progress(run)
-    lines = [f"{where} · epoch {epoch:.2f} · {rate:,.0f} images/s{lrs} · device {device} · <b>{state}</b>", bar]
-    finding = run.diagnosis()
-    extras = [(run.error, "gx-error")] if run.error else [(finding.line, FINDING_CSS[finding.severity])]
-    extras += [(build_loss(trainer.config).score_note, ""), (note, "")]
-    for extra, css in extras:
-        if extra:
-            lines.append(f'<div class="{css}">{html.escape(extra)}</div>')
-    return f'<div class="gx-status">{"".join(lines)}</div>'
-
-
 def _live_view(session: Session) -> tuple[Any, ...]:
     """(losses, D outputs, grad norms, grid, status, quality, digit histogram) for the current run."""
     run = session.run
@@ -127,7 +81,7 @@ def _live_view(session: Session) -> tuple[Any, ...]:
     latest = quality[-1] if quality else {}
     histogram = plots.class_histogram_figure(latest.get("class_histogram"), latest.get("step"))
     probabilities = run is None or build_loss(run.trainer.config).scores_are_probabilities
-    return (*plots.training_figures(history, probabilities), image, _status(session),
+    return (*plots.training_figures(history, probabilities), image, run_status(session),
             plots.quality_figure(quality, QUALITY_EVERY), histogram)
 
 
@@ -154,16 +108,10 @@ def checkpoint_view(checkpoint: Checkpoint, quality_fn: QualityFn | None = None)
     labels = torch.arange(NUM_CLASSES).repeat(GRID_SIDE) if cfg.conditional else None
     image = grid(generate(checkpoint.generator, z, labels), nrow=GRID_SIDE, scale=GRID_SCALE)
     quality = checkpoint_quality(checkpoint, quality_fn)
-    loss = build_loss(cfg)
-    finding = diagnose(RunState(checkpoint.history, quality, cfg.conditional, cfg.loss, cfg.g_lr, cfg.d_lr))
-    extras = "".join(f'<div class="{css}">{html.escape(text)}</div>' for text, css in
-                     ((finding.line, FINDING_CSS[finding.severity]), (loss.score_note, "")) if text)
-    status = (f'<div class="gx-status">Loaded checkpoint: {cfg.architecture}, {cfg.loss}, latent {cfg.latent_dim}'
-              f'{", conditional" if cfg.conditional else ""}, <b>step {checkpoint.step:,}</b> '
-              f'({checkpoint.train_seconds:,.0f} s of training). Its settings are in the form: Start trains a '
-              f'new run with them.{extras}</div>')
     latest = quality[-1] if quality else {}
-    return (*plots.training_figures(checkpoint.history, loss.scores_are_probabilities), image, status,
+    probabilities = build_loss(cfg).scores_are_probabilities
+    return (*plots.training_figures(checkpoint.history, probabilities), image,
+            checkpoint_status(checkpoint, quality),
             plots.quality_figure(quality, QUALITY_EVERY),
             plots.class_histogram_figure(latest.get("class_histogram"), latest.get("step")))
 
@@ -195,7 +143,7 @@ def build(registry: SessionRegistry, quality_fn: QualityFn | None) -> TrainTab:
                 stop = gr.Button("Stop", variant="stop", elem_id="train-stop", min_width=80)
                 step_button = gr.Button("Step", elem_id="train-step", min_width=80)
                 reset = gr.Button("Reset", elem_id="train-reset", min_width=80)
-            status = gr.HTML(_status(Session()), elem_id="train-status")
+            status = gr.HTML(run_status(Session()), elem_id="train-status")
             with gr.Row(equal_height=False):
                 with gr.Column():
                     # A caption above, not the image's label: Gradio draws labels over the image's top row.
@@ -255,18 +203,18 @@ def build(registry: SessionRegistry, quality_fn: QualityFn | None) -> TrainTab:
     def toggle_pause(request: gr.Request) -> tuple[Any, str]:
         session = registry.get(request)
         if not session.running:
-            return gr.Button("Pause"), _status(session, "Nothing is training: press Start.")
+            return gr.Button("Pause"), run_status(session, "Nothing is training: press Start.")
         if session.trainer.paused:
             session.trainer.resume()
-            return gr.Button("Pause"), _status(session)
+            return gr.Button("Pause"), run_status(session)
         session.trainer.pause()
-        return gr.Button("Resume"), _status(session)
+        return gr.Button("Resume"), run_status(session)
 
     @friendly
     def stop_run(request: gr.Request) -> tuple[Any, str]:
         session = registry.get(request)
         session.stop_run()
-        return gr.Button("Pause"), _status(session)
+        return gr.Button("Pause"), run_status(session)
 
     @friendly
     def reset_run(request: gr.Request) -> tuple[Any, ...]:
