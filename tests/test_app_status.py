@@ -111,3 +111,27 @@ def test_a_damaged_upload_is_refused_with_a_message(app_url: str, tmp_path) -> N
     damaged.write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{not json")
     with pytest.raises(AppError, match="not a readable safetensors file"):
         _client(app_url).predict(upload=handle_file(str(damaged)), api_name="/load_checkpoint")
+
+
+def test_a_checkpoint_shows_the_quality_checks_saved_with_it_else_its_cards_and_a_fresh_one() -> None:
+    from types import SimpleNamespace
+
+    from gan_explorer.ui.train_tab import checkpoint_quality
+
+    saved = [{"step": 250, "fid": 90.0, "inception_score": 5.0, "confident_share": 0.4},
+             {"step": 500, "fid": 40.0, "inception_score": 7.0, "confident_share": 0.7}]
+    calls = []
+
+    def quality_fn(generator):
+        calls.append(generator)
+        return {"fid": 3.0, "inception_score": 9.0, "confident_share": 0.95}
+
+    app_saved = SimpleNamespace(step=500, generator="G", info={"quality": saved})
+    assert checkpoint_quality(app_saved, quality_fn) == saved and calls == []  # drawn as saved, not redone
+    card = {"fid": 2.0, "inception_score": 9.0, "class_histogram": [0.1] * 10,
+            "floor": {"fid": 1.3, "inception_score": 9.7}}
+    shipped = SimpleNamespace(step=16000, generator="G", info={"metrics": card})
+    assert checkpoint_quality(shipped, None) == [{"step": 16000, "fid": 2.0, "inception_score": 9.0,
+                                                  "class_histogram": [0.1] * 10, "fid_floor": 1.3, "is_floor": 9.7}]
+    fresh = checkpoint_quality(shipped, quality_fn)  # the card lacks readability: one fresh check replaces it
+    assert fresh == [{"step": 16000, "fid": 3.0, "inception_score": 9.0, "confident_share": 0.95}]
