@@ -24,6 +24,10 @@ class GANLoss:
     description: str = ""
     gradient_penalty: bool = False  # add gp_weight * (||grad D(x_hat)|| - 1)^2 to D's loss
     clip_weights: bool = False  # clamp D's weights to [-clip_value, clip_value] after each step
+    # score() is a probability that x is real (the BCE family); otherwise an open-ended score, which
+    # charts and the status must not present as a probability.
+    scores_are_probabilities: bool = False
+    score_note: str = ""  # one line for the status: how to read this loss's scores and losses
 
     def __init__(self, cfg: TrainConfig) -> None:
         self.cfg = cfg
@@ -53,6 +57,8 @@ def build_loss(cfg: TrainConfig) -> GANLoss:
 
 class _BCELoss(GANLoss):
     """D is a real/fake classifier trained with binary cross-entropy."""
+
+    scores_are_probabilities = True
 
     def discriminator_loss(self, real_logits: Tensor, fake_logits: Tensor) -> Tensor:
         # One-sided label smoothing: only the real target moves (Salimans et al., 2016).
@@ -111,6 +117,8 @@ class Wasserstein(GANLoss):
     name = "wgan"
     description = "Wasserstein GAN (Arjovsky 2017) with weight clipping to keep the critic Lipschitz."
     clip_weights = True
+    score_note = ("The critic gives scores, not probabilities: only the gap between real and generated "
+                  "scores matters (it estimates how far apart the two are), so losses below zero are normal.")
 
     def discriminator_loss(self, real_logits: Tensor, fake_logits: Tensor) -> Tensor:
         return fake_logits.mean() - real_logits.mean()

@@ -6,6 +6,9 @@ Inception-v3) on images in [-1, 1]:
                    (reference: the 60,000 MNIST training images, precomputed and shipped).
   Inception Score  exp E_x[KL(p(y|x) || p(y))]: confident per image, varied over images; at most 10.
   class histogram  the classifier's digit shares; mode coverage and a collapse warning read it.
+  readability      the share of samples the classifier reads confidently, and per digit the FID
+                   between samples read as that digit and real images of it (the classifier reads
+                   noise blobs as a confident 8; a real-looking 8 is what tells them apart).
   precision/recall k-NN manifolds (Kynkäänniemi et al. 2019): are samples on the real manifold
                    (precision), and are real digits covered by the samples (recall)?
 Every score is noisy and biased at small n, so each comes with its real-vs-real floor: the
@@ -36,6 +39,10 @@ PR_NEIGHBOURS = 3  # k of the k-NN manifolds, as in Kynkäänniemi et al.
 MISSING_SHARE = 0.025  # a digit under a quarter of its fair 10% counts as missing
 DOMINANT_SHARE = 0.25  # a digit over 2.5x its fair share dominates
 BATCH = 500
+CONFIDENT = 0.9  # a sample counts as read when one digit gets this probability (benchmarks/time_to_digits.py)
+# Per-digit FID needs enough samples of the digit: below 50 its small-sample bias swamps the signal.
+MIN_DIGIT_SAMPLES = 50
+REFERENCE_PER_DIGIT = 500  # real images per digit behind DigitReference: 5,000 embedded once, ~1 s
 # The bar a shipped checkpoint must clear with `gan-explorer evaluate --n 2000`.
 QUALITY_BAR = {"fid_floor_multiple": 2.0, "min_inception_score": 9.0, "min_share": 0.07, "max_share": 0.13}
 
@@ -51,6 +58,12 @@ class Judge:
     mean: np.ndarray  # (128,) float64, mean feature of MNIST train
     cov: np.ndarray  # (128, 128) float64
     floors: dict[str, dict[str, float]]  # by sample size, e.g. floors["2000"]["fid"]
+
+
+@dataclass(frozen=True)
+class DigitReference:
+    """Feature mean and covariance of real images of each digit: do the samples read as 7 look like real 7s?"""
+    stats: tuple[tuple[np.ndarray, np.ndarray], ...]  # per digit 0-9
 
 
 @dataclass(frozen=True)
@@ -126,6 +139,32 @@ def class_histogram(probs: Tensor) -> list[float]:
     """Share of samples the classifier assigns to each digit 0-9."""
     counts = torch.bincount(probs.argmax(1), minlength=NUM_CLASSES)
     return (counts.double() / max(len(probs), 1)).tolist()
+
+
+def digit_reference(judge: Judge, data: MNISTTensors, per_digit: int = REFERENCE_PER_DIGIT) -> DigitReference:
+    """Per-digit feature statistics of the first `per_digit` real images of each digit in `data`."""
+    picks = [(data.labels == d).nonzero().flatten()[:per_digit] for d in range(NUM_CLASSES)]
+    features = embed(judge.classifier, data.images[torch.cat(picks)]).features
+    return DigitReference(tuple(feature_stats(chunk) for chunk in features.split([len(p) for p in picks])))
+
+
+def readability(emb: Embedding, reference: DigitReference | None = None,
+                labels: Tensor | None = None) -> dict[str, Any]:
+    """How readable samples are: the share read confidently, each digit's share of those, and, with a
+    reference, per digit the FID to real images of that digit (None under MIN_DIGIT_SAMPLES samples).
+    With labels (a conditional generator), label_hits[d] is the share of samples asked for d read as d."""
+    confidence, digits = emb.probs.max(1)
+    read = confidence >= CONFIDENT
+    counts = torch.bincount(digits[read], minlength=NUM_CLASSES)
+    result: dict[str, Any] = {"confident_share": float(read.double().mean()),
+                              "confident_histogram": (counts.double() / max(int(read.sum()), 1)).tolist()}
+    if reference is not None:
+        result["digit_fid"] = [frechet_distance(*feature_stats(emb.features[digits == d]), *reference.stats[d])
+                               if int((digits == d).sum()) >= MIN_DIGIT_SAMPLES else None
+                               for d in range(NUM_CLASSES)]
+    if labels is not None:
+        result["label_hits"] = [float((digits[labels == d] == d).double().mean()) for d in range(NUM_CLASSES)]
+    return result
 
 
 def kl_to_uniform(shares: list[float]) -> float:
@@ -219,13 +258,14 @@ def generate(generator: Generator, n: int, seed: int = 0) -> Tensor:
     return torch.cat(chunks)
 
 
-def quick_quality(generator: Generator, n: int = 500, seed: int = 0, judge: Judge | None = None) -> dict[str, Any]:
-    """The cheap live check for the app's quality curve: FID, IS, histogram and collapse warning."""
+def quick_quality(generator: Generator, n: int = 500, seed: int = 0, judge: Judge | None = None,
+                  reference: DigitReference | None = None) -> dict[str, Any]:
+    """The cheap live check for the app: FID, IS, histogram and readability (what diagnosis.py reads)."""
     judge = judge or default_judge()
     emb = embed(judge.classifier, generate(generator, n, seed))
-    shares = class_histogram(emb.probs)
+    labels = torch.arange(n) % NUM_CLASSES if generator.conditional else None
     return {"fid": mnist_fid(judge, emb.features), "inception_score": inception_score(emb.probs),
-            "class_histogram": shares, "warning": collapse_warning(shares)}
+            "class_histogram": class_histogram(emb.probs), **readability(emb, reference, labels)}
 
 
 def evaluate_images(images: Tensor, real: MNISTTensors, seed: int = 0, judge: Judge | None = None,

@@ -71,8 +71,13 @@ def loss_figure(history: Sequence[Any]) -> go.Figure:
                   "Losses", "loss")
 
 
-def score_figure(history: Sequence[Any]) -> go.Figure:
-    """Mean D(x) against mean D(G(z)): the gap is how easily D tells real from generated."""
+def score_figure(history: Sequence[Any], probabilities: bool = True) -> go.Figure:
+    """Mean D(x) against mean D(G(z)): the gap is how easily D tells real from generated.
+    probabilities=False (a critic, losses.GANLoss.scores_are_probabilities): open-ended scores."""
+    if not probabilities:
+        return _lines(history, {"d_real": ("mean critic score, real", D_COLOUR),
+                                "d_fake": ("mean critic score, generated", G_COLOUR)},
+                      "What the critic says", "score (not a probability)")
     return _lines(history, {"d_real": ("mean D(x), real", D_COLOUR),
                             "d_fake": ("mean D(G(z)), generated", G_COLOUR)},
                   "What D says", "D output")
@@ -86,8 +91,8 @@ def grad_norm_figure(history: Sequence[Any]) -> go.Figure:
     return figure
 
 
-def training_figures(history: Sequence[Any]) -> tuple[go.Figure, go.Figure, go.Figure]:
-    return loss_figure(history), score_figure(history), grad_norm_figure(history)
+def training_figures(history: Sequence[Any], probabilities: bool = True) -> tuple[go.Figure, go.Figure, go.Figure]:
+    return loss_figure(history), score_figure(history, probabilities), grad_norm_figure(history)
 
 
 FID_TICKS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]

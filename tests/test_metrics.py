@@ -14,6 +14,7 @@ from gan_explorer.metrics import (
     TrainingImages,
     class_histogram,
     collapse_warning,
+    digit_reference,
     default_judge,
     embed,
     evaluate_images,
@@ -23,6 +24,7 @@ from gan_explorer.metrics import (
     nearest_training_image,
     precision_recall,
     quick_quality,
+    readability,
 )
 from gan_explorer.models import Generator
 
@@ -103,13 +105,23 @@ def test_precision_recall_of_real_vs_real_is_high_and_of_noise_low(judge, mnist_
     assert max(precision_recall(real_a, noise)) < 0.05
 
 
-def test_generator_collapsed_to_one_digit_is_flagged(judge, mnist_test):
+def test_generator_collapsed_to_one_digit_reads_as_one_confident_digit(judge, mnist_test):
     seven = mnist_test.images[(mnist_test.labels == 7).nonzero()[0, 0]]
     result = quick_quality(OneDigitGenerator(seven), n=200, judge=judge)
     assert result["class_histogram"][7] == 1.0
-    assert "digit 7 dominates (100%" in result["warning"]
-    assert "digits 0, 1, 2, 3, 4, 5, 6, 8, 9 missing" in result["warning"]
+    assert result["confident_share"] == 1.0 and result["confident_histogram"][7] == 1.0
     assert kl_to_uniform(result["class_histogram"]) == pytest.approx(np.log(10))
+
+
+def test_readability_gives_each_digits_fid_to_real_ones_and_each_labels_hits(judge, mnist_test):
+    reference = digit_reference(judge, mnist_test, per_digit=200)
+    images = mnist_test.images[5000:7000]  # not among the reference's first 200 of each digit
+    result = readability(embed(judge.classifier, images), reference, labels=mnist_test.labels[5000:7000])
+    # real digits look like real ones: far under diagnosis.REAL_LOOKING_DIGIT_FID (100), noise far over
+    assert all(fid is not None and fid < 50 for fid in result["digit_fid"])
+    assert min(result["label_hits"]) > 0.9  # the "labels" are the true ones
+    noise = readability(embed(judge.classifier, _noise(N)), reference)
+    assert max(f for f in noise["digit_fid"] if f is not None) > 200
 
 
 def test_collapse_warning_names_missing_digits_and_stays_quiet_for_a_fair_mix():

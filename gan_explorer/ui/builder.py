@@ -17,7 +17,9 @@ from . import explore_tab, interpolate_tab, page, train_tab, tsne_tab
 from .common import LIVE_RUN, checkpoint_for, default_model, friendly, load_upload, model_choices
 from .explore_tab import NearestFn
 from .preparation import add_banner, warm_up
+from .refusal import checked
 from .sessions import QualityFn, SessionRegistry
+from .train_controls import config_values
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +66,12 @@ def _metrics_hooks() -> tuple[QualityFn | None, NearestFn | None, Callable | Non
 
     floor = judge.floors[str(QUALITY_SAMPLES)]  # what real digits score at the same sample size
 
+    @functools.cache  # real images of each digit, embedded on the first check
+    def reference() -> metrics.DigitReference:
+        return metrics.digit_reference(judge, load_mnist(default_data_root(), train=False))
+
     def quality(generator: Generator) -> dict[str, Any]:
-        return {**metrics.quick_quality(generator, n=QUALITY_SAMPLES, judge=judge),
+        return {**metrics.quick_quality(generator, n=QUALITY_SAMPLES, judge=judge, reference=reference()),
                 "fid_floor": floor["fid"], "is_floor": floor["inception_score"]}
 
     return quality, nearest, classify
@@ -100,25 +106,38 @@ def build_demo() -> gr.Blocks:
                 tsne = tsne_tab.build(registry, explore, tabs, classify_fn)
         model_boxes = [explore.model, interpolate.model, tsne.model]
 
-        @friendly
-        def load(request: gr.Request, upload: str | None = None, shipped: str | None = None) -> tuple[Any, ...]:
-            """Load a checkpoint for Explore/Interpolate/t-SNE, and show its history in the Train tab."""
-            session = registry.get(request)
+        def resolve(session: Any, upload: str | None, shipped: str | None) -> tuple[str, Any]:
+            """(label, Checkpoint) of an upload (loaded into the session) or of a shipped choice."""
             label = load_upload(session, upload) if upload else shipped
             if not label:
                 raise gr.Error("Upload a .safetensors checkpoint, or pick a shipped one and press Load shipped.")
             checkpoint = checkpoint_for(session, label)
             if checkpoint is None:
                 raise gr.Error(f"Unknown checkpoint {label!r}: choose one of {', '.join(model_choices(session))}.")
+            return label, checkpoint
+
+        def check_load(request: gr.Request, upload: str | None = None, shipped: str | None = None) -> None:
+            resolve(registry.get(request), upload, shipped)
+
+        @friendly
+        def load(request: gr.Request, upload: str | None = None, shipped: str | None = None) -> tuple[Any, ...]:
+            """Load a checkpoint for Explore/Interpolate/t-SNE, and show it in the Train tab with its settings."""
+            session = registry.get(request)
+            label, checkpoint = resolve(session, upload, shipped)
             gr.Info(f"Loaded {label}: {checkpoint.config.architecture}, {checkpoint.config.loss}, "
                     f"step {checkpoint.step}. It is now the model in Explore, Interpolate and t-SNE.")
             choices = gr.Dropdown(choices=model_choices(session), value=label)
-            return choices, choices, choices, *train_tab.checkpoint_view(checkpoint)
+            # The form takes the checkpoint's settings, so what it shows is what Start would train.
+            settings = config_values(checkpoint.config, train.settings)
+            return (choices, choices, choices, *train_tab.checkpoint_view(checkpoint, quality_fn),
+                    *(settings[c] for c in train.settings.values()))
 
-        loaded = [*model_boxes, *train.outputs]
+        loaded = [*model_boxes, *train.outputs, *train.settings.values()]
         for event, kwargs, name in ((train.upload.upload, {"upload": train.upload}, "load_checkpoint"),
                                     (train.load.click, {"shipped": train.shipped}, "load_shipped")):
-            event(load, inputs_kwargs=kwargs, outputs=loaded, api_name=name, concurrency_limit=None).success(
+            # A refused file (damaged, not ours) leaves the grid and charts as they were (refusal.py).
+            checked(event, check_load, inputs_kwargs=kwargs).success(
+                load, inputs_kwargs=kwargs, outputs=loaded, api_name=name, concurrency_limit=None).success(
                 explore.show_seed, explore.seed_inputs, explore.z_outputs, api_visibility="private",
                 concurrency_limit=None)
 

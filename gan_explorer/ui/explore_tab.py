@@ -21,6 +21,7 @@ from ..models import Generator
 from .common import default_model, friendly, model_choices, resolve_generator, whole_number
 from .fields import Dropdown, Number, Radio, Slider, refuse
 from .picture import WriteOnceImage
+from .refusal import checked
 from .sessions import SessionRegistry
 
 IMAGE_SCALE = 14  # 28 px -> 392 px, nearest-neighbour
@@ -158,9 +159,28 @@ def build(registry: SessionRegistry, nearest_fn: NearestFn | None) -> ExploreTab
     z_outputs = [z_state, digit, *sliders, image, nearest]
     seed_inputs = [model, seed, k, digit]
     fast = {"concurrency_limit": None, "show_progress": "hidden", "api_visibility": "private"}
-    # .input, not .change: a t-SNE click or a Load sets these too, and must not redraw from the seed.
-    for event in (model.input, seed.input, reset.click):
-        event(from_seed, seed_inputs, z_outputs, trigger_mode="always_last", **fast)
+    def check_model(request: gr.Request, model_choice: str, seed_value: Any) -> None:
+        resolve_generator(registry.get(request), model_choice)
+        check_seed(seed_value)
+
+    @friendly
+    def choose_model(request: gr.Request, model_choice: str, seed_value: Any, k_value: int, digit_value: Any):
+        """Draw the chosen model; a model that cannot draw yet (Live run before training) is refused with
+        one message and clears the pictures, which would otherwise stand under its name."""
+        try:
+            resolve_generator(registry.get(request), model_choice)
+        except gr.Error as e:
+            gr.Warning(e.message)
+            return (*(gr.skip() for _ in z_outputs[:-2]), None, None)
+        return from_seed(request, model_choice, seed_value, k_value, digit_value)
+
+    # User events, not .change: a t-SNE click or a Load sets these too, and must not redraw from the seed.
+    # .select, not .input: Gradio 6.31's dropdown fires .input twice per choice (the message came twice).
+    # A refused seed leaves the pictures as they were (refusal.py).
+    model.select(choose_model, seed_inputs, z_outputs, trigger_mode="always_last", **fast)
+    for event in (seed.input, reset.click):
+        checked(event, check_model, [model, seed], trigger_mode="always_last").success(
+            from_seed, seed_inputs, z_outputs, **fast)
     randomise.click(randomised, [model, k, digit], [seed, *z_outputs], **fast)
     render_inputs = [model, z_state, seed, digit, k, *sliders]
     for slider in sliders:

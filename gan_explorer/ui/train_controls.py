@@ -122,7 +122,11 @@ def build_settings() -> tuple[gr.Dropdown, dict[str, gr.components.Component], g
 @friendly
 def preset_values(name: str, settings: dict[str, gr.components.Component]) -> dict[Any, Any]:
     """Control -> value for every setting of the named preset (unlisted fields take defaults)."""
-    cfg = preset(name)
+    return config_values(preset(name), settings)
+
+
+def config_values(cfg: TrainConfig, settings: dict[str, gr.components.Component]) -> dict[Any, Any]:
+    """Control -> value for every setting of `cfg` (a preset's, or a loaded checkpoint's)."""
     return {control: _shown(cfg, field) for field, control in settings.items()}
 
 

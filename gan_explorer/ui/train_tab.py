@@ -7,7 +7,6 @@ REFRESH_S seconds, because the browser redraws every Plotly figure it receives.
 from __future__ import annotations
 
 import dataclasses
-import html
 import os
 import tempfile
 import time
@@ -17,30 +16,30 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
-import numpy as np
 import torch
 
 from .. import plots
 from ..checkpoints import Checkpoint, save_checkpoint, sidecar_path
-from ..config import TrainConfig
+from ..config import ConfigError, TrainConfig
 from ..data import default_data_root, load_mnist
 from ..device import usable_cpus
 from ..images import grid
 from ..latent import generate
+from ..losses import build_loss
 from ..models import NUM_CLASSES
 from ..trainer import GRID_SIDE, LIVE_SETTINGS, Trainer
 from .common import friendly, shipped_checkpoints
 from .fields import Dropdown, UploadButton
 from .picture import WriteOnceImage
+from .refusal import checked
 from .sessions import QualityFn, Session, SessionRegistry
+from .status import checkpoint_status, run_status
 from .train_controls import build_settings, check_steps, config_from, preset_values
 
 REFRESH_S = 0.8  # one chart refresh per 0.8 s: the browser keeps up (see README) and lag stays < 1 s
 POLL_S = 0.1  # how quickly the stream notices that the run ended
 GRID_SCALE = 2  # 302 px grid -> 604 px, nearest-neighbour
 QUALITY_EVERY = 250  # steps between quick quality checks (FID on 500 samples) of a snapshot
-RATE_WINDOW = 20  # steps averaged for the images/s shown
-STOPPED_NOTE = "Stopped. Save keeps this run; Start or Step begins a new one."
 
 
 @dataclass
@@ -75,56 +74,48 @@ def _trainer_for(session: Session, config: TrainConfig) -> Trainer:
     return Trainer(config, data=load_mnist(default_data_root()))
 
 
-def _status(session: Session, note: str = "") -> str:
-    trainer = session.trainer
-    if trainer is None:
-        return '<div class="gx-status">No run yet. Pick a preset and press <b>Start</b>.</div>'
-    history = trainer.history
-    recent = history[-RATE_WINDOW:]
-    rate = np.mean([m.images_per_sec for m in recent]) if recent else 0.0
-    epoch = history[-1].epoch if history else 0.0
-    state = ("stopped" if trainer.stopped else "paused" if trainer.paused
-             else "training" if session.running else "ready")
-    threads = torch.get_num_threads()
-    device = (f"cpu ({threads} thread{'s' if threads > 1 else ''})" if trainer.device.type == "cpu"
-              else str(trainer.device))
-    target = max(session.target_step, trainer.step_count, 1)
-    warning = session.quality[-1].get("warning") if session.quality else None
-    lrs = f" · lr G {history[-1].g_lr:g}, D {history[-1].d_lr:g}" if history else ""
-    if trainer.stopped and not note:  # every view of a stopped run says what comes next, the stream's last too
-        note = STOPPED_NOTE
-    lines = [(f"<b>Step {trainer.step_count:,}</b> of {target:,} · epoch {epoch:.2f} · "
-             f"{rate:,.0f} images/s{lrs} · device {device} · <b>{state}</b>"),
-             f'<progress value="{trainer.step_count}" max="{target}"></progress>']
-    for extra, css in ((session.run_error, "gx-error"), (warning, "gx-warning"), (note, "")):
-        if extra:
-            lines.append(f'<div class="{css}">{html.escape(extra)}</div>')
-    return f'<div class="gx-status">{"".join(lines)}</div>'
-
-
 def _live_view(session: Session) -> tuple[Any, ...]:
     """(losses, D outputs, grad norms, grid, status, quality, digit histogram) for the current run."""
-    trainer = session.trainer
-    history = list(trainer.history) if trainer is not None else []
-    image = grid(trainer.sample_fixed(), nrow=10, scale=GRID_SCALE) if trainer is not None else None
-    quality = list(session.quality)
+    run = session.run
+    history = list(run.trainer.history) if run is not None else []
+    image = grid(run.trainer.sample_fixed(), nrow=10, scale=GRID_SCALE) if run is not None else None
+    quality = list(run.quality) if run is not None else []
     latest = quality[-1] if quality else {}
     histogram = plots.class_histogram_figure(latest.get("class_histogram"), latest.get("step"))
-    return (*plots.training_figures(history), image, _status(session), plots.quality_figure(quality, QUALITY_EVERY),
-            histogram)
+    probabilities = run is None or build_loss(run.trainer.config).scores_are_probabilities
+    return (*plots.training_figures(history, probabilities), image, run_status(session),
+            plots.quality_figure(quality, QUALITY_EVERY), histogram)
 
 
-def checkpoint_view(checkpoint: Checkpoint) -> tuple[Any, ...]:
-    """The live view's outputs for a loaded checkpoint: its saved history and a grid of its samples."""
+def checkpoint_quality(checkpoint: Checkpoint, quality_fn: QualityFn | None) -> list[dict[str, Any]]:
+    """The checks to draw for a checkpoint: those the app saved with it, else its model card's
+    evaluation; a fresh check of its generator is added (or is all there is) when metrics are on."""
+    saved = list(checkpoint.info.get("quality") or [])
+    card = checkpoint.info.get("metrics")
+    if not saved and isinstance(card, dict) and "fid" in card:
+        floor = card.get("floor") or {}
+        saved = [{"step": checkpoint.step, "fid": card["fid"], "inception_score": card["inception_score"],
+                  "class_histogram": card.get("class_histogram"),
+                  **({"fid_floor": floor["fid"], "is_floor": floor["inception_score"]} if "fid" in floor else {})}]
+    if quality_fn is not None and not (saved and "confident_share" in saved[-1]):
+        fresh = {"step": checkpoint.step, **quality_fn(checkpoint.generator)}
+        saved = [*[q for q in saved if q["step"] != checkpoint.step], fresh]
+    return saved
+
+
+def checkpoint_view(checkpoint: Checkpoint, quality_fn: QualityFn | None = None) -> tuple[Any, ...]:
+    """The live view's outputs for a loaded checkpoint: its saved history, quality, digits and a grid of samples."""
     cfg = checkpoint.config
     z = torch.randn(GRID_SIDE * GRID_SIDE, cfg.latent_dim, generator=torch.Generator().manual_seed(cfg.seed))
     labels = torch.arange(NUM_CLASSES).repeat(GRID_SIDE) if cfg.conditional else None
     image = grid(generate(checkpoint.generator, z, labels), nrow=GRID_SIDE, scale=GRID_SCALE)
-    status = (f'<div class="gx-status">Loaded checkpoint: {cfg.architecture}, {cfg.loss}, latent {cfg.latent_dim}'
-              f'{", conditional" if cfg.conditional else ""}, <b>step {checkpoint.step:,}</b> '
-              f'({checkpoint.train_seconds:,.0f} s of training). Start trains a new run with the settings on '
-              f'the left.</div>')
-    return *plots.training_figures(checkpoint.history), image, status, gr.skip(), gr.skip()
+    quality = checkpoint_quality(checkpoint, quality_fn)
+    latest = quality[-1] if quality else {}
+    probabilities = build_loss(cfg).scores_are_probabilities
+    return (*plots.training_figures(checkpoint.history, probabilities), image,
+            checkpoint_status(checkpoint, quality),
+            plots.quality_figure(quality, QUALITY_EVERY),
+            plots.class_histogram_figure(latest.get("class_histogram"), latest.get("step")))
 
 
 def _watch(session: Session) -> Iterator[tuple[Any, ...]]:
@@ -137,8 +128,10 @@ def _watch(session: Session) -> Iterator[tuple[Any, ...]]:
         if not running:
             break
         time.sleep(POLL_S)
-    if session.run_error:
-        raise gr.Error(session.run_error)
+    # A run that ended early says why in a toast and in the status line; not as a gr.Error, which
+    # would cover the grid and the charts that show what went wrong with red "Error" badges.
+    if session.run is not None and session.run.error:
+        gr.Warning(session.run.error)
 
 
 def build(registry: SessionRegistry, quality_fn: QualityFn | None) -> TrainTab:
@@ -152,7 +145,7 @@ def build(registry: SessionRegistry, quality_fn: QualityFn | None) -> TrainTab:
                 stop = gr.Button("Stop", variant="stop", elem_id="train-stop", min_width=80)
                 step_button = gr.Button("Step", elem_id="train-step", min_width=80)
                 reset = gr.Button("Reset", elem_id="train-reset", min_width=80)
-            status = gr.HTML(_status(Session()), elem_id="train-status")
+            status = gr.HTML(run_status(Session()), elem_id="train-status")
             with gr.Row(equal_height=False):
                 with gr.Column():
                     # A caption above, not the image's label: Gradio draws labels over the image's top row.
@@ -202,7 +195,9 @@ def build(registry: SessionRegistry, quality_fn: QualityFn | None) -> TrainTab:
             raise gr.Error("The run is training: press Pause first, then Step one step at a time.")
         # A paused run keeps its trainer (its thread waits on it); otherwise settings may start a new one.
         trainer = session.trainer if session.running else _trainer_for(session, config_from(values))
-        session.trainer = trainer
+        run = session.adopt(trainer)  # a new trainer starts a new Run: nothing of the last run's status stays
+        if not session.running:
+            run.target_step, run.error = 0, None  # stepping by hand: no Start target to count towards
         trainer.step()
         return _live_view(session)
 
@@ -210,18 +205,18 @@ def build(registry: SessionRegistry, quality_fn: QualityFn | None) -> TrainTab:
     def toggle_pause(request: gr.Request) -> tuple[Any, str]:
         session = registry.get(request)
         if not session.running:
-            return gr.Button("Pause"), _status(session, "Nothing is training: press Start.")
+            return gr.Button("Pause"), run_status(session, "Nothing is training: press Start.")
         if session.trainer.paused:
             session.trainer.resume()
-            return gr.Button("Pause"), _status(session)
+            return gr.Button("Pause"), run_status(session)
         session.trainer.pause()
-        return gr.Button("Resume"), _status(session)
+        return gr.Button("Resume"), run_status(session)
 
     @friendly
     def stop_run(request: gr.Request) -> tuple[Any, str]:
         session = registry.get(request)
         session.stop_run()
-        return gr.Button("Pause"), _status(session)
+        return gr.Button("Pause"), run_status(session)
 
     @friendly
     def reset_run(request: gr.Request) -> tuple[Any, ...]:
@@ -230,31 +225,52 @@ def build(registry: SessionRegistry, quality_fn: QualityFn | None) -> TrainTab:
         return gr.Button("Pause"), *_live_view(session)
 
     @friendly
-    def update_live(request: gr.Request, **values: Any) -> None:
+    def update_live(request: gr.Request, **values: Any) -> tuple[Any, ...]:
+        """Apply changed live settings to the run; every live control then shows the value in force,
+        so a refused value (gr.Warning says why) does not stay in its field while training ignores it."""
         trainer = registry.get(request).trainer
         if trainer is None or trainer.stopped:
-            return
-        new = config_from({**trainer.config.to_dict(), **values})
-        changed = {k: getattr(new, k) for k in LIVE_SETTINGS if getattr(new, k) != getattr(trainer.config, k)}
-        if changed:
-            trainer.update(**changed)
-            gr.Info(f"From step {trainer.step_count + 1}: "
-                    + ", ".join(f"{k} = {v:g}" for k, v in sorted(changed.items())))
+            return tuple(gr.skip() for _ in live_controls)
+        try:
+            new = config_from({**trainer.config.to_dict(), **values})
+            changed = {k: getattr(new, k) for k in LIVE_SETTINGS if getattr(new, k) != getattr(trainer.config, k)}
+            if changed:
+                trainer.update(**changed)
+                gr.Info(f"From step {trainer.step_count + 1}: "
+                        + ", ".join(f"{k} = {v:g}" for k, v in sorted(changed.items())))
+        except (ConfigError, ValueError, TypeError) as e:
+            gr.Warning(f"{e} Training goes on with the value in force.")
+        return tuple(getattr(trainer.config, k) for k in live_controls)
+
+    def check_start(request: gr.Request, steps: Any, **values: Any) -> None:
+        config_from(values)
+        check_steps(steps)
+        if registry.get(request).running:
+            raise gr.Error("A run is already going: Pause/Resume or Stop it (Reset starts afresh).")
+
+    def check_step(request: gr.Request, **values: Any) -> None:
+        session = registry.get(request)
+        if session.running and not session.trainer.paused:
+            raise gr.Error("The run is training: press Pause first, then Step one step at a time.")
+        config_from(values)
 
     preset_box.change(lambda name: preset_values(name, settings), preset_box, list(settings.values()),
                       api_visibility="private", concurrency_limit=None)
-    train_event = start.click(train, inputs_kwargs={"steps": steps, **settings}, outputs=outputs,
-                              api_name="train", concurrency_limit=max_runs(), concurrency_id="train",
-                              show_progress="hidden")
-    step_button.click(step, inputs_kwargs=settings, outputs=outputs, api_name="step", concurrency_limit=None,
-                      show_progress="hidden")
+    # A refused Start or Step leaves the grid and charts as they were (refusal.py).
+    train_event = checked(start.click, check_start, inputs_kwargs={"steps": steps, **settings}).success(
+        train, inputs_kwargs={"steps": steps, **settings}, outputs=outputs, api_name="train",
+        concurrency_limit=max_runs(), concurrency_id="train", show_progress="hidden")
+    checked(step_button.click, check_step, inputs_kwargs=settings).success(
+        step, inputs_kwargs=settings, outputs=outputs, api_name="step", concurrency_limit=None,
+        show_progress="hidden")
     pause.click(toggle_pause, None, [pause, status], api_name="pause", concurrency_limit=None)
     stop.click(stop_run, None, [pause, status], api_name="stop", concurrency_limit=None)
     reset.click(reset_run, None, [pause, *outputs], api_name="reset", concurrency_limit=None)
     listeners = [getattr(control, name) for control in live_controls.values()
                  for name in ("blur", "submit", "release") if hasattr(control, name)]
     for i, listener in enumerate(listeners):  # one public name; the other triggers are the same call
-        listener(update_live, inputs_kwargs=live_controls, concurrency_limit=None, show_progress="hidden",
+        listener(update_live, inputs_kwargs=live_controls, outputs=list(live_controls.values()),
+                 concurrency_limit=None, show_progress="hidden",
                  **({"api_name": "update_settings"} if i == 0 else {"api_visibility": "private"}))
     @friendly
     def save_run(request: gr.Request) -> list[str]:
@@ -269,7 +285,8 @@ def _saved_files(session: Session) -> list[str]:
     """Write the session's run to a temporary .safetensors + .json and return both paths for download."""
     if session.trainer is None:
         raise gr.Error("There is no run to save yet: press Start or Step first.")
-    checkpoint = session.trainer.to_checkpoint({"source": "GAN Explorer app"})
+    # The quality checks go into the sidecar, so loading the run draws its quality and digits again.
+    checkpoint = session.trainer.to_checkpoint({"source": "GAN Explorer app", "quality": list(session.run.quality)})
     folder = Path(tempfile.mkdtemp(prefix="gan-explorer-"))
     path = save_checkpoint(checkpoint, folder / f"gan-{checkpoint.config.architecture}-step{checkpoint.step}")
     return [str(path), str(sidecar_path(path))]

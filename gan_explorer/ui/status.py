@@ -1,0 +1,70 @@
+"""The Train tab's status line: where the run is, and one plain-words finding about it (diagnosis.py)."""
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..checkpoints import Checkpoint
+from ..diagnosis import Finding, RunState, diagnose
+from ..losses import build_loss
+from .sessions import Run, Session
+
+RATE_WINDOW = 20  # steps averaged for the images/s shown
+STOPPED_NOTE = "Stopped. Save keeps this run; Start or Step begins a new one."
+FINDING_CSS = {"error": "gx-error", "warning": "gx-warning", "ok": "gx-finding", "info": "gx-finding"}
+
+
+def _progress(run: Run) -> tuple[str, str]:
+    """("Step n of target", a progress bar) for a run started with Start; ("Step n", "") when stepped by hand."""
+    step = run.trainer.step_count
+    if run.target_step < step or run.target_step == 0:
+        return f"<b>Step {step:,}</b>", ""
+    since = (f" (this Start: {step - run.start_step:,} of {run.target_step - run.start_step:,})"
+             if run.start_step else "")
+    return (f"<b>Step {step:,}</b> of {run.target_step:,}{since}",
+            f'<progress value="{step - run.start_step}" max="{run.target_step - run.start_step}"></progress>')
+
+
+def run_status(session: Session, note: str = "") -> str:
+    run = session.run
+    if run is None:
+        return '<div class="gx-status">No run yet. Pick a preset and press <b>Start</b>.</div>'
+    trainer = run.trainer
+    history = trainer.history
+    recent = history[-RATE_WINDOW:]
+    rate = np.mean([m.images_per_sec for m in recent]) if recent else 0.0
+    epoch = history[-1].epoch if history else 0.0
+    state = ("stopped" if trainer.stopped else "paused" if trainer.paused
+             else "training" if session.running else "ready")
+    threads = torch.get_num_threads()
+    device = (f"cpu ({threads} thread{'s' if threads > 1 else ''})" if trainer.device.type == "cpu"
+              else str(trainer.device))
+    lrs = f" · lr G {history[-1].g_lr:g}, D {history[-1].d_lr:g}" if history else ""
+    if trainer.stopped and not note:  # every view of a stopped run says what comes next, the stream's last too
+        note = STOPPED_NOTE
+    where, bar = _progress(run)
+    lines = [f"{where} · epoch {epoch:.2f} · {rate:,.0f} images/s{lrs} · device {device} · <b>{state}</b>", bar]
+    extras = [(run.error, "gx-error")] if run.error else [finding_line(run.diagnosis())]
+    lines.append(_lines([*extras, (build_loss(trainer.config).score_note, ""), (note, "")]))
+    return f'<div class="gx-status">{"".join(lines)}</div>'
+
+
+def _lines(items: list[tuple[str | None, str]]) -> str:
+    return "".join(f'<div class="{css}">{html.escape(text)}</div>' for text, css in items if text)
+
+
+def finding_line(finding: Finding) -> tuple[str, str]:
+    return finding.line, FINDING_CSS[finding.severity]
+
+
+def checkpoint_status(checkpoint: Checkpoint, quality: list[dict[str, Any]]) -> str:
+    """A loaded checkpoint's status: what it is, its settings are in the form, and its diagnosis."""
+    cfg = checkpoint.config
+    finding = diagnose(RunState(checkpoint.history, quality, cfg.conditional, cfg.loss, cfg.g_lr, cfg.d_lr))
+    return (f'<div class="gx-status">Loaded checkpoint: {cfg.architecture}, {cfg.loss}, latent {cfg.latent_dim}'
+            f'{", conditional" if cfg.conditional else ""}, <b>step {checkpoint.step:,}</b> '
+            f'({checkpoint.train_seconds:,.0f} s of training). Its settings are in the form: Start trains a '
+            f'new run with them.{_lines([finding_line(finding), (build_loss(cfg).score_note, "")])}</div>')
