@@ -21,14 +21,23 @@ DIGIT_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
 G_COLOUR, D_COLOUR = "#d62728", "#1f77b4"
 
 
-def _layout(title: str, xtitle: str, ytitle: str, height: int = 270) -> dict[str, Any]:
-    """Title on the first line, legend on the second, both above the plot so neither hides data."""
-    axis = {"showgrid": True, "gridcolor": "#e5e5e5", "zeroline": False, "linecolor": "#999", "ticks": "outside"}
+# automargin: the plot area gives way to long tick labels and axis titles instead of cutting them off.
+AXIS = {"showgrid": True, "gridcolor": "#e5e5e5", "zeroline": False, "linecolor": "#999", "ticks": "outside",
+        "automargin": True}
+
+
+def _layout(title: str, xtitle: str, ytitle: str, height: int = 270, chart: str | None = None) -> dict[str, Any]:
+    """Title on the first line, legend on the second, both above the plot so neither hides data.
+
+    chart names the chart for layout.uirevision: while it stays the same, the browser keeps the
+    user's zoom and legend toggles across the figure's updates (None: every figure starts afresh).
+    """
     return {"template": "none", "height": height, "paper_bgcolor": "white", "plot_bgcolor": "white",
+            "uirevision": chart,
             "title": {"text": title, "x": 0.01, "xanchor": "left", "yref": "container", "y": 0.98,
                       "yanchor": "top", "font": {"size": 15}},
             "margin": {"l": 56, "r": 12, "t": 64, "b": 40},
-            "xaxis": {**axis, "title": {"text": xtitle}}, "yaxis": {**axis, "title": {"text": ytitle}},
+            "xaxis": {**AXIS, "title": {"text": xtitle}}, "yaxis": {**AXIS, "title": {"text": ytitle}},
             "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom"},
             "hovermode": "x unified"}
 
@@ -59,7 +68,7 @@ def _lines(history: Sequence[Any], series: dict[str, tuple[str, str]], title: st
     """One line per metric key: series maps key -> (legend name, colour)."""
     data = downsample(history, list(series))
     step = int(_field(history[-1], "step")) if history else 0
-    figure = go.Figure(layout=_layout(f"{title} (step {step})", "generator step", ytitle))
+    figure = go.Figure(layout=_layout(f"{title} (step {step})", "generator step", ytitle, chart=title))
     for key, (name, colour) in series.items():
         figure.add_trace(go.Scatter(x=data["step"], y=data[key], name=name, mode="lines",
                                     line={"color": colour, "width": 1.5}))
@@ -96,46 +105,63 @@ def training_figures(history: Sequence[Any], probabilities: bool = True) -> tupl
 
 
 FID_TICKS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]
+FID_DECADES = [1, 10, 100, 1000]  # ticks for a range over more than two decades, where 1-2-5 would crowd
+FID_COLOUR, IS_COLOUR = "#2ca02c", "#9467bd"
+PANEL_GAP = 0.14  # of the figure's width, between the FID and IS panels: room for the IS panel's ticks
 
 
 def quality_figure(points: Sequence[dict[str, Any]], every: int) -> go.Figure:
-    """MNIST-FID (left axis, lower is better) and Inception Score (right axis, at most 10) over training.
+    """MNIST-FID (left panel, log axis, lower is better) and Inception Score (right panel, at most 10).
 
     Points are {"step", "fid", "inception_score"} and may carry "fid_floor" / "is_floor": what real
-    MNIST digits score at the same sample size. Those are drawn as dotted lines, because a FID of 4
-    means "as good as real data" at 500 samples, not "4 away from perfect".
+    MNIST digits score at the same sample size. Each is drawn in its own panel as a labelled dotted
+    line, because a FID of 4 means "as good as real data" at 500 samples, not "4 away from perfect".
+    Two panels rather than two y-axes on one: points of one never sit on the other's lines.
     """
     title = f"Quality every {every} steps" + ("" if points else f" (the first at step {every})")
-    figure = go.Figure(layout=_layout(title, "generator step", "MNIST-FID"))
+    figure = go.Figure(layout=_layout(title, "generator step", "", chart="quality"))
+    half = (1 - PANEL_GAP) / 2
+    figure.update_layout(
+        showlegend=False, margin={"t": 56},
+        xaxis={"domain": [0, half]}, yaxis={"type": "log", "range": [0, 3], "tickvals": FID_DECADES,
+                                             "title": {"text": ""}},
+        xaxis2={**AXIS, "domain": [1 - half, 1], "anchor": "y2", "title": {"text": "generator step"}},
+        yaxis2={**AXIS, "anchor": "x2", "range": [1, 10.5]})
+    for xref, text in (("x", "MNIST-FID, lower is better"), ("x2", "Inception Score, max 10")):
+        figure.add_annotation(text=f"<b>{text}</b>", xref=f"{xref} domain", x=0, xanchor="left",
+                              yref="paper", y=1, yanchor="bottom", showarrow=False)
     steps = [p["step"] for p in points]
-    figure.add_trace(go.Scatter(x=steps, y=[p["fid"] for p in points], mode="lines+markers",
-                                name="FID (lower is better)", line={"color": "#2ca02c"}))
-    figure.add_trace(go.Scatter(x=steps, y=[p["inception_score"] for p in points], mode="lines+markers",
-                                name="IS (max 10)", line={"color": "#9467bd"}, yaxis="y2"))
-    figure.update_layout(yaxis={"type": "log"}, margin={"r": 48},
-                         yaxis2={"title": {"text": "Inception Score"}, "overlaying": "y", "side": "right",
-                                 "range": [1, 10.5], "showgrid": False, "linecolor": "#999"})
+    for key, name, colour, axes in (("fid", "MNIST-FID", FID_COLOUR, ("x", "y")),
+                                    ("inception_score", "Inception Score", IS_COLOUR, ("x2", "y2"))):
+        figure.add_trace(go.Scatter(x=steps, y=[p[key] for p in points], mode="lines+markers", name=name,
+                                    line={"color": colour}, xaxis=axes[0], yaxis=axes[1]))
     fids = [p["fid"] for p in points] + [p["fid_floor"] for p in points[-1:] if "fid_floor" in p]
-    if fids:  # a log axis over exactly the data: hline annotations would otherwise stretch it
-        # yaxis only: update_yaxes would also give the Inception Score axis this log range
-        # Plotly's own log ticks would read "100, 5, 2, 10" for 100, 50, 20, 10.
-        figure.update_layout(yaxis_range=[math.log10(min(fids)) - 0.15, math.log10(max(fids)) + 0.15],
-                             yaxis_tickvals=FID_TICKS)
-    if steps:  # from step 0, so a lone first check is not drawn on a fractional axis around itself
-        figure.update_xaxes(range=[0, max(steps) + every / 2])
+    if fids:  # a log axis over exactly the data and its floor; Plotly's own log ticks would read "5" for 50
+        low, high = math.log10(min(fids)) - 0.15, math.log10(max(fids)) + 0.15
+        figure.update_layout(yaxis_range=[low, high], yaxis_tickvals=FID_TICKS if high - low <= 2 else FID_DECADES)
+    # From step 0, so a lone first check is not drawn on a fractional axis around itself.
+    last = max(steps, default=every)
+    figure.update_layout(xaxis_range=[0, last + every / 2], xaxis2_range=[0, last + every / 2])
     if points and "fid_floor" in points[-1]:
-        figure.add_hline(y=points[-1]["fid_floor"], line_dash="dot", line_color="#2ca02c",
-                         annotation_text="real digits' FID", annotation_position="bottom right")
-        figure.add_hline(y=points[-1]["is_floor"], line_dash="dot", line_color="#9467bd", yref="y2",
-                         annotation_text="real digits' IS", annotation_position="top left")
+        fid_floor, is_floor = points[-1]["fid_floor"], points[-1]["is_floor"]
+        # Labels at the left end, where the first checks are far from the floor (FID starts high, IS
+        # low); placed by hand because Plotly places an annotation on a log axis at log10(y), and
+        # add_hline's label would land at 10**4.3 for a floor of 4.3.
+        for axes, y, label_y, anchor, colour in (("x", fid_floor, math.log10(fid_floor), "bottom", FID_COLOUR),
+                                                 ("x2", is_floor, is_floor, "top", IS_COLOUR)):
+            y_axis = axes.replace("x", "y")
+            figure.add_shape(type="line", xref=f"{axes} domain", x0=0, x1=1, yref=y_axis, y0=y, y1=y,
+                             line={"dash": "dot", "color": colour})
+            figure.add_annotation(text=f"real digits {y:.1f}", xref=f"{axes} domain", x=0.02, xanchor="left",
+                                  yref=y_axis, y=label_y, yanchor=anchor, showarrow=False, font={"color": colour})
     return figure
 
 
 def class_histogram_figure(fractions: Sequence[float] | None, step: int | None = None) -> go.Figure:
     """Which digits the generator draws, as a classifier reads them. A balanced GAN is flat at 10%."""
-    suffix = f" (step {step})" if step is not None else " (after the first quality check)"
+    suffix = f" (step {step})" if step is not None else " (after the 1st check)"
     figure = go.Figure(layout=_layout(f"Digits drawn{suffix}", "digit (as the classifier reads it)",
-                                      "share of samples"))
+                                      "share of samples", chart="digits"))
     fractions = fractions if fractions is not None else [0.0] * len(DIGITS)
     figure.add_trace(go.Bar(x=list(DIGITS), y=list(fractions), marker_color=list(DIGIT_COLOURS),
                             hovertemplate="digit %{x}: %{y:.0%}<extra></extra>"))

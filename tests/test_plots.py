@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from gan_explorer import plots
 
@@ -47,3 +48,27 @@ def test_quality_curve_with_one_check_draws_its_step_axis_from_zero() -> None:
 
 def test_empty_quality_curve_says_when_its_first_point_comes() -> None:
     assert "first at step 250" in plots.quality_figure([], 250).layout.title.text
+
+
+def test_each_chart_keeps_one_ui_revision_across_updates_so_zoom_and_legend_toggles_survive() -> None:
+    short, long = plots.training_figures(_history(5)), plots.training_figures(_history(50))
+    revisions = [figure.layout.uirevision for figure in short]
+    assert all(revisions) and len(set(revisions)) == len(revisions)  # one per chart
+    assert revisions == [figure.layout.uirevision for figure in long]
+    points = [{"step": 250, "fid": 50.0, "inception_score": 6.0}]
+    assert plots.quality_figure([], 250).layout.uirevision == plots.quality_figure(points, 250).layout.uirevision
+    assert plots.class_histogram_figure(None).layout.uirevision == \
+        plots.class_histogram_figure([0.1] * 10, 250).layout.uirevision
+
+
+def test_fid_and_inception_score_get_panels_of_their_own_each_with_its_labelled_floor() -> None:
+    points = [{"step": 250 * i, "fid": 100.0 / i, "inception_score": 2 + i, "fid_floor": 4.29, "is_floor": 9.7}
+              for i in range(1, 5)]
+    figure = plots.quality_figure(points, 250)
+    fid_panel, is_panel = figure.layout.xaxis.domain, figure.layout.xaxis2.domain
+    assert fid_panel[1] < is_panel[0]  # side by side, not overlaid
+    assert figure.layout.yaxis2.anchor == "x2" and figure.data[1].xaxis == "x2"
+    labels = {a.yref: a for a in figure.layout.annotations if "real digits" in a.text}
+    # On the log FID axis Plotly places an annotation at log10(y): the label must sit at the floor line.
+    assert labels["y"].y == pytest.approx(np.log10(4.29)) and "4.3" in labels["y"].text
+    assert labels["y2"].y == 9.7 and labels["y2"].xref == "x2 domain" and "9.7" in labels["y2"].text

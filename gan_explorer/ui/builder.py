@@ -18,6 +18,7 @@ from .common import LIVE_RUN, checkpoint_for, default_model, friendly, load_uplo
 from .explore_tab import NearestFn
 from .preparation import add_banner, warm_up
 from .refusal import checked
+from .link import read_link
 from .sessions import QualityFn, SessionRegistry
 from .train_controls import config_values
 
@@ -95,6 +96,8 @@ def build_demo() -> gr.Blocks:
         gr.Markdown("# GAN Explorer\nTrain a generative adversarial network on MNIST and watch it learn. "
                     + _device_line(), elem_id="gx-header")
         add_banner(preparation)
+        present = gr.Checkbox(False, label="Presentation layout", container=False, elem_id="gx-present")
+        link_notice = gr.Markdown(visible=False, elem_id="gx-link-notice")
         with gr.Tabs() as tabs:
             with gr.Tab("Train", id="train"):
                 train = train_tab.build(registry, quality_fn)
@@ -151,9 +154,21 @@ def build_demo() -> gr.Blocks:
         if default_model() != LIVE_RUN:  # open with a pretrained generator already drawn in Explore
             demo.load(explore.show_seed, explore.seed_inputs, explore.z_outputs, api_visibility="private",
                       concurrency_limit=None)
+        _wire_link(demo, present, link_notice)
         demo.unload(registry.close)
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=None)
     return demo
+
+
+def _wire_link(demo: gr.Blocks, present: gr.Checkbox, notice: gr.Markdown) -> None:
+    """Open the page as its URL asks (link.py reads it); the presentation toggle itself runs in the page."""
+    def open_link(request: gr.Request) -> tuple[Any, Any]:
+        state, ignored = read_link(request.query_params)
+        return state.present, gr.Markdown(ignored, visible=bool(ignored))
+
+    demo.load(open_link, None, [present, notice], api_visibility="private", concurrency_limit=None,
+              show_progress="hidden")
+    present.change(None, present, None, js="(on) => { window.gxPresent(on); }")
 
 
 def launch_options() -> dict[str, Any]:

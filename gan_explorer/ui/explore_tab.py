@@ -108,7 +108,7 @@ def build(registry: SessionRegistry, nearest_fn: NearestFn | None) -> ExploreTab
                                elem_id="explore-image", elem_classes="gx-pixelated")
         nearest = WriteOnceImage(label="Nearest training image", format="png", type="numpy",
                                  interactive=False, height=392, width=392, visible=nearest_fn is not None,
-                                 elem_classes="gx-pixelated")
+                                 elem_id="explore-nearest", elem_classes="gx-pixelated")
     z_state = gr.State([])
     z_text = gr.Textbox("", label="z", visible=False)  # the /generate API's optional z: empty = z from the seed
     api_button = gr.Button(visible=False)

@@ -1,5 +1,18 @@
-"""The page's own CSS and script (given to launch(); Gradio 6 takes them there, not in Blocks)."""
+"""The page's own CSS and script (given to launch(); Gradio 6 takes them there, not in Blocks).
+
+The presentation layout (a toggle, or ?present=1 in the URL) is a class on <body>: CSS hides the
+settings and sizes the grid and charts to the screen, and a wrapper round Plotly.react gives every
+chart projector-sized text, so figures and the API stay the same in both layouts.
+"""
 from __future__ import annotations
+
+import json
+
+MIN_FONT_PX = 18  # text readable from the back of a classroom on a 1280x720 projector
+FONT_SCALE = 1.5  # chart text in the presentation layout: 12 px ticks -> 18 px, 15 px titles -> 22 px
+# Room above the plot for a 22 px title and a legend of up to two 18 px rows; axes push their own.
+PRESENT_MARGIN = {"t": 100, "l": 16, "r": 24, "b": 16}
+MIN_STAGE_PX = 320  # the grid and charts never shrink below this, however little room is left
 
 CSS = """
 /* Digits are 28x28: the browser must not smooth them when it scales an image up. */
@@ -11,6 +24,40 @@ CSS = """
 #tsne-hover { text-align: center; }
 #tsne-hover-img { width: 168px; height: 168px; background: #000; display: block; margin: 0 auto 6px; }
 #tsne-hover-img:not([src]) { visibility: hidden; }
+#gx-link-notice { color: #b45309; }
+#gx-present { position: fixed; top: 10px; right: 16px; z-index: 1000; width: auto; }
+
+/* Gradio draws an image's label and buttons over the picture's top row: give them a band above it. */
+.block:has(> .image-container) { display: flex; flex-direction: column; }
+.block:has(> .image-container) > label[data-testid="block-label"]:not(.hide) {
+  position: static; align-self: flex-start; margin: 0 0 0 0; max-width: calc(100% - 100px); white-space: normal; }
+.block:has(> .image-container) > .image-container { position: static; height: auto; flex: 1; min-height: 0;
+  padding-top: 34px; }
+.block:has(> label[data-testid="block-label"]:not(.hide)) > .image-container { padding-top: 4px; }
+/* A dropdown's arrow sits over the right end of its box: its text stops before the arrow. */
+.secondary-wrap:has(> .icon-wrap) > input { padding-right: calc(2 * var(--size-5)); text-overflow: ellipsis; }
+#train-loss { flex-grow: 2 !important; }
+
+/* The presentation layout: grid, losses, D's outputs and the status on one 1280x720 screen.
+   Gradio also adds a copy of each rule scoped under its container, which outranks a plain
+   ".gx-present ..." rule: sizes that override a rule of ours are !important. */
+body.gx-present { --gx-stage: 420px; --body-text-size: 20px;
+  --block-label-text-size: 18px; --block-info-text-size: 16px; --input-text-size: 18px;
+  --button-large-text-size: 20px; --section-header-text-size: 18px; }
+.gx-present #gx-header, .gx-present #train-settings, .gx-present #train-checkpoints { display: none !important; }
+.gx-present .gradio-container { padding-top: 4px !important; padding-bottom: 4px !important; }
+.gx-present #train-buttons button { padding-top: 4px; padding-bottom: 4px; min-height: 0; }
+.gx-present .gx-status { font-size: 20px !important; line-height: 1.45 !important; }
+.gx-present #train-grid-caption, .gx-present #train-grid-caption * { font-size: 18px !important; line-height: 1.3; }
+.gx-present #train-grid-column { flex: 0 0 auto !important; min-width: 0 !important; height: var(--gx-stage);
+  width: calc(var(--gx-stage) - 48px); flex-wrap: nowrap; }
+.gx-present #train-grid { height: auto !important; flex: 1 1 0; min-height: 0; }
+.gx-present #train-grid img { object-fit: contain !important; }  /* grow past the PNG's own 604 px */
+.gx-present #train-grid .icon-button-wrapper { display: none; }  /* nobody downloads mid-lecture */
+.gx-present #train-grid > .image-container { padding-top: 0; }
+.gx-present #train-charts { flex-direction: row !important; flex: 1 1 0 !important; }
+.gx-present #train-charts > * { flex: 1 1 0; min-width: 0; }
+.gx-present .gx-stage .js-plotly-plot { height: calc(var(--gx-stage) - 4px); }
 """
 
 # Plotly hover/click on the t-SNE scatter. gr.Plot has no click event, so: hover shows the
@@ -18,6 +65,107 @@ CSS = """
 # (customdata[0]) in window.gxTsnePick and presses the hidden #tsne-pick button, whose js=
 # hook passes that index to Python. The plot div is recreated on every update, so a
 # MutationObserver attaches the listeners to each new one.
+PRESENT_JS = r"""
+(() => {
+  const MIN_FONT = %(min_font)d, SCALE = %(scale)s, MARGIN = %(margin)s, MIN_STAGE = %(min_stage)d;
+  const presenting = () => document.body.classList.contains("gx-present");
+  // Every font in a figure grows by SCALE, to at least MIN_FONT; axes push the margins they need.
+  function grow(node) {
+    if (!node || typeof node !== "object") return;
+    for (const [key, value] of Object.entries(node)) {
+      if (key === "font" && value && typeof value === "object") {
+        value.size = Math.max(MIN_FONT, Math.round((value.size || 12) * SCALE));
+      } else {
+        if (/^[xy]axis[0-9]*$/.test(key) && value && typeof value === "object") value.automargin = true;
+        grow(value);
+      }
+    }
+  }
+  function projector(layout, plot) {
+    const big = JSON.parse(JSON.stringify(layout || {}));
+    big.font = big.font || {};
+    grow(big);
+    big.margin = Object.assign({}, big.margin, MARGIN);
+    if (plot.closest && plot.closest(".gx-stage")) delete big.height;  // the layout's CSS sizes these
+    return big;
+  }
+  // Gradio 6.31 mounts a new plot element for every update of a streamed chart, so Plotly's
+  // layout.uirevision alone keeps nothing: the user's legend toggles and zoom are kept here, per
+  // chart (its element id) and uirevision, and put back into each new figure of that chart.
+  const kept = {};
+  function keep(plot, revision) {
+    const key = plot.closest("[id]")?.id;
+    if (!key || revision == null || typeof plot.on !== "function" || plot.gxKept) return;
+    plot.gxKept = true;
+    const state = kept[key] && kept[key].revision === revision ? kept[key] : (kept[key] = {revision, hidden: {}, axes: {}});
+    plot.on("plotly_restyle", () => {
+      state.hidden = {};
+      plot.data.forEach((trace) => { if (trace.visible === "legendonly") state.hidden[trace.name] = true; });
+    });
+    plot.on("plotly_relayout", (update) => {
+      for (const [name, value] of Object.entries(update)) {
+        const axis = name.match(/^([xy]axis[0-9]*)\.(range\[[01]\]|autorange)$/);
+        if (!axis) continue;
+        if (name.endsWith("autorange")) delete state.axes[axis[1]];
+        else (state.axes[axis[1]] = state.axes[axis[1]] || [null, null])[Number(name.at(-2))] = value;
+      }
+    });
+  }
+  function restore(plot, data, layout) {
+    const state = kept[plot.closest("[id]")?.id];
+    if (!state || !layout || state.revision !== layout.uirevision) return [data, layout];
+    data = data.map((trace) => (state.hidden[trace.name] ? {...trace, visible: "legendonly"} : trace));
+    layout = {...layout};
+    for (const [axis, range] of Object.entries(state.axes)) layout[axis] = {...layout[axis], range, autorange: false};
+    return [data, layout];
+  }
+  // Gradio loads Plotly on first use and puts it on window.Plotly: wrap react() as it arrives.
+  function wrap(plotly) {
+    if (!plotly || plotly.gxWrapped) return;
+    const react = plotly.react;
+    plotly.react = function (plot, data, layout, config) {
+      if (!plot || !plot.closest) return react.call(this, plot, data, layout, config);
+      plot.gxLayout = layout;
+      [data, layout] = restore(plot, data || [], layout);
+      const drawn = react.call(this, plot, data, presenting() ? projector(layout, plot) : layout, config);
+      Promise.resolve(drawn).then(() => keep(plot, layout && layout.uirevision));
+      return drawn;
+    };
+    plotly.gxWrapped = true;
+  }
+  let plotly = window.Plotly;
+  if (plotly) wrap(plotly);
+  else Object.defineProperty(window, "Plotly", {configurable: true, get: () => plotly,
+                                                set: (value) => { plotly = value; wrap(value); }});
+  // The stage (grid and two charts) fills the screen below the status line, however many lines that has.
+  function fit() {
+    const stage = document.getElementById("train-stage");
+    if (!presenting() || !stage || !stage.offsetParent) return;
+    const top = stage.getBoundingClientRect().top + window.scrollY;
+    const height = `${Math.max(MIN_STAGE, Math.floor(window.innerHeight - top - 12))}px`;
+    if (document.body.style.getPropertyValue("--gx-stage") === height) return;
+    document.body.style.setProperty("--gx-stage", height);
+    if (plotly) document.querySelectorAll(".gx-stage .js-plotly-plot").forEach((p) => plotly.Plots.resize(p));
+  }
+  let pending = false;
+  const fitSoon = () => { if (!pending) { pending = true; requestAnimationFrame(() => { pending = false; fit(); }); } };
+  window.addEventListener("resize", fitSoon);
+  new MutationObserver(fitSoon).observe(document.documentElement, {childList: true, subtree: true});
+  // The toggle and ?present=1 both come here; the URL follows, so a copied link keeps the layout.
+  window.gxPresent = (on) => {
+    document.body.classList.toggle("gx-present", !!on);
+    const url = new URL(window.location.href);
+    if (on) url.searchParams.set("present", "1"); else url.searchParams.delete("present");
+    window.history.replaceState(null, "", url);
+    fit();
+    if (!plotly) return;
+    document.querySelectorAll(".js-plotly-plot").forEach((plot) => {
+      if (plot.gxLayout) plotly.react(plot, plot.data, plot.gxLayout).then(() => plotly.Plots.resize(plot));
+    });
+  };
+})();
+""" % {"min_stage": MIN_STAGE_PX, "min_font": MIN_FONT_PX, "scale": FONT_SCALE, "margin": json.dumps(PRESENT_MARGIN)}
+
 HEAD = """
 <script>
 (() => {
@@ -44,4 +192,5 @@ HEAD = """
   }).observe(document.documentElement, { childList: true, subtree: true });
 })();
 </script>
+<script>""" + PRESENT_JS + """</script>
 """

@@ -74,8 +74,14 @@ def _trainer_for(session: Session, config: TrainConfig) -> Trainer:
     return Trainer(config, data=load_mnist(default_data_root()))
 
 
+def grid_caption(config: TrainConfig | None) -> str:
+    """The words above the sample grid; the columns are digits only for a conditional model."""
+    caption = "**G(fixed noise)**: the same 100 z all run long"
+    return caption + ("; column j draws digit j" if config is not None and config.conditional else "")
+
+
 def _live_view(session: Session) -> tuple[Any, ...]:
-    """(losses, D outputs, grad norms, grid, status, quality, digit histogram) for the current run."""
+    """(losses, D outputs, grad norms, grid, status, quality, digit histogram, grid caption) for the current run."""
     run = session.run
     history = list(run.trainer.history) if run is not None else []
     image = grid(run.trainer.sample_fixed(), nrow=10, scale=GRID_SCALE) if run is not None else None
@@ -84,7 +90,8 @@ def _live_view(session: Session) -> tuple[Any, ...]:
     histogram = plots.class_histogram_figure(latest.get("class_histogram"), latest.get("step"))
     probabilities = run is None or build_loss(run.trainer.config).scores_are_probabilities
     return (*plots.training_figures(history, probabilities), image, run_status(session),
-            plots.quality_figure(quality, QUALITY_EVERY), histogram)
+            plots.quality_figure(quality, QUALITY_EVERY), histogram,
+            grid_caption(run.trainer.config if run is not None else None))
 
 
 def checkpoint_quality(checkpoint: Checkpoint, quality_fn: QualityFn | None) -> list[dict[str, Any]]:
@@ -115,7 +122,7 @@ def checkpoint_view(checkpoint: Checkpoint, quality_fn: QualityFn | None = None)
     return (*plots.training_figures(checkpoint.history, probabilities), image,
             checkpoint_status(checkpoint, quality),
             plots.quality_figure(quality, QUALITY_EVERY),
-            plots.class_histogram_figure(latest.get("class_histogram"), latest.get("step")))
+            plots.class_histogram_figure(latest.get("class_histogram"), latest.get("step")), grid_caption(cfg))
 
 
 def _watch(session: Session) -> Iterator[tuple[Any, ...]]:
@@ -136,34 +143,37 @@ def _watch(session: Session) -> Iterator[tuple[Any, ...]]:
 
 def build(registry: SessionRegistry, quality_fn: QualityFn | None) -> TrainTab:
     with gr.Row(equal_height=False):
-        with gr.Column(scale=2, min_width=320):
+        with gr.Column(scale=2, min_width=320, elem_id="train-settings"):
             preset_box, settings, steps = build_settings()
         with gr.Column(scale=5):
-            with gr.Row():
+            with gr.Row(elem_id="train-buttons"):
                 start = gr.Button("Start", variant="primary", elem_id="train-start", min_width=80)
                 pause = gr.Button("Pause", elem_id="train-pause", min_width=80)
                 stop = gr.Button("Stop", variant="stop", elem_id="train-stop", min_width=80)
                 step_button = gr.Button("Step", elem_id="train-step", min_width=80)
                 reset = gr.Button("Reset", elem_id="train-reset", min_width=80)
             status = gr.HTML(run_status(Session()), elem_id="train-status")
-            with gr.Row(equal_height=False):
-                with gr.Column():
-                    # A caption above, not the image's label: Gradio draws labels over the image's top row.
-                    gr.Markdown("**G(fixed noise)**: the same 100 z all run long "
-                                "(conditional: column j draws digit j)")
+            with gr.Row(equal_height=False, elem_id="train-stage"):
+                with gr.Column(elem_id="train-grid-column"):
+                    # A caption above, not the image's label: it follows the run (conditional or not).
+                    caption = gr.Markdown(grid_caption(None), elem_id="train-grid-caption")
                     sample_grid = WriteOnceImage(show_label=False, format="png", type="numpy", interactive=False,
                                                  elem_id="train-grid", elem_classes="gx-pixelated", height=420,
                                                  buttons=["download"])
-                with gr.Column():
-                    losses = gr.Plot(plots.loss_figure([]), show_label=False, elem_id="chart-losses")
-                    scores = gr.Plot(plots.score_figure([]), show_label=False, elem_id="chart-scores")
-            with gr.Row(equal_height=False):
-                grads = gr.Plot(plots.grad_norm_figure([]), show_label=False, elem_id="chart-grads")
-                quality = gr.Plot(plots.quality_figure([], QUALITY_EVERY), show_label=False,
+                with gr.Column(elem_id="train-charts"):
+                    losses = gr.Plot(plots.loss_figure([]), show_label=False, elem_id="chart-losses",
+                                     elem_classes="gx-stage")
+                    scores = gr.Plot(plots.score_figure([]), show_label=False, elem_id="chart-scores",
+                                     elem_classes="gx-stage")
+            with gr.Row(equal_height=False, elem_id="train-more-charts"):
+                # min_width: on a narrow screen a chart moves to the next line rather than cutting its text
+                grads = gr.Plot(plots.grad_norm_figure([]), show_label=False, elem_id="chart-grads", min_width=300)
+                quality = gr.Plot(plots.quality_figure([], QUALITY_EVERY), show_label=False, scale=2, min_width=440,
                                   visible=quality_fn is not None, elem_id="chart-quality")
-                histogram = gr.Plot(plots.class_histogram_figure(None), show_label=False,
+                histogram = gr.Plot(plots.class_histogram_figure(None), show_label=False, min_width=300,
                                     visible=quality_fn is not None, elem_id="chart-digits")
-            with gr.Accordion("Checkpoints: save this run, or load one to explore", open=False):
+            with gr.Accordion("Checkpoints: save this run, or load one to explore", open=False,
+                              elem_id="train-checkpoints"):
                 with gr.Row(equal_height=True):
                     save = gr.Button("Save checkpoint", elem_id="train-save", min_width=120)
                     upload = UploadButton("Upload a checkpoint", file_types=[".safetensors"], type="filepath",
@@ -174,7 +184,7 @@ def build(registry: SessionRegistry, quality_fn: QualityFn | None) -> TrainTab:
                     load = gr.Button("Load shipped", elem_id="train-load", min_width=120)
                 saved = gr.File(label="Download (.safetensors weights + .json history)", interactive=False,
                                 file_count="multiple", visible=False)
-    outputs = [losses, scores, grads, sample_grid, status, quality, histogram]
+    outputs = [losses, scores, grads, sample_grid, status, quality, histogram, caption]
     live_controls = {k: settings[k] for k in sorted(LIVE_SETTINGS)}
 
     @friendly

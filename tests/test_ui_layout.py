@@ -1,0 +1,33 @@
+"""What the page reads from its URL, and the grid caption that follows the run (no browser needed)."""
+from __future__ import annotations
+
+import pytest
+
+from gan_explorer.config import preset
+from gan_explorer.data import MNISTTensors
+from gan_explorer.trainer import Trainer
+from gan_explorer.ui import train_tab
+from gan_explorer.ui.link import LinkState, read_link
+from gan_explorer.ui.sessions import Session
+
+
+@pytest.mark.parametrize(("query", "present"), [({}, False), ({"present": "1"}, True), ({"present": "0"}, False),
+                                                ({"present": "true"}, True)])
+def test_a_link_sets_the_presentation_layout(query: dict[str, str], present: bool) -> None:
+    assert read_link(query) == (LinkState(present=present), "")
+
+
+def test_unknown_or_invalid_link_parameters_are_named_in_one_line_and_ignored() -> None:
+    state, notice = read_link({"present": "maybe", "colour": "red", "__theme": "dark"})
+    assert state == LinkState()
+    assert "present=maybe" in notice and "colour" in notice and "__theme" not in notice and "\n" not in notice
+
+
+def test_the_grid_caption_speaks_of_digit_columns_only_for_a_conditional_run(mnist: MNISTTensors) -> None:
+    session = Session()
+    assert "column" not in train_tab._live_view(session)[-1]  # no run yet
+    for conditional in (True, False):
+        config = preset("fast").__class__(**{**preset("fast").to_dict(), "conditional": conditional})
+        session.trainer = Trainer(config, data=mnist)
+        assert ("column j draws digit j" in train_tab._live_view(session)[-1]) is conditional
+        session.trainer.stop()
