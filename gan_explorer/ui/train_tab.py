@@ -9,11 +9,9 @@ from __future__ import annotations
 import dataclasses
 import html
 import os
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -21,7 +19,7 @@ import numpy as np
 import torch
 
 from .. import plots
-from ..checkpoints import Checkpoint, save_checkpoint, sidecar_path
+from ..checkpoints import Checkpoint
 from ..config import TrainConfig
 from ..data import default_data_root, load_mnist
 from ..images import grid
@@ -29,6 +27,7 @@ from ..latent import generate
 from ..models import NUM_CLASSES
 from ..trainer import GRID_SIDE, LIVE_SETTINGS, Trainer
 from .common import friendly, shipped_checkpoints
+from .downloads import save_checkpoint_download
 from .picture import WriteOnceImage
 from .sessions import QualityFn, Session, SessionRegistry
 from .train_controls import build_settings, check_steps, config_from, preset_values
@@ -264,10 +263,9 @@ def build(registry: SessionRegistry, quality_fn: QualityFn | None) -> TrainTab:
 
 
 def _saved_files(session: Session) -> list[str]:
-    """Write the session's run to a temporary .safetensors + .json and return both paths for download."""
+    """Write the session's run as .safetensors + .json into Gradio's cache and return both paths for download."""
     if session.trainer is None:
         raise gr.Error("There is no run to save yet: press Start or Step first.")
     checkpoint = session.trainer.to_checkpoint({"source": "GAN Explorer app"})
-    folder = Path(tempfile.mkdtemp(prefix="gan-explorer-"))
-    path = save_checkpoint(checkpoint, folder / f"gan-{checkpoint.config.architecture}-step{checkpoint.step}")
-    return [str(path), str(sidecar_path(path))]
+    paths = save_checkpoint_download(checkpoint, f"gan-{checkpoint.config.architecture}-step{checkpoint.step}")
+    return [str(p) for p in paths]
