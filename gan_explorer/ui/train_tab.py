@@ -242,7 +242,9 @@ def build(registry: SessionRegistry, quality_fn: QualityFn | None) -> TrainTab:
                       api_visibility="private", concurrency_limit=None)
     train_event = start.click(train, inputs_kwargs={"steps": steps, **settings}, outputs=outputs,
                               api_name="train", concurrency_limit=max_runs(), concurrency_id="train",
-                              show_progress="hidden")
+                              # on the status line only: a run waiting for a free slot shows its place in
+                              # the queue there, and no spinner covers the live charts
+                              show_progress="full", show_progress_on=[status])
     step_button.click(step, inputs_kwargs=settings, outputs=outputs, api_name="step", concurrency_limit=None,
                       show_progress="hidden")
     pause.click(toggle_pause, None, [pause, status], api_name="pause", concurrency_limit=None)
