@@ -40,3 +40,24 @@ def test_a_closed_session_frees_its_run_and_its_uploads(mnist: MNISTTensors) -> 
     gc.collect()
     assert len(registry) == 0
     assert [ref() is None for ref in watched] == [True, True, True]
+
+
+def test_gradio_keeps_the_page_state_of_a_bounded_number_of_sessions(mnist_root) -> None:
+    """Gradio keeps ~1.3 MB per session for an hour after its tab closes; the app caps how many."""
+    import os
+
+    from gan_explorer.ui import build_demo, launch_options
+    from gan_explorer.ui.builder import SESSION_CAPACITY
+
+    os.environ["GAN_EXPLORER_DATA"] = str(mnist_root)
+    demo = build_demo()
+    _, _url, _ = demo.launch(server_name="127.0.0.1", server_port=None, prevent_thread_lock=True, quiet=True,
+                             **launch_options())
+    try:
+        holder = demo.state_holder
+        for i in range(SESSION_CAPACITY + 50):
+            holder[f"visitor-{i}"]  # noqa: B018 -- what a visitor's first event does
+        assert len(holder.session_data) == SESSION_CAPACITY <= 256
+        assert "visitor-0" not in holder and f"visitor-{SESSION_CAPACITY + 49}" in holder
+    finally:
+        demo.close()

@@ -23,6 +23,10 @@ log = logging.getLogger(__name__)
 
 QUALITY_SAMPLES = 500  # samples per live quality check: ~0.2 s of one core, floors measured at this n
 QUEUE_SIZE = 64  # waiting events beyond this are refused with "queue full" instead of piling up
+# Gradio keeps each visitor's page state (~1.3 MB: a copy of every component's settings) for an hour
+# after the tab closes, up to this many sessions, the least recently used going first. Its default,
+# 10,000, would let a busy server grow by gigabytes; 256 holds several classes at once.
+SESSION_CAPACITY = 256
 
 
 def configure_torch_threads() -> int:
@@ -155,4 +159,5 @@ def build_demo() -> gr.Blocks:
 
 def launch_options() -> dict[str, Any]:
     """What launch() needs besides host and port: styles, the t-SNE click script, upload limit, no share."""
-    return {"css": page.CSS, "head": page.HEAD, "theme": gr.themes.Soft(), "max_file_size": "20mb", "share": False}
+    return {"css": page.CSS, "head": page.HEAD, "theme": gr.themes.Soft(), "max_file_size": "20mb", "share": False,
+            "state_session_capacity": SESSION_CAPACITY}
