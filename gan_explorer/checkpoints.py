@@ -92,8 +92,10 @@ def _remove_orphaned_temporaries(path: Path) -> None:
     """Delete `path`'s temporary files whose writer is gone. The writer's pid is in the name, so a
     save in progress in another process (or in another thread of this one) is left alone."""
     for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
-        writer = tmp.name[len(path.name) + 2:].split(".", 1)[0]
-        if writer.isdigit() and (int(writer) == os.getpid() or _alive(int(writer))):
+        parts = tmp.name[len(path.name) + 2:-len(".tmp")].split(".")  # [pid, random], or [random] before pids
+        if len(parts) > 2 or (len(parts) == 2 and not parts[0].isdigit()):
+            continue  # another file's temporary, e.g. of "run.safetensors.bak"
+        if len(parts) == 2 and (int(parts[0]) == os.getpid() or _alive(int(parts[0]))):
             continue
         tmp.unlink(missing_ok=True)
 

@@ -93,12 +93,13 @@ def test_a_save_killed_at_random_moments_always_loads_as_one_save(tmp_path: Path
 def test_the_next_save_removes_temporary_files_of_dead_writers_but_not_of_live_ones(tmp_path: Path) -> None:
     path = tmp_path / "run.safetensors"
     orphans = [tmp_path / f".run.safetensors.{dead_pid()}.abc.tmp", tmp_path / ".run.json.xyz.tmp"]
-    in_progress = tmp_path / f".run.json.{os.getppid()}.abc.tmp"  # a live process's save
-    for p in (*orphans, in_progress):
+    in_progress = [tmp_path / f".run.json.{os.getppid()}.abc.tmp",  # a live process's save
+                   tmp_path / f".run.safetensors.bak.{dead_pid()}.abc.tmp"]  # another file's
+    for p in (*orphans, *in_progress):
         p.write_bytes(b"partial")
     save_checkpoint(checkpoint_at(1), path)
     assert not any(p.exists() for p in orphans)
-    assert in_progress.exists()
+    assert all(p.exists() for p in in_progress)
 
 
 def test_weights_beside_a_sidecar_of_another_save_load_as_the_weights_save(tmp_path: Path) -> None:

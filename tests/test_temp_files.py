@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -75,3 +76,15 @@ def test_interpolations_and_saves_leave_a_folder_that_delete_cache_empties(
     assert after == before, f"{after[0] - before[0]} files ({after[1] - before[1]:,} bytes) escape delete_cache"
     print(f"{INTERPOLATIONS} interpolations + {SAVES} saves wrote {written[0] - before[0]} files "
           f"({written[1] - before[1]:,} bytes); after delete_cache's sweep: {after[0]} files")
+
+
+def test_a_gif_handed_out_again_is_not_deleted_as_old(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from gan_explorer.ui.downloads import write_download
+
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path))
+    path = write_download("interpolation", ".gif", b"GIF89a")
+    os.utime(path, (0, 0))
+    before = path.stat().st_ctime
+    time.sleep(0.05)
+    assert write_download("interpolation", ".gif", b"GIF89a") == path
+    assert path.stat().st_ctime > before and path.read_bytes() == b"GIF89a"

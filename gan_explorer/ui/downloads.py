@@ -9,6 +9,7 @@ They go in one flat folder, so that no empty folders pile up when the files are 
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 from pathlib import Path
 
@@ -27,7 +28,9 @@ def download_folder() -> Path:
 def write_download(name: str, suffix: str, data: bytes) -> Path:
     """`data` as NAME-<content hash>SUFFIX: the same bytes asked for again reuse the file."""
     path = download_folder() / f"{name}-{hashlib.sha256(data).hexdigest()[:16]}{suffix}"
-    if not path.exists():
+    try:
+        os.utime(path)  # delete_cache ages files by ctime: a file handed out again must not go now
+    except FileNotFoundError:
         atomic_write(path, lambda tmp: Path(tmp).write_bytes(data))
     return path
 
