@@ -44,8 +44,8 @@ class Uploads(OrderedDict):
 
 
 def _return_freed_memory() -> None:
-    """Hand memory freed by a closed session back to the OS. glibc keeps freed blocks for reuse,
-    so without this the server's RSS stays at its peak after a class leaves; a no-op elsewhere."""
+    """Ask the allocator to hand memory freed by a closed session back to the OS: glibc keeps freed
+    blocks for reuse, which holds the server's RSS near its peak after a class; a no-op elsewhere."""
     gc.collect()  # a run's objects that refer to each other are freed only by the cycle collector
     libc_name = ctypes.util.find_library("c")
     libc = ctypes.CDLL(libc_name) if libc_name else None
