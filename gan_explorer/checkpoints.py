@@ -1,12 +1,18 @@
 """Checkpoints: weights in safetensors (never pickle) plus a JSON sidecar for people and tools.
 
-`run.safetensors` holds G's and D's tensors and, in its header metadata, the config and step,
-so a lone uploaded file is self-describing. `run.json` beside it adds the metrics history,
-library versions and any model-card fields. Both are written atomically (temp file + rename).
+`run.safetensors` holds G's and D's tensors and, in its header metadata, the config, the step and
+a copy of the whole sidecar, so a lone uploaded file is self-describing. `run.json` beside it shows
+the metrics history, library versions and any model-card fields to people and tools. Each file is
+written atomically (temp file + rename), but two renames are never one: a process killed between
+them leaves the weights of one save beside the .json of another. So loading takes everything from
+the weights file, which is one save by construction, and reads the .json only for files written
+before the copy was embedded.
 """
 from __future__ import annotations
 
+import glob
 import json
+import logging
 import math
 import os
 import platform
@@ -22,11 +28,13 @@ from safetensors.torch import load_file, save_file
 from .config import ConfigError, TrainConfig, network_shapes
 from .models import Discriminator, Generator, build_models
 
+log = logging.getLogger(__name__)
 FORMAT = "gan-explorer-checkpoint"
 FORMAT_VERSION = 1
 SUFFIX = ".safetensors"
 SHIPPED_DIR = Path(__file__).resolve().parents[1] / "checkpoints"  # weights shipped with the app
 MAX_SAVED_HISTORY = 2000
+SIDECAR_KEY = "sidecar"  # the header's copy of the .json, from the same save as the weights
 
 
 class CheckpointError(RuntimeError):
@@ -65,9 +73,11 @@ NEW_FILE_MODE = _new_file_mode()
 
 def atomic_write(path: Path, write: Any) -> None:
     """write(tmp) fills a temporary file beside `path`, which then replaces `path` in one step:
-    a reader sees the old file or the whole new one, never a part."""
+    a reader sees the old file or the whole new one, never a part. A temporary file that a killed
+    process left beside `path` is removed here, at the next write."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    _remove_orphaned_temporaries(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
     os.close(fd)
     try:
         write(tmp)
@@ -76,6 +86,28 @@ def atomic_write(path: Path, write: Any) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _remove_orphaned_temporaries(path: Path) -> None:
+    """Delete `path`'s temporary files whose writer is gone. The writer's pid is in the name, so a
+    save in progress in another process (or in another thread of this one) is left alone."""
+    for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        parts = tmp.name[len(path.name) + 2:-len(".tmp")].split(".")  # [pid, random], or [random] before pids
+        if len(parts) > 2 or (len(parts) == 2 and not parts[0].isdigit()):
+            continue  # another file's temporary, e.g. of "run.safetensors.bak"
+        if len(parts) == 2 and (int(parts[0]) == os.getpid() or _alive(int(parts[0]))):
+            continue
+        tmp.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
 
 
 def _versions() -> dict[str, str]:
@@ -99,13 +131,14 @@ def save_checkpoint(ckpt: Checkpoint, path: str | Path, weights_dtype: torch.dty
                for prefix, module in (("generator", ckpt.generator), ("discriminator", ckpt.discriminator))
                for name, t in module.state_dict().items()}
     config_json = json.dumps(ckpt.config.to_dict())
-    metadata = {"format": FORMAT, "format_version": str(FORMAT_VERSION), "config": config_json,
-                "step": str(ckpt.step)}
     sidecar = {"format": FORMAT, "format_version": FORMAT_VERSION, "config": ckpt.config.to_dict(),
                "step": ckpt.step, "train_seconds": ckpt.train_seconds, "versions": _versions(),
                "info": ckpt.info}
-    atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata=metadata))
     text = _sidecar_text(sidecar, _thin(ckpt.history))
+    # The sidecar travels inside the weights file too: one rename then commits the whole save.
+    metadata = {"format": FORMAT, "format_version": str(FORMAT_VERSION), "config": config_json,
+                "step": str(ckpt.step), SIDECAR_KEY: text}
+    atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata=metadata))
     atomic_write(sidecar_path(path), lambda tmp: Path(tmp).write_text(text))
     return path
 
@@ -152,7 +185,7 @@ def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> Che
             raise CheckpointError(f"{path.name}: the {prefix} weights do not match its config: {e}") from e
     generator.to(device).eval()
     discriminator.to(device).eval()
-    sidecar = _read_sidecar(sidecar_path(path))
+    sidecar = _sidecar_of(path, metadata, step)
     return Checkpoint(config, generator, discriminator, step,
                       train_seconds=float(sidecar.get("train_seconds", 0.0)),
                       history=list(sidecar.get("history", [])), info=dict(sidecar.get("info", {})))
@@ -192,6 +225,26 @@ def _check_shapes(name: str, declared: dict[str, tuple[int, ...]], expected: dic
                ([f"unexpected {', '.join(extra[:3])}"] if extra else []) + wrong[:3]
     if problems:
         raise CheckpointError(f"{name}: the weights do not match its config: {'; '.join(problems)}.")
+
+
+def _sidecar_of(path: Path, metadata: dict[str, str], step: int) -> dict[str, Any]:
+    """History, training time and model card of the save that wrote these weights.
+
+    The header's copy is that save's by construction. A file written before the copy existed
+    has only the .json, which is used when it describes the same step (a kill between the two
+    renames of an old save could leave one from another save beside it)."""
+    json_file = _read_sidecar(sidecar_path(path))  # a damaged .json is reported either way
+    if SIDECAR_KEY in metadata:
+        try:
+            embedded = json.loads(metadata[SIDECAR_KEY])
+        except ValueError as e:
+            raise CheckpointError(f"{path.name} has a damaged history in its header: {e}") from e
+        return embedded if isinstance(embedded, dict) else {}
+    if json_file and json_file.get("step") != step:
+        log.warning("%s: the sidecar describes step %s, the weights step %s; ignoring the sidecar",
+                    path.name, json_file.get("step"), step)
+        return {}
+    return json_file
 
 
 def _read_sidecar(path: Path) -> dict[str, Any]:

@@ -80,7 +80,7 @@ def test_an_invalid_live_learning_rate_is_refused_and_the_field_returns_to_the_v
     try:
         field.fill("5")
         field.press("Tab")  # blur: the live settings apply
-        page.wait_for_function(f"document.querySelector('#train-status').innerText !== ''")
+        page.wait_for_function("document.querySelector('#train-status').innerText !== ''")
         deadline = time.monotonic() + 15
         while field.input_value() != in_force and time.monotonic() < deadline:
             time.sleep(0.1)

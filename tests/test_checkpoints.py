@@ -82,10 +82,11 @@ def test_a_long_history_is_saved_evenly_thinned_with_first_and_last_step(trainer
     assert len(set(b - a for a, b in zip(steps[:-2], steps[1:-1]))) == 1  # evenly spaced
 
 
-def test_a_lone_safetensors_file_loads_without_its_sidecar(saved: Path) -> None:
+def test_a_lone_safetensors_file_loads_with_its_history_without_its_sidecar(trainer: Trainer, saved: Path) -> None:
     sidecar_path(saved).unlink()
     ckpt = load_checkpoint(saved)
-    assert ckpt.step == 3 and ckpt.history == []
+    assert ckpt.step == 3 and ckpt.history == [m.to_dict() for m in trainer.history]
+    assert ckpt.info == {"note": "unit test"}
 
 
 def test_save_leaves_no_temporary_files(saved: Path) -> None:

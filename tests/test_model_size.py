@@ -13,8 +13,16 @@ from safetensors.torch import save_file
 
 from gan_explorer import checkpoints
 from gan_explorer.checkpoints import FORMAT, CheckpointError, load_checkpoint
-from gan_explorer.config import (LABELS, MAX_HIDDEN_LAYERS, MAX_NETWORK_PARAMETERS, PRESETS, ConfigError,
-                                 TrainConfig, network_shapes, preset)
+from gan_explorer.config import (
+    LABELS,
+    MAX_HIDDEN_LAYERS,
+    MAX_NETWORK_PARAMETERS,
+    PRESETS,
+    ConfigError,
+    TrainConfig,
+    network_shapes,
+    preset,
+)
 from gan_explorer.models import build_models
 
 HUGE = (8192, 8192, 8192)

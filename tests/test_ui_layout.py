@@ -27,7 +27,6 @@ def test_the_grid_caption_speaks_of_digit_columns_only_for_a_conditional_run(mni
     session = Session()
     assert "column" not in train_tab._live_view(session)[-1]  # no run yet
     for conditional in (True, False):
-        config = preset("fast").__class__(**{**preset("fast").to_dict(), "conditional": conditional})
-        session.trainer = Trainer(config, data=mnist)
+        session.adopt(Trainer(preset("fast", conditional=conditional), data=mnist))
         assert ("column j draws digit j" in train_tab._live_view(session)[-1]) is conditional
         session.trainer.stop()

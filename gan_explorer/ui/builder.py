@@ -16,9 +16,9 @@ from ..models import IMAGE_SHAPE, Generator
 from . import explore_tab, interpolate_tab, page, train_tab, tsne_tab
 from .common import LIVE_RUN, checkpoint_for, default_model, friendly, load_upload, model_choices
 from .explore_tab import NearestFn
+from .link import read_link
 from .preparation import add_banner, warm_up
 from .refusal import checked
-from .link import read_link
 from .sessions import QualityFn, SessionRegistry
 from .train_controls import config_values
 
@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 
 QUALITY_SAMPLES = 500  # samples per live quality check: ~0.2 s of one core, floors measured at this n
 QUEUE_SIZE = 64  # waiting events beyond this are refused with "queue full" instead of piling up
+# Gradio keeps each visitor's page state (~1.3 MB: a copy of every component's settings) for an hour
+# after the tab closes, up to this many sessions, the least recently used going first. Its default,
+# 10,000, would let a busy server grow by gigabytes; 256 holds several classes at once.
+SESSION_CAPACITY = 256
 
 
 def configure_torch_threads() -> int:
@@ -173,4 +177,5 @@ def _wire_link(demo: gr.Blocks, present: gr.Checkbox, notice: gr.Markdown) -> No
 
 def launch_options() -> dict[str, Any]:
     """What launch() needs besides host and port: styles, the t-SNE click script, upload limit, no share."""
-    return {"css": page.CSS, "head": page.HEAD, "theme": gr.themes.Soft(), "max_file_size": "20mb", "share": False}
+    return {"css": page.CSS, "head": page.HEAD, "theme": gr.themes.Soft(), "max_file_size": "20mb", "share": False,
+            "state_session_capacity": SESSION_CAPACITY}

@@ -60,7 +60,7 @@ def friendly(fn: F) -> F:
         def stream(*args: Any, **kwargs: Any) -> Any:
             try:
                 yield from fn(*args, **kwargs)
-            except Exception as e:  # noqa: BLE001 -- every failure becomes a message on the page
+            except Exception as e:
                 raise _as_gr_error(e) from None
         return stream  # type: ignore[return-value]
 
@@ -68,7 +68,7 @@ def friendly(fn: F) -> F:
     def call(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except Exception as e:  # noqa: BLE001 -- every failure becomes a message on the page
+        except Exception as e:
             raise _as_gr_error(e) from None
     return call  # type: ignore[return-value]
 

@@ -1,9 +1,7 @@
 """Interpolate tab: walk from one z to another and watch G's output morph, as a strip and a GIF."""
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -14,9 +12,10 @@ from ..images import gif_bytes, grid, to_uint8, upscale
 from ..latent import INTERPOLATION_NOTE, MAX_STEPS, MIN_STEPS, interpolation_frames, latent_from_seed
 from ..models import Generator
 from .common import default_model, friendly, model_choices, resolve_generator, whole_number
+from .downloads import write_download
+from .explore_tab import check_digit, check_seed
 from .fields import Dropdown, Number, Radio, Slider, refuse
 from .picture import WriteOnceImage
-from .explore_tab import check_digit, check_seed
 from .sessions import SessionRegistry
 
 FROM_SEED, FROM_EXPLORE = "seed", "Explore z"
@@ -98,8 +97,7 @@ def build(registry: SessionRegistry, explore_z: gr.State) -> InterpolateTab:
                                       check_digit(generator, end_digit, end.digit.label))
         strip_image = grid(frames, nrow=min(len(frames), STRIP_PER_ROW), scale=STRIP_SCALE)
         gif = gif_bytes([upscale(frame, GIF_SCALE) for frame in to_uint8(frames)])
-        path = Path(tempfile.mkdtemp(prefix="gan-explorer-")) / "interpolation.gif"
-        path.write_bytes(gif)
+        path = write_download("interpolation", ".gif", gif)
         return strip_image, str(path), str(path)
 
     inputs = {"model": model, "start_seed": start.seed, "end_seed": end.seed, "start_digit": start.digit,

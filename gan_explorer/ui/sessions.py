@@ -6,9 +6,13 @@ other events act on it between steps. Closing the tab (demo.unload) stops the ru
 """
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +32,28 @@ STOP_TIMEOUT_S = 5.0
 DIAGNOSE_EVERY = 25  # steps between the training thread's checks for a hopeless run (a few ms each)
 HISTORY_WINDOW = 3000  # steps a diagnosis reads: enough for G's earlier gradient level, cheap to scan
 IDLE_EXPIRY_S = 3600.0  # API clients never "close a tab": drop their sessions after an idle hour
+MAX_UPLOADS = 4  # uploaded checkpoints a session keeps in memory (each is a G and a D); the oldest goes
+
+
+class Uploads(OrderedDict):
+    """A session's uploaded checkpoints by label, at most MAX_UPLOADS: a class uploading files for an
+    hour must not grow the server without limit. Uploading a label again makes it the newest."""
+
+    def __setitem__(self, label: str, checkpoint: Checkpoint) -> None:
+        self.pop(label, None)
+        super().__setitem__(label, checkpoint)
+        while len(self) > MAX_UPLOADS:
+            self.popitem(last=False)
+
+
+def _return_freed_memory() -> None:
+    """Ask the allocator to hand memory freed by a closed session back to the OS: glibc keeps freed
+    blocks for reuse, which holds the server's RSS near its peak after a class; a no-op elsewhere."""
+    gc.collect()  # a run's objects that refer to each other are freed only by the cycle collector
+    libc_name = ctypes.util.find_library("c")
+    libc = ctypes.CDLL(libc_name) if libc_name else None
+    if libc is not None and hasattr(libc, "malloc_trim"):
+        libc.malloc_trim(0)
 
 
 @dataclass
@@ -51,7 +77,7 @@ class Run:
 class Session:
     run: Run | None = None
     thread: threading.Thread | None = None
-    checkpoints: dict[str, Checkpoint] = field(default_factory=dict)  # uploaded, by label
+    checkpoints: dict[str, Checkpoint] = field(default_factory=Uploads)  # uploaded, by label
     embedding: Any = None  # the last t-SNE Embedding, so a click can find its point's z
     last_seen: float = field(default_factory=time.monotonic)
 
@@ -146,14 +172,19 @@ class SessionRegistry:
     def _expire_idle(self) -> None:
         """Drop sessions unused for IDLE_EXPIRY_S that are not training (called with the lock held)."""
         now = time.monotonic()
-        for key in [k for k, s in self._sessions.items() if now - s.last_seen > IDLE_EXPIRY_S and not s.running]:
+        expired = [k for k, s in self._sessions.items() if now - s.last_seen > IDLE_EXPIRY_S and not s.running]
+        for key in expired:
             self._sessions.pop(key).reset()
+        if expired:
+            _return_freed_memory()
 
     def close(self, request: gr.Request) -> None:
         with self._lock:
             session = self._sessions.pop(request.session_hash, None)
         if session is not None:
             session.reset()
+            del session  # the last reference: its run and uploads are freed before the trim
+            _return_freed_memory()
 
     def __len__(self) -> int:
         return len(self._sessions)

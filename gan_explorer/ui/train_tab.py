@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
 import torch
 
 from .. import plots
-from ..checkpoints import Checkpoint, save_checkpoint, sidecar_path
+from ..checkpoints import Checkpoint
 from ..config import ConfigError, TrainConfig
 from ..data import default_data_root, load_mnist
 from ..device import usable_cpus
@@ -29,6 +27,7 @@ from ..losses import build_loss
 from ..models import NUM_CLASSES
 from ..trainer import GRID_SIDE, LIVE_SETTINGS, Trainer
 from .common import friendly, shipped_checkpoints
+from .downloads import save_checkpoint_download
 from .fields import Dropdown, UploadButton
 from .picture import WriteOnceImage
 from .refusal import checked
@@ -269,7 +268,10 @@ def build(registry: SessionRegistry, quality_fn: QualityFn | None) -> TrainTab:
     # A refused Start or Step leaves the grid and charts as they were (refusal.py).
     train_event = checked(start.click, check_start, inputs_kwargs={"steps": steps, **settings}).success(
         train, inputs_kwargs={"steps": steps, **settings}, outputs=outputs, api_name="train",
-        concurrency_limit=max_runs(), concurrency_id="train", show_progress="hidden")
+        concurrency_limit=max_runs(), concurrency_id="train",
+        # on the status line only: a run waiting for a free slot shows its place in the queue there,
+        # and no spinner covers the live charts
+        show_progress="full", show_progress_on=[status])
     checked(step_button.click, check_step, inputs_kwargs=settings).success(
         step, inputs_kwargs=settings, outputs=outputs, api_name="step", concurrency_limit=None,
         show_progress="hidden")
@@ -292,11 +294,10 @@ def build(registry: SessionRegistry, quality_fn: QualityFn | None) -> TrainTab:
 
 
 def _saved_files(session: Session) -> list[str]:
-    """Write the session's run to a temporary .safetensors + .json and return both paths for download."""
+    """Write the session's run as .safetensors + .json into Gradio's cache and return both paths for download."""
     if session.trainer is None:
         raise gr.Error("There is no run to save yet: press Start or Step first.")
     # The quality checks go into the sidecar, so loading the run draws its quality and digits again.
     checkpoint = session.trainer.to_checkpoint({"source": "GAN Explorer app", "quality": list(session.run.quality)})
-    folder = Path(tempfile.mkdtemp(prefix="gan-explorer-"))
-    path = save_checkpoint(checkpoint, folder / f"gan-{checkpoint.config.architecture}-step{checkpoint.step}")
-    return [str(path), str(sidecar_path(path))]
+    paths = save_checkpoint_download(checkpoint, f"gan-{checkpoint.config.architecture}-step{checkpoint.step}")
+    return [str(p) for p in paths]

@@ -22,9 +22,9 @@ from ..data import default_data_root, load_mnist
 from ..embedding import MAX_REAL, MAX_SAMPLES, MIN_SAMPLES, Embedding, embed_samples
 from ..images import upscale
 from .common import default_model, friendly, model_choices, resolve_generator, whole_number
+from .explore_tab import IMAGE_SCALE, ExploreTab, check_seed
 from .fields import Dropdown, Number, Slider
 from .picture import WriteOnceImage
-from .explore_tab import IMAGE_SCALE, ExploreTab, check_seed
 from .sessions import SessionRegistry
 
 HOVER_HINT = ('<div id="tsne-hover"><img id="tsne-hover-img" alt="">'
@@ -72,7 +72,7 @@ def build(registry: SessionRegistry, explore: ExploreTab, tabs: gr.Tabs,
 
     @friendly
     def tsne(request: gr.Request, model: str, n: int, n_real: int = 0, seed: int = 0,
-             progress: gr.Progress = gr.Progress()) -> Any:  # noqa: B008 -- Gradio's idiom
+             progress: gr.Progress = gr.Progress()) -> Any:
         """Embed n generated samples (plus n_real real test digits) with PCA + t-SNE; returns the scatter."""
         session = registry.get(request)
         generator = resolve_generator(session, model)
