@@ -24,7 +24,7 @@ from .data import BatchSampler, MNISTTensors, load_mnist
 from .device import StepExecutor, autocast_dtype, compiled, resolve_device
 from .losses import build_loss, clip_weights_, gradient_penalty
 from .models import NUM_CLASSES, Generator, build_models
-from .optim import build_optimizer, build_scheduler, ema_update_, grad_norm, set_learning_rate
+from .optim import build_optimizer, build_scheduler, ema_decay_at, ema_update_, grad_norm, set_learning_rate
 
 GRID_SIDE = 10  # the fixed-noise grid is 10 x 10; for a conditional model column j shows digit j
 
@@ -166,8 +166,6 @@ class Trainer:
             self.discriminator.requires_grad_(True)
         g_grad_norm = grad_norm(G)
         self.g_optimizer.step()
-        if self.generator_ema is not None:
-            ema_update_(self.generator_ema, G, cfg.ema_decay)
         return torch.stack([d_loss.detach(), g_loss.detach(),
                             loss.score(real_logits.detach()).mean(), loss.score(fake_logits.detach()).mean(),
                             g_grad_norm, d_grad_norm])
@@ -200,6 +198,8 @@ class Trainer:
         with self._lock:
             start = time.perf_counter()
             values = self._executor(*self._draw_inputs())
+            if self.generator_ema is not None:  # outside the recorded step: the decay changes each step
+                ema_update_(self.generator_ema, self.generator, ema_decay_at(self.config.ema_decay, self.step_count))
             done = None
             if values.is_cuda:  # copy out now (the next replay overwrites the graph's output), read later
                 values = values.to("cpu", non_blocking=True)

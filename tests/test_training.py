@@ -14,6 +14,7 @@ from gan_explorer.config import ConfigError, TrainConfig
 from gan_explorer.data import MNISTTensors
 from gan_explorer.losses import LOSSES
 from gan_explorer.models import ARCHITECTURES, Discriminator
+from gan_explorer.optim import ema_decay_at
 from gan_explorer.trainer import Trainer, TrainingDiverged
 
 TINY = {"mlp_g_hidden": (32, 64), "mlp_d_hidden": (64, 32), "dcgan_width": 8, "latent_dim": 16, "batch_size": 16}
@@ -128,12 +129,26 @@ def test_weight_average_follows_the_generator_and_is_what_the_run_shows(make_tra
     trainer.step()
     trained = trainer.generator.state_dict()
     average = trainer.generator_ema.state_dict()
+    # Warm-up: the first update's decay is min(0.75, 1/10), so the random start keeps a tenth only.
     for name, value in start.items():
         if value.is_floating_point() and name in dict(trainer.generator.named_parameters()):
-            assert torch.allclose(average[name], 0.75 * value + 0.25 * trained[name], atol=1e-6), name
+            assert torch.allclose(average[name], 0.1 * value + 0.9 * trained[name], atol=1e-6), name
     assert not torch.equal(average["net.0.weight"], trained["net.0.weight"])
     assert torch.equal(trainer.snapshot().state_dict()["net.0.weight"], average["net.0.weight"])
     assert torch.equal(trainer.to_checkpoint().generator.state_dict()["net.0.weight"], average["net.0.weight"])
+
+
+def test_weight_average_decay_warms_up_to_the_configured_decay(make_trainer) -> None:
+    """Later updates use the configured decay: step 2 of a fresh run at decay 0.15 < 2/11 uses 0.15."""
+    trainer = make_trainer(ema_decay=0.15)
+    trainer.step()
+    before, previous = copy.deepcopy(trainer.generator_ema.state_dict()), trainer.generator_ema
+    trainer.step()
+    trained = trainer.generator.state_dict()
+    for name, _ in trainer.generator.named_parameters():
+        assert torch.allclose(previous.state_dict()[name], 0.15 * before[name] + 0.85 * trained[name],
+                              atol=1e-6), name
+    assert [round(ema_decay_at(0.999, t), 4) for t in (0, 10, 1000, 10**5)] == [0.1, 0.55, 0.9911, 0.999]
 
 
 def test_without_averaging_the_run_shows_the_generator_itself(make_trainer) -> None:
