@@ -10,6 +10,7 @@ import pytest
 import torch
 from torch import Tensor, nn
 
+from gan_explorer.checkpoints import load_checkpoint, save_checkpoint
 from gan_explorer.config import ConfigError, TrainConfig
 from gan_explorer.data import MNISTTensors
 from gan_explorer.losses import LOSSES
@@ -149,6 +150,23 @@ def test_weight_average_decay_warms_up_to_the_configured_decay(make_trainer) -> 
         assert torch.allclose(previous.state_dict()[name], 0.15 * before[name] + 0.85 * trained[name],
                               atol=1e-6), name
     assert [round(ema_decay_at(0.999, t), 4) for t in (0, 10, 1000, 10**5)] == [0.1, 0.55, 0.9911, 0.999]
+
+
+@pytest.mark.parametrize("precision, channels_last", [("fp32", True), ("bf16", False)])
+def test_fp32_cpu_training_keeps_convolutions_channels_last(make_trainer, tmp_path, precision: str,
+                                                           channels_last: bool) -> None:
+    """oneDNN's fp32 convolutions are cheaper in channels_last on a CPU; bf16 gains nothing from it."""
+    trainer = make_trainer(architecture="dcgan", conditional=True, precision=precision)
+    trainer.step()
+    state = {**trainer.g_optimizer.state, **trainer.d_optimizer.state}
+    weights = [m.weight for net in (trainer.generator, trainer.discriminator) for m in net.modules()
+               if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)) and min(m.weight.shape[:2]) > 1]
+    assert len(weights) == 3  # G's first transposed conv, D's two convs (the 1-channel ends are both layouts)
+    for tensor in [t for w in weights for t in (w, w.grad, state[w]["exp_avg"])]:
+        assert tensor.is_contiguous(memory_format=torch.channels_last) == channels_last
+    saved = load_checkpoint(save_checkpoint(trainer.to_checkpoint(), tmp_path / "run.safetensors"))
+    assert torch.equal(saved.generator(trainer.fixed_z[:4], trainer.fixed_labels[:4]),
+                       trainer.snapshot()(trainer.fixed_z[:4], trainer.fixed_labels[:4]))
 
 
 def test_without_averaging_the_run_shows_the_generator_itself(make_trainer) -> None:
