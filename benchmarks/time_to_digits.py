@@ -9,11 +9,18 @@ training thread.
     python benchmarks/time_to_digits.py                       # the default preset
     python benchmarks/time_to_digits.py --preset mlp-classic --seconds 120
     python benchmarks/time_to_digits.py --set g_lr=5e-4 --set batch_size=128
+
+Steps to digits (`--steps`): the same criterion on a step clock, every `--eval-steps` steps, for
+each of `--seeds`. On the CPU a run is deterministic given its seed, so this figure does not
+depend on how busy the machine is; time to digits on a machine is then steps / its steps per second.
+
+    python benchmarks/time_to_digits.py --threads 1 --steps 1500 --eval-steps 50 --seeds 0,1,2
 """
 from __future__ import annotations
 
 import argparse
 import ast
+import platform
 import time
 from dataclasses import dataclass
 
@@ -82,6 +89,36 @@ def measure(preset_name: str, overrides: dict, seconds: float, eval_every: float
     return reached
 
 
+def steps_to_digits(preset_name: str, overrides: dict, seed: int, max_steps: int, eval_steps: int,
+                    n: int, data_root: str | None, confirm: int = 2) -> int | None:
+    """Train on a step clock; return the first step at which the samples were readable, or None.
+
+    Stops once `confirm` evaluations in a row were readable (the first of them is the result),
+    so a lucky single check is visible as a readable line followed by an unreadable one."""
+    classifier = load_classifier()
+    config = preset(preset_name, **{**overrides, "seed": seed})
+    trainer = Trainer(config, device="cpu", data=load_mnist(data_root))
+    first, streak = None, 0
+    while trainer.step_count < max_steps and streak < confirm:
+        trainer.step()
+        if trainer.step_count % eval_steps:
+            continue
+        r = readability(trainer.snapshot(), classifier, n)
+        streak = streak + 1 if r.readable else 0
+        first = trainer.step_count if streak == 1 else first if streak else None
+        print(f"  seed {seed} step {trainer.step_count:5d} confident {r.confident:.3f} "
+              f"min {100 * r.min_share:4.1f}% max {100 * r.max_share:4.1f}%{'  readable' if r.readable else ''}",
+              flush=True)
+    return first if streak >= confirm or (first is not None and trainer.step_count >= max_steps) else None
+
+
+def cpu_capability() -> str:
+    """What this CPU offers PyTorch (ATEN_CPU_CAPABILITY and ONEDNN_MAX_CPU_ISA can lower it)."""
+    native_bf16 = torch.ops.mkldnn._is_mkldnn_bf16_supported()
+    return (f"{platform.processor() or platform.machine()}, torch {torch.__version__}, "
+            f"{torch.backends.cpu.get_cpu_capability()}, native bf16 {'yes' if native_bf16 else 'no'}")
+
+
 def _parse_override(text: str) -> tuple[str, object]:
     key, _, value = text.partition("=")
     try:
@@ -100,11 +137,22 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=2000, help="samples per evaluation")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     parser.add_argument("--data-root", default=None)
+    parser.add_argument("--steps", type=int, default=None,
+                        help="measure steps to digits instead: train up to this many steps per seed")
+    parser.add_argument("--eval-steps", type=int, default=50, help="with --steps: steps between evaluations")
+    parser.add_argument("--seeds", default="0,1,2", help="with --steps: comma-separated training seeds")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
+    print(f"CPU: {cpu_capability()}; torch threads {torch.get_num_threads()}")
     overrides = dict(_parse_override(s) for s in args.set)
-    measure(args.preset, overrides, args.seconds, args.eval_every, args.n, args.data_root)
+    if args.steps is None:
+        measure(args.preset, overrides, args.seconds, args.eval_every, args.n, args.data_root)
+        return
+    firsts = [steps_to_digits(args.preset, overrides, int(seed), args.steps, args.eval_steps, args.n,
+                              args.data_root) for seed in args.seeds.split(",")]
+    print(f"steps to digits: preset={args.preset} {overrides or ''} seeds {args.seeds}: "
+          f"{' '.join(str(f) if f is not None else f'>{args.steps}' for f in firsts)}")
 
 
 if __name__ == "__main__":

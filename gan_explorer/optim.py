@@ -57,6 +57,18 @@ def grad_norm(module: nn.Module) -> Tensor:
     return torch.nn.utils.get_total_norm(grads)
 
 
+EMA_WARMUP = 10  # the averaging window grows from about 1 update to 1 / (1 - decay) updates
+
+
+def ema_decay_at(decay: float, updates: int) -> float:
+    """The decay for the average's update after `updates` earlier ones: min(decay, (1 + t) / (10 + t)).
+
+    With a fixed decay of 0.999 the average would still be 37% the random initial G after 1,000
+    steps; warming the decay up (as TensorFlow's ExponentialMovingAverage does with num_updates)
+    keeps the average close to an equal-weight mean of the recent steps from the start."""
+    return min(decay, (1 + updates) / (EMA_WARMUP + updates))
+
+
 @torch.no_grad()
 def ema_update_(average: nn.Module, model: nn.Module, decay: float) -> None:
     """average <- decay * average + (1 - decay) * model, weights; BatchNorm statistics are copied."""

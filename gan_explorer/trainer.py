@@ -21,10 +21,10 @@ from torch import Tensor
 from .checkpoints import Checkpoint
 from .config import ConfigError, TrainConfig
 from .data import BatchSampler, MNISTTensors, load_mnist
-from .device import StepExecutor, autocast_dtype, compiled, resolve_device
+from .device import StepExecutor, autocast_dtype, compiled, memory_format, resolve_device
 from .losses import build_loss, clip_weights_, gradient_penalty
 from .models import NUM_CLASSES, Generator, build_models
-from .optim import build_optimizer, build_scheduler, ema_update_, grad_norm, set_learning_rate
+from .optim import build_optimizer, build_scheduler, ema_decay_at, ema_update_, grad_norm, set_learning_rate
 
 GRID_SIDE = 10  # the fixed-noise grid is 10 x 10; for a conditional model column j shows digit j
 
@@ -82,8 +82,10 @@ class Trainer:
             torch.backends.cudnn.benchmark = True  # time cuDNN's algorithms once per shape, keep the fastest
         torch.manual_seed(config.seed)  # weights init and dropout
         generator, discriminator = build_models(config)
-        self.generator = generator.to(self.device)
-        self.discriminator = discriminator.to(self.device)
+        self.autocast_dtype = autocast_dtype(config.precision, self.device)
+        layout = memory_format(self.device, self.autocast_dtype)
+        self.generator = generator.to(self.device, memory_format=layout)
+        self.discriminator = discriminator.to(self.device, memory_format=layout)
         self.generator_ema = (copy.deepcopy(self.generator).requires_grad_(False)
                               if config.ema_decay > 0 else None)
         self.loss = build_loss(config)
@@ -92,7 +94,6 @@ class Trainer:
                               f"penalty needs: train it without compile.")
         # The step calls these; checkpoints, snapshots and weight averaging use the plain modules.
         self._G, self._D = compiled(self.generator, compile_models), compiled(self.discriminator, compile_models)
-        self.autocast_dtype = autocast_dtype(config.precision, self.device)
         self.g_optimizer = build_optimizer(config.g_optimizer, self.generator, config.g_lr, config, cuda_graph)
         self.d_optimizer = build_optimizer(config.d_optimizer, self.discriminator, config.d_lr, config, cuda_graph)
         self._executor = StepExecutor(self._update, self._free_grads, self._learning_rates, cuda_graph)
@@ -166,8 +167,6 @@ class Trainer:
             self.discriminator.requires_grad_(True)
         g_grad_norm = grad_norm(G)
         self.g_optimizer.step()
-        if self.generator_ema is not None:
-            ema_update_(self.generator_ema, G, cfg.ema_decay)
         return torch.stack([d_loss.detach(), g_loss.detach(),
                             loss.score(real_logits.detach()).mean(), loss.score(fake_logits.detach()).mean(),
                             g_grad_norm, d_grad_norm])
@@ -200,6 +199,8 @@ class Trainer:
         with self._lock:
             start = time.perf_counter()
             values = self._executor(*self._draw_inputs())
+            if self.generator_ema is not None:  # outside the recorded step: the decay changes each step
+                ema_update_(self.generator_ema, self.generator, ema_decay_at(self.config.ema_decay, self.step_count))
             done = None
             if values.is_cuda:  # copy out now (the next replay overwrites the graph's output), read later
                 values = values.to("cpu", non_blocking=True)

@@ -10,10 +10,12 @@ import pytest
 import torch
 from torch import Tensor, nn
 
+from gan_explorer.checkpoints import load_checkpoint, save_checkpoint
 from gan_explorer.config import ConfigError, TrainConfig
 from gan_explorer.data import MNISTTensors
 from gan_explorer.losses import LOSSES
 from gan_explorer.models import ARCHITECTURES, Discriminator
+from gan_explorer.optim import ema_decay_at
 from gan_explorer.trainer import Trainer, TrainingDiverged
 
 TINY = {"mlp_g_hidden": (32, 64), "mlp_d_hidden": (64, 32), "dcgan_width": 8, "latent_dim": 16, "batch_size": 16}
@@ -128,12 +130,43 @@ def test_weight_average_follows_the_generator_and_is_what_the_run_shows(make_tra
     trainer.step()
     trained = trainer.generator.state_dict()
     average = trainer.generator_ema.state_dict()
+    # Warm-up: the first update's decay is min(0.75, 1/10), so the random start keeps a tenth only.
     for name, value in start.items():
         if value.is_floating_point() and name in dict(trainer.generator.named_parameters()):
-            assert torch.allclose(average[name], 0.75 * value + 0.25 * trained[name], atol=1e-6), name
+            assert torch.allclose(average[name], 0.1 * value + 0.9 * trained[name], atol=1e-6), name
     assert not torch.equal(average["net.0.weight"], trained["net.0.weight"])
     assert torch.equal(trainer.snapshot().state_dict()["net.0.weight"], average["net.0.weight"])
     assert torch.equal(trainer.to_checkpoint().generator.state_dict()["net.0.weight"], average["net.0.weight"])
+
+
+def test_weight_average_decay_warms_up_to_the_configured_decay(make_trainer) -> None:
+    """Later updates use the configured decay: step 2 of a fresh run at decay 0.15 < 2/11 uses 0.15."""
+    trainer = make_trainer(ema_decay=0.15)
+    trainer.step()
+    before, previous = copy.deepcopy(trainer.generator_ema.state_dict()), trainer.generator_ema
+    trainer.step()
+    trained = trainer.generator.state_dict()
+    for name, _ in trainer.generator.named_parameters():
+        assert torch.allclose(previous.state_dict()[name], 0.15 * before[name] + 0.85 * trained[name],
+                              atol=1e-6), name
+    assert [round(ema_decay_at(0.999, t), 4) for t in (0, 10, 1000, 10**5)] == [0.1, 0.55, 0.9911, 0.999]
+
+
+@pytest.mark.parametrize("precision, channels_last", [("fp32", True), ("bf16", False)])
+def test_fp32_cpu_training_keeps_convolutions_channels_last(make_trainer, tmp_path, precision: str,
+                                                           channels_last: bool) -> None:
+    """oneDNN's fp32 convolutions are cheaper in channels_last on a CPU; bf16 gains nothing from it."""
+    trainer = make_trainer(architecture="dcgan", conditional=True, precision=precision)
+    trainer.step()
+    state = {**trainer.g_optimizer.state, **trainer.d_optimizer.state}
+    weights = [m.weight for net in (trainer.generator, trainer.discriminator) for m in net.modules()
+               if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)) and min(m.weight.shape[:2]) > 1]
+    assert len(weights) == 3  # G's first transposed conv, D's two convs (the 1-channel ends are both layouts)
+    for tensor in [t for w in weights for t in (w, w.grad, state[w]["exp_avg"])]:
+        assert tensor.is_contiguous(memory_format=torch.channels_last) == channels_last
+    saved = load_checkpoint(save_checkpoint(trainer.to_checkpoint(), tmp_path / "run.safetensors"))
+    assert torch.equal(saved.generator(trainer.fixed_z[:4], trainer.fixed_labels[:4]),
+                       trainer.snapshot()(trainer.fixed_z[:4], trainer.fixed_labels[:4]))
 
 
 def test_without_averaging_the_run_shows_the_generator_itself(make_trainer) -> None:
