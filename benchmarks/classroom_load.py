@@ -270,8 +270,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             server.kill()
     if args.nearest_samples:
         report["nearest"] = nearest_comparison(args.nearest_samples)
-    import torch
-    report["cpu_capability"] = torch.backends.cpu.get_cpu_capability()
+    from gan_explorer.device import cpu_summary
+    report["cpu"] = cpu_summary()
     report["errors"] = report.get("errors", [])
     report["error_count"] = len(report["errors"])
     report["errors"] = report["errors"][:10]

@@ -17,9 +17,10 @@ import torch
 
 from gan_explorer.config import DEFAULT_PRESET, PRESETS, preset
 from gan_explorer.data import load_mnist
+from gan_explorer.device import cpu_summary
 from gan_explorer.trainer import Trainer
 
-from time_to_digits import _parse_override, cpu_capability
+from time_to_digits import _parse_override
 
 WARMUP_STEPS = 10
 
@@ -47,7 +48,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    print(f"CPU: {cpu_capability()}; torch threads {torch.get_num_threads()}")
+    print(f"{cpu_summary()}; torch {torch.__version__}, {torch.get_num_threads()} threads")
     data = load_mnist()
     names = [args.preset] + args.variant
     trainers = [Trainer(preset(args.preset, **dict(_parse_override(s) for s in v.split(",") if s)),

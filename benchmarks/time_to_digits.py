@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import platform
 import time
 from dataclasses import dataclass
 
@@ -70,7 +69,6 @@ def measure(preset_name: str, overrides: dict, seconds: float, eval_every: float
     trainer = Trainer(config, device="cpu", data_root=data_root)
     clock = time.perf_counter() - start  # building the trainer counts
     print(f"preset={preset_name} {overrides or ''} threads={torch.get_num_threads()} build={clock:.2f}s")
-    print(cpu_summary())
     print(f"{'seconds':>8} {'step':>6} {'epoch':>6} {'confident':>9} {'min%':>6} {'max%':>6}")
     next_eval, reached = eval_every, None
     while clock < seconds:
@@ -112,13 +110,6 @@ def steps_to_digits(preset_name: str, overrides: dict, seed: int, max_steps: int
     return first if streak >= confirm or (first is not None and trainer.step_count >= max_steps) else None
 
 
-def cpu_capability() -> str:
-    """What this CPU offers PyTorch (ATEN_CPU_CAPABILITY and ONEDNN_MAX_CPU_ISA can lower it)."""
-    native_bf16 = torch.ops.mkldnn._is_mkldnn_bf16_supported()
-    return (f"{platform.processor() or platform.machine()}, torch {torch.__version__}, "
-            f"{torch.backends.cpu.get_cpu_capability()}, native bf16 {'yes' if native_bf16 else 'no'}")
-
-
 def _parse_override(text: str) -> tuple[str, object]:
     key, _, value = text.partition("=")
     try:
@@ -144,7 +135,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    print(f"CPU: {cpu_capability()}; torch threads {torch.get_num_threads()}")
+    print(f"{cpu_summary()}; torch {torch.__version__}, {torch.get_num_threads()} threads")
     overrides = dict(_parse_override(s) for s in args.set)
     if args.steps is None:
         measure(args.preset, overrides, args.seconds, args.eval_every, args.n, args.data_root)
