@@ -93,7 +93,9 @@ def test_loading_a_shipped_checkpoint_fills_the_settings_and_draws_its_quality_a
     outputs = client.predict(shipped="dcgan (shipped)", api_name="/load_shipped")
     with gr.Blocks():
         names = list(build_settings()[1])
-    settings = dict(zip(names, outputs[len(outputs) - len(names):], strict=True))  # the settings come last
+    *setting_values, preset_shown = outputs[-len(names) - 1:]  # the settings, then the preset box, come last
+    settings = dict(zip(names, setting_values, strict=True))
+    assert preset_shown is None  # the preset box no longer claims the form holds `fast`
     assert settings["architecture"] == "dcgan" and settings["conditional"] is False
     assert settings["dcgan_fc"] == 128 and settings["batch_size"] == 256 and settings["ema_decay"] == 0.999
     live = outputs[3:]

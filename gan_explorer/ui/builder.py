@@ -137,9 +137,10 @@ def build_demo() -> gr.Blocks:
             # The form takes the checkpoint's settings, so what it shows is what Start would train.
             settings = config_values(checkpoint.config, train.settings)
             return (choices, choices, choices, *train_tab.checkpoint_view(checkpoint, quality_fn),
-                    *(settings[c] for c in train.settings.values()))
+                    *(settings[c] for c in train.settings.values()),
+                    gr.Dropdown(value=None, info="none: the settings below are the loaded checkpoint's"))
 
-        loaded = [*model_boxes, *train.outputs, *train.settings.values()]
+        loaded = [*model_boxes, *train.outputs, *train.settings.values(), train.preset]
         for event, kwargs, name in ((train.upload.upload, {"upload": train.upload}, "load_checkpoint"),
                                     (train.load.click, {"shipped": train.shipped}, "load_shipped")):
             # A refused file (damaged, not ours) leaves the grid and charts as they were (refusal.py).

@@ -14,6 +14,7 @@ from safetensors import SafetensorError, safe_open
 from ..checkpoints import FORMAT, SHIPPED_DIR, SUFFIX, Checkpoint, CheckpointError, load_checkpoint
 from ..config import ConfigError
 from ..data import DataNotFoundError
+from ..device import usable_cpus
 from ..models import Generator
 from ..trainer import TrainingDiverged
 from .sessions import Session
@@ -21,6 +22,11 @@ from .sessions import Session
 log = logging.getLogger(__name__)
 
 LIVE_RUN = "Live run (latest snapshot)"
+# Every event that draws with a generator (Explore, /generate, Interpolate) takes a worker from one
+# shared pool, one per core that training leaves free. A class of 30 moving sliders at once then
+# queues for it, instead of running 30 handlers side by side that took the GIL and the server's core
+# from the training runs and their live streams (benchmarks/classroom_load.py).
+DRAWING_POOL = {"concurrency_id": "drawing", "concurrency_limit": max(1, usable_cpus() - 1)}
 SHIPPED_SUFFIX = " (shipped)"
 UPLOADED_SUFFIX = " (uploaded)"
 USER_ERRORS = (ConfigError, CheckpointError, DataNotFoundError, TrainingDiverged, ValueError)

@@ -18,7 +18,7 @@ import torch
 from ..images import to_uint8, upscale
 from ..latent import MAX_SLIDERS, SLIDER_RANGE, generate, latent_from_seed, with_slider_values
 from ..models import Generator
-from .common import default_model, friendly, model_choices, resolve_generator, whole_number
+from .common import DRAWING_POOL, default_model, friendly, model_choices, resolve_generator, whole_number
 from .fields import Dropdown, Number, Radio, Slider, refuse
 from .picture import WriteOnceImage
 from .refusal import checked
@@ -158,7 +158,7 @@ def build(registry: SessionRegistry, nearest_fn: NearestFn | None) -> ExploreTab
 
     z_outputs = [z_state, digit, *sliders, image, nearest]
     seed_inputs = [model, seed, k, digit]
-    fast = {"concurrency_limit": None, "show_progress": "hidden", "api_visibility": "private"}
+    fast = {**DRAWING_POOL, "show_progress": "hidden", "api_visibility": "private"}
     def check_model(request: gr.Request, model_choice: str, seed_value: Any) -> None:
         resolve_generator(registry.get(request), model_choice)
         check_seed(seed_value)
@@ -187,8 +187,8 @@ def build(registry: SessionRegistry, nearest_fn: NearestFn | None) -> ExploreTab
         slider.release(render, render_inputs, [z_state, image, nearest], trigger_mode="always_last", **fast)
     digit.input(render, render_inputs, [z_state, image, nearest], **fast)
     k.release(friendly(lambda k_value: [gr.Slider(visible=i < check_k(k_value)) for i in range(MAX_SLIDERS)]),
-              k, sliders, **fast)
+              k, sliders, **{**fast, "concurrency_limit": None, "concurrency_id": None})
     api_button.click(generate_api, inputs_kwargs={"model": model, "seed": seed, "digit": digit, "z": z_text},
-                     outputs=image, api_name="generate", concurrency_limit=None)
+                     outputs=image, api_name="generate", **DRAWING_POOL)
     return ExploreTab(model, seed, digit, sliders, image, nearest, z_state, k, from_seed, set_z, seed_inputs,
                       z_outputs)

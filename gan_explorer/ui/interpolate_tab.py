@@ -11,7 +11,7 @@ import torch
 from ..images import gif_bytes, grid, to_uint8, upscale
 from ..latent import INTERPOLATION_NOTE, MAX_STEPS, MIN_STEPS, interpolation_frames, latent_from_seed
 from ..models import Generator
-from .common import default_model, friendly, model_choices, resolve_generator, whole_number
+from .common import DRAWING_POOL, default_model, friendly, model_choices, resolve_generator, whole_number
 from .downloads import write_download
 from .explore_tab import check_digit, check_seed
 from .fields import Dropdown, Number, Radio, Slider, refuse
@@ -110,5 +110,5 @@ def build(registry: SessionRegistry, explore_z: gr.State) -> InterpolateTab:
 
     model.input(show_digits, model, [start.digit, end.digit], api_visibility="private", concurrency_limit=None)
     run.click(interpolate, inputs_kwargs=inputs, outputs=[strip, animation, gif_file], api_name="interpolate",
-              concurrency_limit=None)
+              **DRAWING_POOL)
     return InterpolateTab(model)

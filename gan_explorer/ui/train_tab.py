@@ -43,6 +43,7 @@ QUALITY_EVERY = 250  # steps between quick quality checks (FID on 500 samples) o
 
 @dataclass
 class TrainTab:
+    preset: gr.Dropdown
     settings: dict[str, gr.components.Component]
     steps: gr.Number
     outputs: list[gr.components.Component]  # what the live view updates, in _live_view order
@@ -263,7 +264,8 @@ def build(registry: SessionRegistry, quality_fn: QualityFn | None) -> TrainTab:
             raise gr.Error("The run is training: press Pause first, then Step one step at a time.")
         config_from(values)
 
-    preset_box.change(lambda name: preset_values(name, settings), preset_box, list(settings.values()),
+    # .input: only a person's choice fills the form; a loaded checkpoint blanks the box without refilling it.
+    preset_box.input(lambda name: preset_values(name, settings), preset_box, list(settings.values()),
                       api_visibility="private", concurrency_limit=None)
     # A refused Start or Step leaves the grid and charts as they were (refusal.py).
     train_event = checked(start.click, check_start, inputs_kwargs={"steps": steps, **settings}).success(
@@ -290,7 +292,7 @@ def build(registry: SessionRegistry, quality_fn: QualityFn | None) -> TrainTab:
 
     save.click(save_run, None, saved, api_name="save_checkpoint", concurrency_limit=None).success(
         lambda: gr.File(visible=True), None, saved, api_visibility="private", queue=False)
-    return TrainTab(settings, steps, outputs, train_event, upload, shipped, load)
+    return TrainTab(preset_box, settings, steps, outputs, train_event, upload, shipped, load)
 
 
 def _saved_files(session: Session) -> list[str]:
