@@ -82,9 +82,10 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
 
 def autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
     """bf16 for "bf16"; None (plain fp32) for "fp32". "auto" is bf16 on CPUs with native bf16
-    (AVX512-BF16 and the like: 1.3-1.9x faster, benchmarks/train_throughput.py) and fp32 on GPUs,
-    where for these small models the casts cost more than bf16 saves (H100, one epoch of the
-    fast preset as a CUDA graph: 0.78-0.80 s with bf16, 0.70-0.74 s without; benchmarks/gpu_epoch.py)."""
+    (AVX512-BF16 and the like), where it is the one lever that cuts a small model's arithmetic, and
+    fp32 elsewhere: CPUs without native bf16 emulate it slowly, and on GPUs the casts cost more than
+    bf16 saves for models this small (benchmarks/train_throughput.py, benchmarks/gpu_epoch.py;
+    figures in docs/performance.md)."""
     if precision == "fp32":
         return None
     if precision == "auto":
@@ -94,17 +95,16 @@ def autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
 
 def memory_format(device: torch.device, autocast: torch.dtype | None) -> torch.memory_format:
     """channels_last for fp32 on a CPU: oneDNN's convolutions then skip a layout conversion around
-    each call (1 thread, AVX2: 0.95x the CPU time per step of the fast preset at batch 32,
-    benchmarks/step_cost.py --contiguous; AVX-512, 2 threads, the dcgan preset at batch 64: +25% steps/s).
+    each call (benchmarks/step_cost.py --contiguous measures it; figures in docs/performance.md).
     With bf16 autocast it gained nothing, so it stays off there."""
     return torch.channels_last if device.type == "cpu" and autocast is None else torch.contiguous_format
 
 
 def compiled(module: torch.nn.Module, enabled: bool) -> Callable[..., Tensor]:
     """The module itself, or the module through torch.compile (inductor), which fuses elementwise
-    work (BatchNorm, activations, their backward passes) where it can: on an H100 the fast preset's
-    step went from 198 kernels to 186. The first calls compile (15-20 s); the compiled kernels can
-    be recorded in a CUDA graph like any others (benchmarks/gpu_step_profile.py)."""
+    work (BatchNorm, activations, their backward passes) where it can, so a step launches fewer
+    kernels. The first calls compile, a pause of seconds; the compiled kernels can be recorded in a
+    CUDA graph like any others (benchmarks/gpu_step_profile.py; figures in docs/performance.md)."""
     return torch.compile(module) if enabled else module
 
 
