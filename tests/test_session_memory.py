@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import gc
+import platform
 import weakref
 from types import SimpleNamespace
+
+import pytest
 
 from gan_explorer.checkpoints import Checkpoint
 from gan_explorer.config import TrainConfig
@@ -61,3 +64,12 @@ def test_gradio_keeps_the_page_state_of_a_bounded_number_of_sessions(mnist_root)
         assert "visitor-0" not in holder and f"visitor-{SESSION_CAPACITY + 49}" in holder
     finally:
         demo.close()
+
+
+def test_the_allocator_keeps_fewer_arenas_where_the_c_library_is_glibc() -> None:
+    from gan_explorer.memory import limit_allocator_arenas, return_freed_memory
+
+    if platform.libc_ver()[0] != "glibc":
+        pytest.skip("mallopt's arena cap is glibc's")
+    assert limit_allocator_arenas()  # mallopt refuses (returns 0) an unknown parameter number
+    return_freed_memory()

@@ -12,6 +12,7 @@ import torch
 
 from ..data import default_data_root, load_mnist
 from ..device import resolve_device, usable_cpus
+from ..memory import limit_allocator_arenas
 from ..models import IMAGE_SHAPE, Generator
 from . import explore_tab, interpolate_tab, page, train_tab, tsne_tab
 from .common import LIVE_RUN, checkpoint_for, default_model, friendly, load_upload, model_choices
@@ -92,6 +93,7 @@ def _device_line() -> str:
 
 def build_demo() -> gr.Blocks:
     """The app. Call configure_torch_threads() first in a process that serves it (app.py does)."""
+    limit_allocator_arenas()  # before the server's threads start: less memory kept after a class
     registry = SessionRegistry()
     quality_fn, nearest_fn, classify_fn = _metrics_hooks()
     preparation = warm_up(nearest_fn, torch.zeros(IMAGE_SHAPE))

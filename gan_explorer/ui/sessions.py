@@ -6,9 +6,6 @@ other events act on it between steps. Closing the tab (demo.unload) stops the ru
 """
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import gc
 import logging
 import threading
 import time
@@ -21,6 +18,7 @@ import gradio as gr
 
 from ..checkpoints import Checkpoint
 from ..diagnosis import Finding, RunState, diagnose
+from ..memory import return_freed_memory
 from ..models import Generator
 from ..trainer import Trainer, TrainingDiverged
 
@@ -44,16 +42,6 @@ class Uploads(OrderedDict):
         super().__setitem__(label, checkpoint)
         while len(self) > MAX_UPLOADS:
             self.popitem(last=False)
-
-
-def _return_freed_memory() -> None:
-    """Ask the allocator to hand memory freed by a closed session back to the OS: glibc keeps freed
-    blocks for reuse, which holds the server's RSS near its peak after a class; a no-op elsewhere."""
-    gc.collect()  # a run's objects that refer to each other are freed only by the cycle collector
-    libc_name = ctypes.util.find_library("c")
-    libc = ctypes.CDLL(libc_name) if libc_name else None
-    if libc is not None and hasattr(libc, "malloc_trim"):
-        libc.malloc_trim(0)
 
 
 @dataclass
@@ -176,7 +164,7 @@ class SessionRegistry:
         for key in expired:
             self._sessions.pop(key).reset()
         if expired:
-            _return_freed_memory()
+            return_freed_memory()
 
     def close(self, request: gr.Request) -> None:
         with self._lock:
@@ -184,7 +172,7 @@ class SessionRegistry:
         if session is not None:
             session.reset()
             del session  # the last reference: its run and uploads are freed before the trim
-            _return_freed_memory()
+            return_freed_memory()
 
     def __len__(self) -> int:
         return len(self._sessions)
