@@ -238,11 +238,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--after", type=float, default=10.0, help="seconds after the class before the last RSS")
     parser.add_argument("--nearest-samples", type=int, default=200, help="0 skips the nearest-search comparison")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--nice", type=int, default=0,
+                        help="run the simulated students at this lower priority (os.nice, after the server "
+                             "starts): a real class's browsers run on their own machines, not the server's cores")
     args = parser.parse_args(argv)
     port = _free_port()
     log = Path(os.environ.get("TMPDIR", "/tmp")) / f"classroom_load-{port}.log"
     server = start_server(port, log)
-    report: dict[str, Any] = {}
+    os.nice(args.nice)  # this process only: the server started above keeps its priority
+    report: dict[str, Any] = {"students_nice": args.nice}
     try:
         warm = client(port)
         for endpoint in ENDPOINTS:  # loads the shipped checkpoints once
