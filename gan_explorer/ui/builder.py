@@ -13,7 +13,7 @@ import torch
 from ..data import default_data_root, load_mnist
 from ..device import resolve_device, usable_cpus
 from ..memory import limit_allocator_arenas
-from ..models import IMAGE_SHAPE, Generator
+from ..models import Generator
 from . import explore_tab, interpolate_tab, page, train_tab, tsne_tab
 from .common import LIVE_RUN, checkpoint_for, default_model, friendly, load_upload, model_choices
 from .explore_tab import NearestFn
@@ -47,8 +47,9 @@ def configure_torch_threads() -> int:
     return threads
 
 
-def _metrics_hooks() -> tuple[QualityFn | None, NearestFn | None, Callable | None]:
-    """(quality_fn, nearest_fn, classify_fn) from gan_explorer.metrics; None each when unavailable.
+def _metrics_hooks() -> tuple[QualityFn | None, NearestFn | None, Callable | None, Callable[[], object]]:
+    """(quality_fn, nearest_fn, classify_fn, prepare) from gan_explorer.metrics; the first three None
+    when unavailable. prepare() reads MNIST and builds what the hooks cache, for the start's warm-up.
 
     The metrics need a trained classifier and reference statistics in checkpoints/; without
     them the app still works, minus the quality curve, the nearest image and digit colours.
@@ -58,7 +59,7 @@ def _metrics_hooks() -> tuple[QualityFn | None, NearestFn | None, Callable | Non
         judge = metrics.default_judge()
     except (ImportError, OSError, ValueError, RuntimeError) as e:  # missing classifier or reference stats
         log.warning("quality metrics off: %s", e)
-        return None, None, None
+        return None, None, None, lambda: load_mnist(default_data_root())
 
     @functools.cache  # built on first use, then each lookup is one matmul
     def training_images() -> metrics.TrainingImages:
@@ -80,7 +81,13 @@ def _metrics_hooks() -> tuple[QualityFn | None, NearestFn | None, Callable | Non
         return {**metrics.quick_quality(generator, n=QUALITY_SAMPLES, judge=judge, reference=reference()),
                 "fid_floor": floor["fid"], "is_floor": floor["inception_score"]}
 
-    return quality, nearest, classify
+    def prepare() -> None:
+        # At the start, not in the first run's quality check, where embedding 10,000 test digits
+        # took a core from the training runs and their live streams for seconds.
+        training_images()
+        reference()
+
+    return quality, nearest, classify, prepare
 
 
 def _device_line() -> str:
@@ -95,8 +102,8 @@ def build_demo() -> gr.Blocks:
     """The app. Call configure_torch_threads() first in a process that serves it (app.py does)."""
     limit_allocator_arenas()  # before the server's threads start: less memory kept after a class
     registry = SessionRegistry()
-    quality_fn, nearest_fn, classify_fn = _metrics_hooks()
-    preparation = warm_up(nearest_fn, torch.zeros(IMAGE_SHAPE))
+    quality_fn, nearest_fn, classify_fn, prepare = _metrics_hooks()
+    preparation = warm_up(prepare)
     # delete_cache: every streamed grid is a file in Gradio's cache; drop them after 10 minutes.
     with gr.Blocks(title="GAN Explorer", delete_cache=(600, 600), analytics_enabled=False) as demo:
         gr.Markdown("# GAN Explorer\nTrain a generative adversarial network on MNIST and watch it learn. "

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from ..data import DOWNLOAD_BYTES, default_data_root, download_fraction, load_mnist
+from ..data import DOWNLOAD_BYTES, default_data_root, download_fraction
 
 log = logging.getLogger(__name__)
 
@@ -54,11 +54,10 @@ class Preparation:
         return "Reading MNIST and preparing the nearest-image search (a few seconds)..."
 
 
-def warm_up(nearest_fn: Callable | None, probe: object) -> Preparation:
-    """Start reading MNIST and building the nearest-image index (by one `nearest_fn(probe)` call)."""
+def warm_up(prepare: Callable[[], object]) -> Preparation:
+    """Start `prepare` (reading MNIST, building the nearest-image index ...) in the background."""
     preparation = Preparation(default_data_root())
-    preparation.start((lambda: nearest_fn(probe)) if nearest_fn is not None
-                      else (lambda: load_mnist(default_data_root())))
+    preparation.start(prepare)
     return preparation
 
 
