@@ -7,9 +7,11 @@ import socket
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
+from browsing import chromium
 
 from gan_explorer.data import MNISTTensors, default_data_root, load_mnist
 from gan_explorer.trainer import Trainer
@@ -45,6 +47,14 @@ def mnist_test(mnist_root: Path) -> MNISTTensors:
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """A headless Chromium (tests/browsing.py) for one test module."""
+    pytest.importorskip("playwright.sync_api")
+    with chromium() as browser:
+        yield browser
 
 
 def _free_port() -> int:

@@ -6,21 +6,17 @@ Screenshots go to test-artifacts/. Needs Debian's chromium at /usr/bin/chromium.
 from __future__ import annotations
 
 import re
-import shutil
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
+from browsing import marks, open_app  # tests/ is on sys.path (pytest's default import mode)
 from conftest import live_trainers  # tests/ is on sys.path (pytest's default import mode)
 
 from gan_explorer.trainer import Trainer
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 MEASURE_S = 10.0
 # Liveness bounds, loose on purpose: CI machines are shared and noisy, and speed targets are
 # measured, not asserted. The figures themselves (1.2 redraws/s, lag max 0.95 s on a quiet
@@ -30,9 +26,7 @@ MIN_REFRESH_PER_S = 0.5
 MAX_MEDIAN_LAG_S = 1.0
 MAX_LAG_S = 2.5
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(240),
-              pytest.mark.skipif(not Path(CHROMIUM).exists() and not shutil.which("chromium"),
-                                 reason="needs Debian's chromium")]
+pytestmark = marks(240)
 sync_api = pytest.importorskip("playwright.sync_api")
 
 # Records each redraw of a chart as [time ms, title], and each new grid image, from inside the page.
@@ -54,23 +48,8 @@ WATCH_JS = """
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[sync_api.Browser]:
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def _open(browser: sync_api.Browser, url: str) -> sync_api.Page:
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(url)
-    page.wait_for_selector("#train-start", timeout=30_000)
-    return page
-
-
-@pytest.fixture(scope="module")
 def page(browser: sync_api.Browser, app_url: str) -> sync_api.Page:
-    return _open(browser, app_url)
+    return open_app(browser, app_url)
 
 
 def _live_trainer() -> Trainer:
@@ -188,7 +167,7 @@ def test_choosing_a_loss_shows_what_it_does(page: sync_api.Page) -> None:
 
 def test_closing_the_tab_stops_its_run(browser: sync_api.Browser, app_url: str) -> None:
     assert not live_trainers()  # the t-SNE test stopped the main page's run
-    page = _open(browser, app_url)
+    page = open_app(browser, app_url)
     page.click("#train-start")
     page.wait_for_function("document.querySelector('#train-status').innerText.includes('training')",
                            timeout=30_000)

@@ -5,35 +5,26 @@ Adam refused betas of mixed int and float. Needs Debian's chromium at /usr/bin/c
 """
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browsing import marks, open_app  # tests/ is on sys.path (pytest's default import mode)
 
 from gan_explorer.config import PRESETS, preset
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 STATUS = "document.querySelector('#train-status').innerText"
 ERRORS = "[data-testid='toast-body'].error, .modal-backdrop"  # Gradio's error toast, and its error modal
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(300),
-              pytest.mark.skipif(not Path(CHROMIUM).exists() and not shutil.which("chromium"),
-                                 reason="needs Debian's chromium")]
+pytestmark = marks(300)
 sync_api = pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture(scope="module")
-def page(app_url: str) -> Iterator[sync_api.Page]:
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(app_url)
-        page.wait_for_selector("#train-step", timeout=30_000)
-        yield page
-        browser.close()
+def page(browser: sync_api.Browser, app_url: str) -> Iterator[sync_api.Page]:
+    page = open_app(browser, app_url)
+    yield page
+    page.close()
 
 
 @pytest.mark.parametrize("name", list(PRESETS))

@@ -5,24 +5,19 @@ Screenshots go to test-artifacts/ (present-1280x720.png, ...): look at them afte
 """
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browsing import marks, open_app  # tests/ is on sys.path (pytest's default import mode)
 
 from gan_explorer.ui.page import MIN_FONT_PX
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 STAGE = ("#train-grid img", "#chart-losses .main-svg", "#chart-scores .main-svg", "#train-status")
 STAGE_CHARTS = ("#chart-losses", "#chart-scores")
 ALL_CHARTS = (*STAGE_CHARTS, "#chart-grads", "#chart-quality", "#chart-digits")
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(240),
-              pytest.mark.skipif(not Path(CHROMIUM).exists() and not shutil.which("chromium"),
-                                 reason="needs Debian's chromium")]
+pytestmark = marks(240)
 sync_api = pytest.importorskip("playwright.sync_api")
 
 # Every text of a chart with its font size and whether it lies inside the chart's own picture.
@@ -38,21 +33,6 @@ CHART_TEXT_JS = """
                       && b.bottom <= frame.bottom + 1}; });
 }
 """
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[sync_api.Browser]:
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def _open(browser: sync_api.Browser, url: str, width: int, height: int) -> sync_api.Page:
-    page = browser.new_page(viewport={"width": width, "height": height})
-    page.goto(url)
-    page.wait_for_selector("#train-start", timeout=30_000)
-    return page
 
 
 def _wait_presenting(page: sync_api.Page, on: bool = True) -> None:
@@ -74,7 +54,7 @@ def _train_briefly(page: sync_api.Page) -> None:
 @pytest.fixture(scope="module")
 def projector(browser: sync_api.Browser, app_url: str) -> Iterator[sync_api.Page]:
     """A 1280x720 page opened with ?present=1, after a short training run."""
-    page = _open(browser, app_url + "?present=1", 1280, 720)
+    page = open_app(browser, app_url + "?present=1", 1280, 720)
     _wait_presenting(page)
     _train_briefly(page)
     yield page
@@ -110,7 +90,7 @@ def test_presentation_text_is_readable_from_the_back_of_the_room(projector: sync
 @pytest.mark.parametrize(("width", "height", "query"), [(1280, 720, ""), (1920, 1080, ""), (1920, 1080, "?present=1")])
 def test_no_chart_text_is_cut_off_in_either_layout(browser: sync_api.Browser, app_url: str, artifacts_dir: Path,
                                                    width: int, height: int, query: str) -> None:
-    page = _open(browser, app_url + query, width, height)
+    page = open_app(browser, app_url + query, width, height)
     _wait_presenting(page, bool(query))
     page.click("#train-step")
     page.wait_for_function("/step 1\\)/.test(document.querySelector('#chart-losses .gtitle')?.textContent)",
@@ -127,7 +107,7 @@ def test_no_chart_text_is_cut_off_in_either_layout(browser: sync_api.Browser, ap
 
 
 def test_a_legend_toggle_survives_chart_updates(browser: sync_api.Browser, app_url: str) -> None:
-    page = _open(browser, app_url, 1400, 1000)
+    page = open_app(browser, app_url, 1400, 1000)
     page.click("#train-start")
     page.wait_for_function("document.querySelector('#chart-losses .legendtoggle')", timeout=30_000)
     # A mouse click where the legend item is: the chart is redrawn (its element replaced) ~1/s.
@@ -146,7 +126,7 @@ def test_a_legend_toggle_survives_chart_updates(browser: sync_api.Browser, app_u
 
 
 def test_the_toggle_switches_the_layout_and_the_link(browser: sync_api.Browser, app_url: str) -> None:
-    page = _open(browser, app_url, 1280, 720)
+    page = open_app(browser, app_url, 1280, 720)
     page.locator("#gx-present input").click()
     _wait_presenting(page)
     assert "present=1" in page.url and not page.locator("#train-settings").is_visible()
@@ -158,7 +138,7 @@ def test_the_toggle_switches_the_layout_and_the_link(browser: sync_api.Browser, 
 
 def test_bad_url_parameters_are_reported_in_one_line_and_the_page_opens(browser: sync_api.Browser,
                                                                         app_url: str) -> None:
-    page = _open(browser, app_url + "?present=maybe&colour=red", 1280, 720)
+    page = open_app(browser, app_url + "?present=maybe&colour=red", 1280, 720)
     notice = page.locator("#gx-link-notice")
     notice.wait_for(timeout=15_000)
     text = notice.inner_text()
@@ -168,7 +148,7 @@ def test_bad_url_parameters_are_reported_in_one_line_and_the_page_opens(browser:
 
 
 def test_image_labels_and_buttons_sit_above_the_picture(browser: sync_api.Browser, app_url: str) -> None:
-    page = _open(browser, app_url, 1280, 720)
+    page = open_app(browser, app_url, 1280, 720)
     page.get_by_role("tab", name="Interpolate").click()
     page.click("#interpolate-run")
     strip = page.locator("#interpolate-strip img")

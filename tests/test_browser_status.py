@@ -4,37 +4,22 @@ Own page per test (a fresh session each). Needs Debian's chromium at /usr/bin/ch
 """
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browsing import marks, open_app  # tests/ is on sys.path (pytest's default import mode)
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 OUTPUTS = ["#train-status", "#train-grid", "#chart-losses", "#chart-scores", "#chart-grads"]
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(240),
-              pytest.mark.skipif(not Path(CHROMIUM).exists() and not shutil.which("chromium"),
-                                 reason="needs Debian's chromium")]
+pytestmark = marks(240)
 sync_api = pytest.importorskip("playwright.sync_api")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[sync_api.Browser]:
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
 def page(browser: sync_api.Browser, app_url: str) -> Iterator[sync_api.Page]:
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(app_url)
-    page.wait_for_selector("#train-start", timeout=30_000)
+    page = open_app(browser, app_url)
     yield page
     page.close()
 

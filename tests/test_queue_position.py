@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import time
 from collections.abc import Iterator
@@ -10,12 +9,10 @@ from pathlib import Path
 
 import pytest
 import torch
+from browsing import chromium, marks, open_app  # tests/ is on sys.path (pytest's default import mode)
 from gradio_client import Client
-from test_browser import CHROMIUM, CHROMIUM_ARGS  # tests/ is on sys.path (pytest's default import mode)
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(240),
-              pytest.mark.skipif(not Path(CHROMIUM).exists() and not shutil.which("chromium"),
-                                 reason="needs Debian's chromium")]
+pytestmark = marks(240)
 sync_api = pytest.importorskip("playwright.sync_api")
 
 # Playwright counts an element with opacity 0 as visible: check what a person would see.
@@ -56,11 +53,8 @@ def test_a_start_waiting_for_a_training_slot_shows_its_place_in_the_queue(one_sl
         while not job.outputs() and time.monotonic() < deadline:
             time.sleep(0.1)
         assert job.outputs(), "the first run never started"
-        with sync_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(one_slot_url)
-            page.wait_for_selector("#train-start", timeout=30_000)
+        with chromium() as browser:
+            page = open_app(browser, one_slot_url)
             page.click("#train-start")
             status = page.locator("#train-status")
             page.wait_for_function(f"""() => {{ const e = document.querySelector('#train-status .progress-text');
@@ -71,7 +65,6 @@ def test_a_start_waiting_for_a_training_slot_shows_its_place_in_the_queue(one_sl
             other.predict(api_name="/stop")
             sync_api.expect(status).to_contain_text("training", timeout=30_000)  # its turn came
             page.click("#train-stop")
-            browser.close()
     finally:
         other.predict(api_name="/stop")
         other.close()
