@@ -23,7 +23,7 @@ from typing import Any
 
 import torch
 from safetensors import SafetensorError, safe_open
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file, save
 
 from .config import ConfigError, TrainConfig, network_shapes
 from .models import Discriminator, Generator, build_models
@@ -138,7 +138,10 @@ def save_checkpoint(ckpt: Checkpoint, path: str | Path, weights_dtype: torch.dty
     # The sidecar travels inside the weights file too: one rename then commits the whole save.
     metadata = {"format": FORMAT, "format_version": str(FORMAT_VERSION), "config": config_json,
                 "step": str(ckpt.step), SIDECAR_KEY: text}
-    atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata=metadata))
+    # Serialised in memory and written to our own temporary file: safetensors' save_file writes through a
+    # temporary of its own (.tmpXXXXXX) that a killed save would leave behind, unnamed by us.
+    data = save(tensors, metadata=metadata)
+    atomic_write(path, lambda tmp: Path(tmp).write_bytes(data))
     atomic_write(sidecar_path(path), lambda tmp: Path(tmp).write_text(text))
     return path
 

@@ -104,7 +104,7 @@ def test_a_failed_save_keeps_the_old_checkpoint_and_no_temp_file(
 
     def crash(*args: object, **kwargs: object) -> None:
         raise OSError("disk full")
-    monkeypatch.setattr(checkpoints, "save_file", crash)
+    monkeypatch.setattr(checkpoints, "save", crash)
     with pytest.raises(OSError, match="disk full"):
         save_checkpoint(trainer.to_checkpoint(), saved)
     assert saved.read_bytes() == before
