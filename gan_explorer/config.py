@@ -82,7 +82,7 @@ class TrainConfig:
     # 0 turns it off. Averaging smooths out the oscillation of long GAN runs (Yazici et al., 2019).
     ema_decay: float = _field(0.0, "G weight averaging (EMA decay, 0 = off)")
     seed: int = _field(0, "Seed")
-    # bf16 autocast of the forward passes: about 1.5x faster on CPUs with AVX512-BF16.
+    # bf16 autocast of the forward passes: faster on CPUs with native bf16, far slower elsewhere.
     # "auto" picks bf16 on such CPUs and fp32 elsewhere, GPUs included (measured: device.autocast_dtype).
     precision: str = _field("fp32", "Precision")
 
@@ -280,7 +280,7 @@ PRESETS: dict[str, dict[str, Any]] = {
                  batch_size=32, g_lr=1e-3, d_lr=1e-3, beta1=0.5, beta2=0.999, ema_decay=0.99, precision="auto"),
     # Unconditional, with the fully connected layer: 80% of samples confidently read at 60 s against
     # 58% without it; the shipped `dcgan` checkpoint (this layer, batch 256) scores FID 2.0 where the
-    # plain DCGAN's scored 14 (README).
+    # plain DCGAN's scored 14 (docs/training-notes.md).
     "dcgan": dict(architecture="dcgan", loss="non_saturating", latent_dim=64, dcgan_width=32, dcgan_fc=128,
                   batch_size=64, g_lr=1e-3, d_lr=1e-3, beta1=0.5, beta2=0.999),
     "conditional": dict(architecture="dcgan", loss="non_saturating", latent_dim=64,

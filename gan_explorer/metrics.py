@@ -215,11 +215,11 @@ PCA_STRIDE = 6  # the principal axes from every 6th image: the same axes, a sixt
 class TrainingImages:
     """Training images indexed for nearest-image lookups, built once (the app builds it at start-up).
 
-    The exact search reads all 60,000 x 784 pixels (188 MB, ~45 ms of one core) per lookup, and
-    Explore does one per slider release. Here a lookup ranks the images by their distance in the
-    first NEAREST_DIMS principal components (a 15 MB matmul), then measures the best
-    NEAREST_CANDIDATES exactly in pixel space: ~3 ms, and the same image as the exact search
-    (tests/test_nearest.py checks that on generated digits).
+    The exact search reads all 60,000 x 784 pixels (188 MB) per lookup, and Explore does one per
+    slider release. Here a lookup ranks the images by their distance in the first NEAREST_DIMS
+    principal components (a 15 MB matmul), then measures the best NEAREST_CANDIDATES exactly in
+    pixel space: about a tenth of the work (docs/performance.md), and the same image as the exact
+    search (tests/test_nearest.py checks that on generated digits).
     """
     data: MNISTTensors
     squared_norms: Tensor  # (N,) ||a||^2 of each flattened image

@@ -20,7 +20,7 @@ from gan_explorer.trainer import Trainer
 MEASURE_S = 10.0
 # Liveness bounds, loose on purpose: CI machines are shared and noisy, and speed targets are
 # measured, not asserted. The figures themselves (1.2 redraws/s, lag max 0.95 s on a quiet
-# machine) are printed with `pytest -s` and recorded in the README. These bounds still fail if
+# machine) are printed with `pytest -s` and recorded in docs/performance.md. These bounds still fail if
 # the stream stops, or is throttled or backed up by more than a couple of seconds.
 MIN_REFRESH_PER_S = 0.5
 MAX_MEDIAN_LAG_S = 1.0

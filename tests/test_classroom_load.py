@@ -2,7 +2,7 @@
 
 Nothing is timed strictly (CI machines are noisy): every request must succeed, both training
 streams must keep sending updates while the students explore, and the server must survive.
-The full benchmark and its figures: `python benchmarks/classroom_load.py`, README (A shared server).
+The full benchmark and its figures: `python benchmarks/classroom_load.py`, docs/performance.md (A class of 30).
 """
 from __future__ import annotations
 

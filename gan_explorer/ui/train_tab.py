@@ -35,7 +35,7 @@ from .sessions import QualityFn, Session, SessionRegistry
 from .status import checkpoint_status, run_status
 from .train_controls import build_settings, check_steps, config_from, preset_values
 
-REFRESH_S = 0.8  # one chart refresh per 0.8 s: the browser keeps up (see README) and lag stays < 1 s
+REFRESH_S = 0.8  # one chart refresh per 0.8 s: the browser keeps up and lag stays < 1 s (docs/performance.md)
 POLL_S = 0.1  # how quickly the stream notices that the run ended
 GRID_SCALE = 2  # 302 px grid -> 604 px, nearest-neighbour
 QUALITY_EVERY = 250  # steps between quick quality checks (FID on 500 samples) of a snapshot
