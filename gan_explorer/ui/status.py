@@ -9,7 +9,7 @@ import torch
 
 from ..checkpoints import Checkpoint
 from ..diagnosis import Finding, RunState, diagnose
-from ..losses import build_loss
+from ..losses import LOSSES
 from .sessions import Run, Session
 
 RATE_WINDOW = 20  # steps averaged for the images/s shown
@@ -48,7 +48,7 @@ def run_status(session: Session, note: str = "") -> str:
     where, bar = _progress(run)
     lines = [f"{where} · epoch {epoch:.2f} · {rate:,.0f} images/s{lrs} · device {device} · <b>{state}</b>", bar]
     extras = [(run.error, "gx-error")] if run.error else [finding_line(run.diagnosis())]
-    lines.append(_lines([*extras, (build_loss(trainer.config).score_note, ""), (note, "")]))
+    lines.append(_lines([*extras, (LOSSES[trainer.config.loss].score_note, ""), (note, "")]))
     return f'<div class="gx-status">{"".join(lines)}</div>'
 
 
@@ -67,4 +67,4 @@ def checkpoint_status(checkpoint: Checkpoint, quality: list[dict[str, Any]]) -> 
     return (f'<div class="gx-status">Loaded checkpoint: {cfg.architecture}, {cfg.loss}, latent {cfg.latent_dim}'
             f'{", conditional" if cfg.conditional else ""}, <b>step {checkpoint.step:,}</b> '
             f'({checkpoint.train_seconds:,.0f} s of training). Its settings are in the form: Start trains a '
-            f'new run with them.{_lines([finding_line(finding), (build_loss(cfg).score_note, "")])}</div>')
+            f'new run with them.{_lines([finding_line(finding), (LOSSES[cfg.loss].score_note, "")])}</div>')

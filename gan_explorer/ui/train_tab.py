@@ -23,7 +23,7 @@ from ..data import default_data_root, load_mnist
 from ..device import usable_cpus
 from ..images import grid
 from ..latent import generate
-from ..losses import build_loss
+from ..losses import LOSSES
 from ..models import NUM_CLASSES
 from ..trainer import GRID_SIDE, LIVE_SETTINGS, Trainer
 from .common import friendly, shipped_checkpoints
@@ -88,7 +88,7 @@ def _live_view(session: Session) -> tuple[Any, ...]:
     quality = list(run.quality) if run is not None else []
     latest = quality[-1] if quality else {}
     histogram = plots.class_histogram_figure(latest.get("class_histogram"), latest.get("step"))
-    probabilities = run is None or build_loss(run.trainer.config).scores_are_probabilities
+    probabilities = run is None or LOSSES[run.trainer.config.loss].scores_are_probabilities
     return (*plots.training_figures(history, probabilities), image, run_status(session),
             plots.quality_figure(quality, QUALITY_EVERY), histogram,
             grid_caption(run.trainer.config if run is not None else None))
@@ -118,7 +118,7 @@ def checkpoint_view(checkpoint: Checkpoint, quality_fn: QualityFn | None = None)
     image = grid(generate(checkpoint.generator, z, labels), nrow=GRID_SIDE, scale=GRID_SCALE)
     quality = checkpoint_quality(checkpoint, quality_fn)
     latest = quality[-1] if quality else {}
-    probabilities = build_loss(cfg).scores_are_probabilities
+    probabilities = LOSSES[cfg.loss].scores_are_probabilities
     return (*plots.training_figures(checkpoint.history, probabilities), image,
             checkpoint_status(checkpoint, quality),
             plots.quality_figure(quality, QUALITY_EVERY),
