@@ -4,6 +4,7 @@ from __future__ import annotations
 import gc
 import os
 import socket
+import threading
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +22,7 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"
+THREAD_JOIN_S = 30.0
 
 
 @pytest.fixture(scope="session")
@@ -94,3 +96,8 @@ def _stop_runs_left_behind() -> None:
     gc.collect()
     for trainer in live_trainers():
         trainer.stop()
+    # Let the app's own threads (training, quality checks, warm-up) finish their step: torch torn down
+    # under a thread still computing aborts the process ("terminate called without an active exception").
+    for thread in threading.enumerate():
+        if thread.name.startswith("gan-explorer-"):
+            thread.join(THREAD_JOIN_S)
