@@ -110,11 +110,8 @@ def test_a_legend_toggle_survives_chart_updates(browser: sync_api.Browser, app_u
     page = open_app(browser, app_url, 1400, 1000)
     page.click("#train-start")
     page.wait_for_function("document.querySelector('#chart-losses .legendtoggle')", timeout=30_000)
-    # A mouse click where the legend item is: the chart is redrawn (its element replaced) ~1/s.
-    box = page.locator("#chart-losses .legendtoggle").nth(1).bounding_box()
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # hide "G loss"
     hidden = "document.querySelector('#chart-losses .js-plotly-plot')._fullData[1].visible === 'legendonly'"
-    page.wait_for_function(hidden, timeout=10_000)
+    _click_legend_item(page, 1, hidden)  # hide "G loss"
     title = page.locator("#chart-losses .gtitle")
     for _ in range(3):  # three redraws with new data
         before = title.text_content()
@@ -123,6 +120,22 @@ def test_a_legend_toggle_survives_chart_updates(browser: sync_api.Browser, app_u
     assert page.evaluate(hidden), "a chart update brought the hidden trace back"
     page.click("#train-stop")
     page.close()
+
+
+def _click_legend_item(page: sync_api.Page, index: int, done_js: str) -> None:
+    """A mouse click where legend item `index` is, retried: the chart is redrawn (its legend element
+    replaced) about once a second, so the element found may be gone before it is measured or clicked."""
+    for _ in range(10):
+        box = page.locator("#chart-losses .legendtoggle").nth(index).bounding_box()
+        if box is not None:
+            page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            try:
+                page.wait_for_function(done_js, timeout=2_000)
+                return
+            except sync_api.TimeoutError:
+                pass
+        page.wait_for_timeout(200)
+    raise AssertionError("the legend item could not be clicked in ten tries")
 
 
 def test_the_toggle_switches_the_layout_and_the_link(browser: sync_api.Browser, app_url: str) -> None:
