@@ -16,8 +16,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 
 def marks(timeout_s: int = 240) -> list[Any]:
-    """A browser test module's `pytestmark`: marked `browser`, bounded in time, skipped without Chromium."""
-    return [pytest.mark.browser, pytest.mark.timeout(timeout_s),
+    """A browser test module's `pytestmark`: marked `browser`, bounded in time, skipped without Chromium,
+    and run once more after a failure: a page streaming live charts on a shared 2-core machine can miss
+    a wait by chance, and a second failure is a real one (the rerun shows in pytest's summary)."""
+    return [pytest.mark.browser, pytest.mark.timeout(timeout_s), pytest.mark.flaky(reruns=1, reruns_delay=3),
             pytest.mark.skipif(not Path(CHROMIUM).exists() and not shutil.which("chromium"),
                                reason="needs Debian's chromium")]
 
