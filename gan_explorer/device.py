@@ -71,6 +71,17 @@ def precision_warning(precision: str, device: torch.device) -> str | None:
     return None
 
 
+def precision_choices(device: torch.device) -> list[tuple[str, str]]:
+    """(label, value) for each precision, the label saying what it does on `device`, so a setting
+    that would make training crawl here (bf16 emulated on a CPU) is never offered silently."""
+    auto = "bf16" if autocast_dtype("auto", device) is not None else "fp32"
+    if device.type == "cpu" and not native_bf16():
+        bf16 = "bf16: emulated on this CPU, ~12x slower"
+    else:
+        bf16 = "bf16"
+    return [(f"auto: {auto} here", "auto"), ("fp32", "fp32"), (bf16, "bf16")]
+
+
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
     if str(device) == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")

@@ -11,10 +11,12 @@ import time
 import urllib.request
 from pathlib import Path
 
+import gradio as gr
 import pytest
 import torch
 
 from gan_explorer import device
+from gan_explorer.config import PRECISIONS
 from gan_explorer.data import DOWNLOAD_BYTES, download_fraction
 from gan_explorer.ui.preparation import Preparation
 
@@ -98,6 +100,25 @@ def test_bf16_is_flagged_only_where_this_cpu_emulates_it(monkeypatch: pytest.Mon
     monkeypatch.setattr(device, "native_bf16", lambda: True)
     assert device.precision_warning("bf16", cpu) is None
     assert device.autocast_dtype("auto", cpu) is torch.bfloat16
+
+
+def test_the_precision_choices_say_what_each_does_on_this_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    cpu = torch.device("cpu")
+    monkeypatch.setattr(device, "native_bf16", lambda: False)
+    labels = dict((value, label) for label, value in device.precision_choices(cpu))
+    assert set(labels) == set(PRECISIONS)
+    assert labels["auto"] == "auto: fp32 here" and "12x slower" in labels["bf16"]
+    monkeypatch.setattr(device, "native_bf16", lambda: True)
+    labels = dict((value, label) for label, value in device.precision_choices(cpu))
+    assert labels["auto"] == "auto: bf16 here" and labels["bf16"] == "bf16"
+
+
+def test_the_train_form_offers_the_precisions_with_what_they_do_here() -> None:
+    from gan_explorer.ui.train_controls import build_settings
+
+    with gr.Blocks():
+        _, controls, _ = build_settings()
+    assert controls["precision"].choices == [tuple(c) for c in device.precision_choices(device.resolve_device())]
 
 
 def test_cpu_summary_names_the_capability_and_bf16_support() -> None:

@@ -11,7 +11,8 @@ from typing import Any
 
 import gradio as gr
 
-from ..config import DEFAULT_PRESET, FIELD_TYPES, LABELS, PRECISIONS, PRESETS, TrainConfig, preset
+from ..config import DEFAULT_PRESET, FIELD_TYPES, LABELS, PRESETS, TrainConfig, preset
+from ..device import precision_choices, resolve_device
 from ..losses import LOSSES
 from ..models import ARCHITECTURES, INITS
 from ..optim import OPTIMIZERS
@@ -92,8 +93,8 @@ def _advanced(cfg: TrainConfig) -> dict[str, gr.components.Component]:
     with gr.Row():
         c["lr_decay_every"] = _number(cfg, "lr_decay_every")
         c["lr_decay_gamma"] = _number(cfg, "lr_decay_gamma")
-        c["precision"] = _choice(cfg, "precision", PRECISIONS,
-                                 info="auto: bf16 where the CPU has it natively (faster), fp32 on GPUs")
+        c["precision"] = _choice(cfg, "precision", precision_choices(resolve_device()),
+                                 info="auto: bf16 where the CPU has it natively (faster), else fp32")
         c["ema_decay"] = _number(cfg, "ema_decay", info="samples come from a running average of G; 0.999 for long runs")
     return c
 
