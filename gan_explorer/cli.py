@@ -36,6 +36,7 @@ from .device import precision_warning, resolve_device
 from .metrics import REFERENCE_STATS, MetricsError, evaluate_generator, quality_bar_failures
 from .models import NUM_CLASSES
 from .reference import build_reference
+from .timelapse import DEFAULT_EVERY, MAX_FRAMES, Timelapse
 from .trainer import GRID_SIDE, Trainer, TrainingDiverged
 
 EXIT_INTERRUPTED = 130  # the shell convention for Ctrl-C
@@ -61,6 +62,7 @@ def _add_train(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, metavar="CHECKPOINT",
                    help="where to save, e.g. runs/a.safetensors (a .json sidecar goes beside it)")
     p.add_argument("--grid", metavar="PNG", help="also save the fixed-noise sample grid as a PNG")
+    p.add_argument("--timelapse", metavar="GIF", help="also save the fixed-noise grid through the run as a GIF")
     p.add_argument("--checkpoint-every", type=positive_int, metavar="STEPS",
                    help="also save OUT-stepNNNNNNN.safetensors every STEPS steps, to compare a run's stages")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
@@ -79,6 +81,7 @@ def _train(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     out = prepare_output(args.out, (".safetensors",))
     grid_path = prepare_output(args.grid, (".png",)) if args.grid else None
+    gif_path = prepare_output(args.timelapse, (".gif",)) if args.timelapse else None
     device = resolve_device(args.device)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -94,8 +97,10 @@ def _train(args: argparse.Namespace) -> int:
     info = {"command": shlex.join(["gan-explorer", *args.argv]), "preset": args.preset, "device": str(device),
             "threads": torch.get_num_threads()}
     outcome = "finished"
+    # About half the frame budget over the planned steps: a grid costs about what a training step does.
+    timelapse = Timelapse(every=max(1, 2 * steps // MAX_FRAMES) if steps else DEFAULT_EVERY) if gif_path else None
     try:
-        _run_with_progress(trainer, steps, args.epochs, args.max_seconds, out, args.checkpoint_every, info)
+        _run_with_progress(trainer, steps, args.epochs, args.max_seconds, out, args.checkpoint_every, info, timelapse)
     except KeyboardInterrupt:
         outcome = "interrupted"  # fall through and save: Ctrl-C must not lose the run
     path = save_checkpoint(trainer.to_checkpoint({**info, "outcome": outcome}), out)
@@ -104,13 +109,20 @@ def _train(args: argparse.Namespace) -> int:
     if grid_path is not None:
         images.save_png(images.grid(trainer.sample_fixed(), nrow=GRID_SIDE, scale=GRID_SCALE), grid_path)
         print(f"Saved the sample grid to {grid_path}.", file=sys.stderr)
+    if timelapse is not None and gif_path is not None:
+        timelapse.record(trainer.step_count, trainer.sample_fixed())
+        gif_path.write_bytes(timelapse.gif())
+        print(f"Saved the timelapse ({len(timelapse.frames)} frames) to {gif_path}.", file=sys.stderr)
     return EXIT_INTERRUPTED if outcome == "interrupted" else 0
 
 
 def _run_with_progress(trainer: Trainer, steps: int | None, epochs: float | None, seconds: float | None,
-                       out: Path, checkpoint_every: int | None, info: dict[str, Any]) -> None:
+                       out: Path, checkpoint_every: int | None, info: dict[str, Any],
+                       timelapse: Timelapse | None) -> None:
     """Iterate trainer.run() with a tqdm bar (its total is the step limit when one is known),
-    saving an intermediate checkpoint every `checkpoint_every` steps."""
+    saving an intermediate checkpoint every `checkpoint_every` steps and keeping timelapse frames."""
+    if timelapse is not None:
+        timelapse.record(trainer.step_count, trainer.sample_fixed())  # the noise it starts from
     per_epoch = len(trainer.sampler.data) / (trainer.config.batch_size * trainer.config.n_critic)
     totals = [t for t in (steps, math.ceil(epochs * per_epoch) if epochs else None) if t]
     with tqdm(total=min(totals) if totals else None, unit="step", dynamic_ncols=True) as bar:
@@ -123,6 +135,8 @@ def _run_with_progress(trainer: Trainer, steps: int | None, epochs: float | None
             if checkpoint_every and trainer.step_count % checkpoint_every == 0:
                 ckpt = trainer.to_checkpoint({**info, "outcome": "intermediate"})
                 save_checkpoint(ckpt, out.with_name(f"{out.stem}-step{ckpt.step:07d}{out.suffix}"))
+            if timelapse is not None and timelapse.due(trainer.step_count):
+                timelapse.record(trainer.step_count, trainer.sample_fixed())
 
 
 # ---------------------------------------------------------------- sample
