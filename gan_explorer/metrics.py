@@ -32,6 +32,7 @@ from .checkpoints import SHIPPED_DIR
 from .classifier import DEFAULT_CLASSIFIER, MNISTClassifier, load_classifier
 from .data import MNISTTensors, load_mnist
 from .models import NUM_CLASSES, Generator
+from .spectrum import high_frequency_gap, radial_power
 
 REFERENCE_STATS = SHIPPED_DIR / "mnist_reference_stats.safetensors"
 FLOOR_SIZES = (500, 2000)  # the app's live curve uses 500 samples, `gan-explorer evaluate` 2000
@@ -64,6 +65,7 @@ class Judge:
 class DigitReference:
     """Feature mean and covariance of real images of each digit: do the samples read as 7 look like real 7s?"""
     stats: tuple[tuple[np.ndarray, np.ndarray], ...]  # per digit 0-9
+    spectrum: np.ndarray  # the real images' radial power spectrum (spectrum.radial_power)
 
 
 @dataclass(frozen=True)
@@ -145,7 +147,8 @@ def digit_reference(judge: Judge, data: MNISTTensors, per_digit: int = REFERENCE
     """Per-digit feature statistics of the first `per_digit` real images of each digit in `data`."""
     picks = [(data.labels == d).nonzero().flatten()[:per_digit] for d in range(NUM_CLASSES)]
     features = embed(judge.classifier, data.images[torch.cat(picks)]).features
-    return DigitReference(tuple(feature_stats(chunk) for chunk in features.split([len(p) for p in picks])))
+    return DigitReference(tuple(feature_stats(chunk) for chunk in features.split([len(p) for p in picks])),
+                          radial_power(data.images[torch.cat(picks)]))
 
 
 def readability(emb: Embedding, reference: DigitReference | None = None,
@@ -296,12 +299,19 @@ def generate(generator: Generator, n: int, seed: int = 0) -> Tensor:
 
 def quick_quality(generator: Generator, n: int = 500, seed: int = 0, judge: Judge | None = None,
                   reference: DigitReference | None = None) -> dict[str, Any]:
-    """The cheap live check for the app: FID, IS, histogram and readability (what diagnosis.py reads)."""
+    """The cheap live check for the app: FID, IS, histogram and readability (what diagnosis.py reads),
+    and with a reference the power spectrum beside the real digits' (the frequency view)."""
     judge = judge or default_judge()
-    emb = embed(judge.classifier, generate(generator, n, seed))
+    images = generate(generator, n, seed)
+    emb = embed(judge.classifier, images)
     labels = torch.arange(n) % NUM_CLASSES if generator.conditional else None
-    return {"fid": mnist_fid(judge, emb.features), "inception_score": inception_score(emb.probs),
-            "class_histogram": class_histogram(emb.probs), **readability(emb, reference, labels)}
+    result = {"fid": mnist_fid(judge, emb.features), "inception_score": inception_score(emb.probs),
+              "class_histogram": class_histogram(emb.probs), **readability(emb, reference, labels)}
+    if reference is not None:
+        spectrum = radial_power(images)
+        result.update(spectrum=spectrum.tolist(), spectrum_real=reference.spectrum.tolist(),
+                      high_frequency_gap=high_frequency_gap(spectrum, reference.spectrum))
+    return result
 
 
 def evaluate_images(images: Tensor, real: MNISTTensors, seed: int = 0, judge: Judge | None = None,

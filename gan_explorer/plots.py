@@ -170,6 +170,22 @@ def class_histogram_figure(fractions: Sequence[float] | None, step: int | None =
     return figure
 
 
+def spectrum_figure(check: dict[str, Any] | None) -> go.Figure:
+    """Power at each spatial frequency, generated against real digits (log scale). Early samples
+    hold too much high-frequency noise; the gap at the right closes as G learns."""
+    step = f" (step {check['step']})" if check and "step" in check else " (after the 1st check)"
+    figure = go.Figure(layout=_layout(f"Frequencies{step}", "spatial frequency (cycles per image)",
+                                      "log10 power", chart="spectrum"))
+    if check and "spectrum" in check:
+        radius = list(range(len(check["spectrum"])))
+        figure.add_trace(go.Scatter(x=radius, y=check["spectrum_real"], name="real digits",
+                                    line={"color": "#333", "dash": "dot"}))
+        figure.add_trace(go.Scatter(x=radius, y=check["spectrum"], name="generated", line={"color": "#d62728"}))
+        figure.add_annotation(text=f"high-frequency gap {check['high_frequency_gap']:.2f}", showarrow=False,
+                              xref="x domain", x=0.98, xanchor="right", yref="y domain", y=0.95)
+    return figure
+
+
 def tsne_figure(coords: np.ndarray, digits: np.ndarray, is_real: np.ndarray,
                 thumbnails: Sequence[str] | None = None, colour_source: str = "digit") -> go.Figure:
     """A scatter of the embedding: colour = digit, circle = generated, x = real MNIST.

@@ -151,3 +151,12 @@ def test_metrics_reject_images_of_the_wrong_shape_or_with_nan(judge):
         embed(judge.classifier, torch.full((4, 1, 28, 28), float("nan")))
     with pytest.raises(MetricsError, match="one 28x28 image"):
         nearest_training_image(torch.zeros(2, 1, 28, 28), MNISTTensors(torch.zeros(3, 1, 28, 28), torch.zeros(3)))
+
+
+def test_the_quick_check_sets_a_generators_spectrum_beside_the_real_digits(judge, mnist_test):
+    reference = digit_reference(judge, mnist_test, per_digit=50)
+    seven = mnist_test.images[(mnist_test.labels == 7).nonzero()[0, 0]]
+    result = quick_quality(OneDigitGenerator(seven), n=50, judge=judge, reference=reference)
+    assert len(result["spectrum"]) == len(result["spectrum_real"]) == 15
+    assert 0 <= result["high_frequency_gap"] < 1  # a real digit, so close to real digits' spectrum
+    assert "spectrum" not in quick_quality(OneDigitGenerator(seven), n=50, judge=judge)

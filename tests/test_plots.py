@@ -72,3 +72,13 @@ def test_fid_and_inception_score_get_panels_of_their_own_each_with_its_labelled_
     # On the log FID axis Plotly places an annotation at log10(y): the label must sit at the floor line.
     assert labels["y"].y == pytest.approx(np.log10(4.29)) and "4.3" in labels["y"].text
     assert labels["y2"].y == 9.7 and labels["y2"].xref == "x2 domain" and "9.7" in labels["y2"].text
+
+
+def test_the_spectrum_chart_draws_generated_against_real_and_waits_for_a_check():
+    from gan_explorer.plots import spectrum_figure
+
+    check = {"step": 250, "spectrum": [5.0, 3.0, 2.5], "spectrum_real": [5.0, 2.0, 1.0], "high_frequency_gap": 1.2}
+    figure = spectrum_figure(check)
+    assert [t.name for t in figure.data] == ["real digits", "generated"]
+    assert "step 250" in figure.layout.title.text and "1.20" in figure.layout.annotations[0].text
+    assert not spectrum_figure(None).data
