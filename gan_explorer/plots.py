@@ -6,12 +6,15 @@ instead of ~7 kB per figure).
 """
 from __future__ import annotations
 
+import base64
 import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
+
+from .picture_map import PictureMap
 
 MAX_POINTS = 500
 DIGITS = tuple(range(10))
@@ -187,8 +190,10 @@ def spectrum_figure(check: dict[str, Any] | None) -> go.Figure:
 
 
 def tsne_figure(coords: np.ndarray, digits: np.ndarray, is_real: np.ndarray,
-                thumbnails: Sequence[str] | None = None, colour_source: str = "digit") -> go.Figure:
-    """A scatter of the embedding: colour = digit, circle = generated, x = real MNIST.
+                thumbnails: Sequence[str] | None = None, colour_source: str = "digit",
+                pictures: PictureMap | None = None) -> go.Figure:
+    """A scatter of the embedding: colour = digit, circle = generated, x = real MNIST; with
+    `pictures`, each point drawn as its digit instead (the markers stay, invisible, for hover).
 
     customdata holds each point's index (and thumbnail data URL) so the page can show its image
     on hover and send a click back to Python.
@@ -211,6 +216,25 @@ def tsne_figure(coords: np.ndarray, digits: np.ndarray, is_real: np.ndarray,
                 x=coords[mask, 0], y=coords[mask, 1], mode="markers", customdata=custom,
                 name=f"{label} {kind}" if digit < 0 else f"{digit} {kind}", legendgroup=str(digit),
                 marker={"color": DIGIT_COLOURS[digit] if digit >= 0 else "#555",
-                            "size": 8 if real else 6, "symbol": "x" if real else "circle", "opacity": 0.8},
+                            "size": 8 if real else 6, "symbol": "x" if real else "circle",
+                            "opacity": 0.8 if pictures is None else 0},
                 hovertemplate=f"{kind} · {label}<extra></extra>"))
+    if pictures is not None:
+        _draw_pictures(figure, pictures)
     return figure
+
+
+def frame_colours(digits: np.ndarray) -> list[str]:
+    """Each point's frame colour in the map of pictures: its digit's colour, grey without a label."""
+    return [DIGIT_COLOURS[d] if d >= 0 else "#555555" for d in digits]
+
+
+def _draw_pictures(figure: go.Figure, pictures: PictureMap) -> None:
+    """The composite under the (invisible) markers, over a square range so digits are not stretched."""
+    source = "data:image/png;base64," + base64.b64encode(pictures.png).decode()
+    figure.add_layout_image(source=source, xref="x", yref="y", x=pictures.x[0], y=pictures.y[1],
+                            sizex=pictures.x[1] - pictures.x[0], sizey=pictures.y[1] - pictures.y[0],
+                            sizing="stretch", layer="below")
+    figure.update_xaxes(range=list(pictures.x), showgrid=False)
+    figure.update_yaxes(range=list(pictures.y), showgrid=False, scaleanchor="x", scaleratio=1)
+    figure.update_layout(legend_title_text="frame: digit colour = generated, grey = real")
