@@ -107,6 +107,19 @@ def training_figures(history: Sequence[Any], probabilities: bool = True) -> tupl
     return loss_figure(history), score_figure(history, probabilities), grad_norm_figure(history)
 
 
+def compare_figures(history_a: Sequence[Any], history_b: Sequence[Any],
+                    probabilities: bool = True) -> tuple[go.Figure, go.Figure, go.Figure]:
+    """The training charts of two runs overlaid: run A solid, run B dashed in the same colours,
+    each trace's name ending in its run's letter (the page names the runs by what differs)."""
+    figures = training_figures(history_a, probabilities)
+    for figure, other in zip(figures, training_figures(history_b, probabilities)):
+        for trace in figure.data:
+            trace.name = f"{trace.name} A"
+        for trace in other.data:
+            figure.add_trace(trace.update(name=f"{trace.name} B", line_dash="dash"))
+    return figures
+
+
 FID_TICKS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]
 FID_DECADES = [1, 10, 100, 1000]  # ticks for a range over more than two decades, where 1-2-5 would crowd
 FID_COLOUR, IS_COLOUR = "#2ca02c", "#9467bd"

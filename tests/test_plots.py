@@ -82,3 +82,16 @@ def test_the_spectrum_chart_draws_generated_against_real_and_waits_for_a_check()
     assert [t.name for t in figure.data] == ["real digits", "generated"]
     assert "step 250" in figure.layout.title.text and "1.20" in figure.layout.annotations[0].text
     assert not spectrum_figure(None).data
+
+
+def test_compared_runs_share_each_chart_a_solid_and_b_dashed():
+    from gan_explorer.plots import compare_figures
+
+    history_a = [{"step": s, "d_loss": 1.0, "g_loss": 2.0, "d_real": 0.6, "d_fake": 0.4, "d_grad_norm": 1.0,
+                  "g_grad_norm": 1.0} for s in range(1, 6)]
+    history_b = [{**m, "g_loss": 5.0} for m in history_a]
+    losses, scores, grads = compare_figures(history_a, history_b)
+    assert [t.name for t in losses.data] == ["D loss A", "G loss A", "D loss B", "G loss B"]
+    assert [t.line.dash for t in losses.data] == [None, None, "dash", "dash"]
+    assert list(losses.data[3].y) == [5.0] * 5 and list(losses.data[1].y) == [2.0] * 5
+    assert len(scores.data) == len(grads.data) == 4
