@@ -17,8 +17,8 @@ from torch import Tensor
 
 from .data import MNISTTensors
 from .images import to_uint8
-from .latent import generate
-from .models import NUM_CLASSES, Generator
+from .latent import generate, sample
+from .models import Generator
 
 MIN_SAMPLES, MAX_SAMPLES = 100, 5000
 MAX_REAL = 5000
@@ -130,10 +130,8 @@ def _check_inputs(n: int, n_real: int, real: MNISTTensors | None, seed: int) -> 
 def _generated(generator: Generator, n: int, seed: int, labeler: Callable[[Tensor], Tensor] | None,
                progress: Progress | None) -> tuple[Tensor, np.ndarray, np.ndarray]:
     """n images from G for a seeded z, with their digit labels (-1 when unknown)."""
-    rng = torch.Generator().manual_seed(int(seed))
-    z = torch.randn(n, generator.latent_dim, generator=rng)
     # A conditional model gets every digit equally often, so each has a cluster to find.
-    conditions = torch.arange(n) % NUM_CLASSES if generator.conditional else None
+    z, conditions = sample(n, generator.latent_dim, int(seed), generator.conditional)
     batches = []
     for start in range(0, n, GENERATE_BATCH):
         stop = min(start + GENERATE_BATCH, n)

@@ -29,11 +29,6 @@ class Generator(nn.Module):
     latent_dim: int
     conditional: bool
 
-    def sample_latent(self, n: int, generator: torch.Generator | None = None,
-                      device: torch.device | str | None = None) -> Tensor:
-        device = device if device is not None else next(self.parameters()).device
-        return torch.randn(n, self.latent_dim, generator=generator, device=device)
-
 
 class Discriminator(nn.Module):
     conditional: bool
