@@ -36,6 +36,7 @@ from .device import precision_warning, resolve_device
 from .latent import generate, sample
 from .metrics import REFERENCE_STATS, MetricsError, evaluate_generator, quality_bar_failures
 from .models import NUM_CLASSES
+from .parsing import InputError
 from .reference import build_reference
 from .trainer import GRID_SIDE, Trainer, TrainingDiverged
 
@@ -260,7 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-USER_ERRORS = (UsageError, ConfigError, CheckpointError, DataNotFoundError, TrainingDiverged, OSError,
+USER_ERRORS = (InputError, CheckpointError, DataNotFoundError, TrainingDiverged, OSError,
                ClassifierError, MetricsError)
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import copy
 import math
-import numbers
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -14,6 +13,7 @@ import torch
 from torch import Tensor, nn
 
 from .models import NUM_CLASSES, Generator
+from .parsing import whole_number
 
 if TYPE_CHECKING:
     from .config import TrainConfig
@@ -62,9 +62,7 @@ def fixed_noise(config: TrainConfig, n: int, device: torch.device | str = "cpu")
 
 def latent_from_seed(seed: int, latent_dim: int) -> Tensor:
     """The z (latent_dim,) for a seed: the same on every machine, untouched by the global RNG."""
-    if not isinstance(seed, numbers.Integral) or isinstance(seed, bool) or not 0 <= seed < 2**63:
-        raise ValueError(f"seed must be a whole number from 0 to 2**63 - 1; got {seed!r}.")
-    return sample(1, latent_dim, int(seed))[0][0]
+    return sample(1, latent_dim, whole_number("seed", seed, 0, 2**63 - 1, strict=True))[0][0]
 
 
 def with_slider_values(z: Tensor, values: Sequence[float]) -> Tensor:
@@ -89,9 +87,7 @@ def _check_pair(z0: Tensor, z1: Tensor, steps: int) -> None:
     if z0.dim() != 1 or z0.shape != z1.shape:
         raise ValueError(f"z0 and z1 must be latent vectors of the same shape (latent_dim,); "
                          f"got {tuple(z0.shape)} and {tuple(z1.shape)}.")
-    if not isinstance(steps, int) or isinstance(steps, bool) or not MIN_STEPS <= steps <= MAX_STEPS:
-        raise ValueError(f"steps must be a whole number from {MIN_STEPS} to {MAX_STEPS} "
-                         f"(both endpoints included); got {steps!r}.")
+    whole_number("steps", steps, MIN_STEPS, MAX_STEPS, why=" (both endpoints included)", strict=True)
 
 
 def lerp(z0: Tensor, z1: Tensor, steps: int) -> Tensor:

@@ -5,7 +5,6 @@ start from it and a t-SNE click can replace it. The sliders set its first k dime
 """
 from __future__ import annotations
 
-import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +17,8 @@ import torch
 from ..images import to_uint8, upscale
 from ..latent import MAX_SLIDERS, SLIDER_RANGE, generate, latent_from_seed, with_slider_values
 from ..models import Generator
-from .common import DRAWING_POOL, default_model, friendly, model_choices, resolve_generator, whole_number
+from ..parsing import number_list, whole_number
+from .common import DRAWING_POOL, default_model, friendly, model_choices, resolve_generator
 from .fields import Dropdown, Number, Radio, Slider, refuse
 from .picture import WriteOnceImage
 from .refusal import checked
@@ -69,15 +69,7 @@ def check_digit(generator: Generator, digit: Any, label: str = "Digit (condition
 
 def parse_z(text: str, latent_dim: int) -> torch.Tensor:
     """z from comma-separated numbers (the /generate API)."""
-    try:
-        values = [float(v) for v in text.replace(" ", "").split(",") if v]
-    except ValueError:
-        raise refuse("z", f"must be {latent_dim} numbers separated by commas; got {text[:80]!r}.") from None
-    if len(values) != latent_dim:
-        raise refuse("z", f"must have exactly {latent_dim} values for this model (its latent_dim); got {len(values)}.")
-    if not all(math.isfinite(v) for v in values):
-        raise refuse("z", "must be finite numbers; got NaN or infinity.")
-    return torch.tensor(values)
+    return torch.tensor(number_list("z", text, float, latent_dim, why=" for this model (its latent_dim)"))
 
 
 def draw(generator: Generator, z: torch.Tensor, digit: Any, nearest_fn: NearestFn | None) -> tuple[Any, Any]:

@@ -11,7 +11,8 @@ import torch
 from ..images import gif_bytes, grid, to_uint8, upscale
 from ..latent import INTERPOLATION_NOTE, MAX_STEPS, MIN_STEPS, interpolation_frames, latent_from_seed
 from ..models import Generator
-from .common import DRAWING_POOL, default_model, friendly, model_choices, resolve_generator, whole_number
+from ..parsing import whole_number
+from .common import DRAWING_POOL, default_model, friendly, model_choices, resolve_generator
 from .downloads import write_download
 from .explore_tab import check_digit, check_seed
 from .fields import Dropdown, Number, Radio, Slider, refuse

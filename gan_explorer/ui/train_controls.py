@@ -15,7 +15,8 @@ from ..config import DEFAULT_PRESET, FIELD_TYPES, LABELS, PRECISIONS, PRESETS, T
 from ..losses import LOSSES
 from ..models import ARCHITECTURES, INITS
 from ..optim import OPTIMIZERS
-from .common import friendly, whole_number
+from ..parsing import whole_number
+from .common import friendly
 from .fields import Dropdown, Number, Slider
 
 DEFAULT_STEPS = 3000
