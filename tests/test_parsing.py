@@ -1,4 +1,4 @@
-"""One reading of whole numbers and comma lists for the library, the app and the CLI, with messages that say what is wanted."""
+"""One reading of whole numbers and comma lists for the library, the app and the CLI; messages say what is wanted."""
 from __future__ import annotations
 
 import argparse
