@@ -31,11 +31,10 @@ from .cli_args import (
     prepare_output,
 )
 from .config import DEFAULT_PRESET, PRESETS, ConfigError
-from .data import DATA_ENV, DataNotFoundError, load_mnist
+from .data import DATA_ENV, NUM_CLASSES, DataNotFoundError, load_mnist
 from .device import precision_warning, resolve_device
 from .latent import generate, sample
 from .metrics import REFERENCE_STATS, MetricsError, evaluate_generator, quality_bar_failures
-from .models import NUM_CLASSES
 from .parsing import InputError
 from .reference import build_reference
 from .trainer import GRID_SIDE, Trainer, TrainingDiverged

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 import torch
 from torch import Tensor, nn
 
-from .models import NUM_CLASSES, Generator
+from .data import NUM_CLASSES
+from .models import Generator
 from .parsing import whole_number
 
 if TYPE_CHECKING:
@@ -125,7 +126,7 @@ def _labels_for(generator: Generator, labels: Tensor | int | None, batch: int) -
             raise ValueError("This generator is unconditional: it takes no digit label (pass labels=None).")
         return None
     if labels is None:
-        raise ValueError("This generator is conditional: choose which digit (0-9) to draw.")
+        raise ValueError(f"This generator is conditional: choose which digit (0-{NUM_CLASSES - 1}) to draw.")
     labels = torch.as_tensor(labels, dtype=torch.long).reshape(-1)
     if labels.numel() == 1:
         labels = labels.expand(batch)

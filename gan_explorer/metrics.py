@@ -30,9 +30,9 @@ from torch import Tensor
 
 from .checkpoints import SHIPPED_DIR
 from .classifier import DEFAULT_CLASSIFIER, MNISTClassifier, load_classifier
-from .data import MNISTTensors, load_mnist
+from .data import NUM_CLASSES, MNISTTensors, load_mnist
 from .latent import sample
-from .models import NUM_CLASSES, Generator
+from .models import Generator
 
 REFERENCE_STATS = SHIPPED_DIR / "mnist_reference_stats.safetensors"
 FLOOR_SIZES = (500, 2000)  # the app's live curve uses 500 samples, `gan-explorer evaluate` 2000

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 import torch
 from torch import Tensor, nn
 
+from .data import NUM_CLASSES
 from .losses import LOSSES
 
 if TYPE_CHECKING:
     from .config import TrainConfig
 
-NUM_CLASSES = 10
 IMAGE_SHAPE = (1, 28, 28)
 IMAGE_PIXELS = math.prod(IMAGE_SHAPE)
 

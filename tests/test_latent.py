@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from gan_explorer.config import TrainConfig
+from gan_explorer.data import NUM_CLASSES
 from gan_explorer.latent import (
     MAX_SLIDERS,
     fixed_noise,
@@ -19,7 +20,7 @@ from gan_explorer.latent import (
     slerp,
     with_slider_values,
 )
-from gan_explorer.models import NUM_CLASSES, build_models
+from gan_explorer.models import build_models
 
 LATENT_DIM = 16
 

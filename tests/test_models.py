@@ -6,7 +6,8 @@ import torch
 from torch import nn
 
 from gan_explorer.config import ConfigError, TrainConfig
-from gan_explorer.models import ARCHITECTURES, INITS, NUM_CLASSES, build_models
+from gan_explorer.data import NUM_CLASSES
+from gan_explorer.models import ARCHITECTURES, INITS, build_models
 
 SMALL = {"dcgan_width": 8, "mlp_g_hidden": (32, 64), "mlp_d_hidden": (64, 32), "latent_dim": 16}
 

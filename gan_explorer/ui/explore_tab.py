@@ -14,6 +14,7 @@ import gradio as gr
 import numpy as np
 import torch
 
+from ..data import NUM_CLASSES
 from ..images import to_uint8, upscale
 from ..latent import MAX_SLIDERS, SLIDER_RANGE, generate, latent_from_seed, with_slider_values
 from ..models import Generator
@@ -62,8 +63,8 @@ def check_digit(generator: Generator, digit: Any, label: str = "Digit (condition
     """The digit label for a conditional generator (None for an unconditional one)."""
     if not generator.conditional:
         return None
-    if not (isinstance(digit, int) and not isinstance(digit, bool) and 0 <= digit <= 9):
-        raise refuse(label, f"this model is conditional: choose a digit from 0 to 9; got {digit!r}.")
+    if not (isinstance(digit, int) and not isinstance(digit, bool) and 0 <= digit < NUM_CLASSES):
+        raise refuse(label, f"this model is conditional: choose a digit from 0 to {NUM_CLASSES - 1}; got {digit!r}.")
     return digit
 
 
@@ -86,7 +87,7 @@ def build(registry: SessionRegistry, nearest_fn: NearestFn | None) -> ExploreTab
         seed = Number(0, precision=0, label="Seed (gives z)", scale=1, elem_id="explore-seed")
         randomise = gr.Button("Randomise", scale=1, elem_id="explore-randomise")
         reset = gr.Button("Reset", scale=1, elem_id="explore-reset")
-    digit = Radio(list(range(10)), value=0, label="Digit (conditional models)", elem_id="explore-digit")
+    digit = Radio(list(range(NUM_CLASSES)), value=0, label="Digit (conditional models)", elem_id="explore-digit")
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
             k = Slider(1, MAX_SLIDERS, value=DEFAULT_SLIDERS, step=1, label="Sliders: first k dimensions of z")

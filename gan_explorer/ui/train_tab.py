@@ -83,7 +83,7 @@ def _live_view(session: Session) -> tuple[Any, ...]:
     """(losses, D outputs, grad norms, grid, status, quality, digit histogram, grid caption) for the current run."""
     run = session.run
     history = list(run.trainer.history) if run is not None else []
-    image = grid(run.trainer.sample_fixed(), nrow=10, scale=GRID_SCALE) if run is not None else None
+    image = grid(run.trainer.sample_fixed(), nrow=GRID_SIDE, scale=GRID_SCALE) if run is not None else None
     quality = list(run.quality) if run is not None else []
     latest = quality[-1] if quality else {}
     histogram = plots.class_histogram_figure(latest.get("class_histogram"), latest.get("step"))
