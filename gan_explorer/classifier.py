@@ -17,8 +17,7 @@ from safetensors.torch import load_file, save_file
 from torch import Tensor, nn
 
 from .checkpoints import SHIPPED_DIR
-from .data import MNISTTensors, load_mnist
-from .models import NUM_CLASSES
+from .data import NUM_CLASSES, MNISTTensors, load_mnist
 
 DEFAULT_CLASSIFIER = SHIPPED_DIR / "mnist_classifier.safetensors"
 FEATURE_DIM = 128

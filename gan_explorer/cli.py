@@ -31,10 +31,11 @@ from .cli_args import (
     prepare_output,
 )
 from .config import DEFAULT_PRESET, PRESETS, ConfigError
-from .data import DATA_ENV, DataNotFoundError, load_mnist
+from .data import DATA_ENV, NUM_CLASSES, DataNotFoundError, load_mnist
 from .device import precision_warning, resolve_device
+from .latent import generate, sample
 from .metrics import REFERENCE_STATS, MetricsError, evaluate_generator, quality_bar_failures
-from .models import NUM_CLASSES
+from .parsing import InputError
 from .reference import build_reference
 from .timelapse import DEFAULT_EVERY, MAX_FRAMES, Timelapse
 from .trainer import GRID_SIDE, Trainer, TrainingDiverged
@@ -164,19 +165,10 @@ def _sample(args: argparse.Namespace) -> int:
         raise UsageError("--label only works with a conditional model; this checkpoint is unconditional.")
     if args.label is not None and not 0 <= args.label < NUM_CLASSES:
         raise UsageError(f"--label must be a digit from 0 to {NUM_CLASSES - 1}, got {args.label}.")
-    labels = None
-    if generator.conditional:
-        labels = (torch.full((args.n,), args.label) if args.label is not None
-                  else torch.arange(args.n) % NUM_CLASSES)  # every digit equally often
-    rng = torch.Generator(device).manual_seed(args.seed)
-    chunks = []
-    with torch.no_grad():
-        for start in range(0, args.n, SAMPLE_CHUNK):
-            n = min(SAMPLE_CHUNK, args.n - start)
-            z = generator.sample_latent(n, generator=rng, device=device)
-            chunk_labels = labels[start:start + n].to(device) if labels is not None else None
-            chunks.append(generator(z, chunk_labels).float().cpu())
-    samples = torch.cat(chunks)
+    z, labels = sample(args.n, generator.latent_dim, torch.Generator(device).manual_seed(args.seed),
+                       generator.conditional, args.label)
+    chunks = [slice(i, i + SAMPLE_CHUNK) for i in range(0, args.n, SAMPLE_CHUNK)]
+    samples = torch.cat([generate(generator, z[c], None if labels is None else labels[c]) for c in chunks])
     if out.suffix.lower() == ".npy":
         np.save(out, samples[:, 0].numpy().astype(np.float32))
     else:
@@ -282,7 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-USER_ERRORS = (UsageError, ConfigError, CheckpointError, DataNotFoundError, TrainingDiverged, OSError,
+USER_ERRORS = (InputError, CheckpointError, DataNotFoundError, TrainingDiverged, OSError,
                ClassifierError, MetricsError)
 
 

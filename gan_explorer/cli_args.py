@@ -14,6 +14,7 @@ from .config import DEFAULT_PRESET, PRECISIONS, TrainConfig, preset
 from .losses import LOSSES
 from .models import ARCHITECTURES, INITS
 from .optim import OPTIMIZERS
+from .parsing import InputError, number_list
 
 EXIT_USER_ERROR = 2
 
@@ -22,7 +23,7 @@ CHOICES: dict[str, typing.Iterable[str]] = {
     "g_optimizer": OPTIMIZERS, "d_optimizer": OPTIMIZERS, "precision": PRECISIONS}
 
 
-class UsageError(ValueError):
+class UsageError(InputError):
     """A command-line value that argparse alone cannot check (paths, label on an unconditional model...)."""
 
 
@@ -51,9 +52,9 @@ def positive_float(text: str) -> float:
 
 def int_tuple(text: str) -> tuple[int, ...]:
     try:
-        return tuple(int(part) for part in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be comma-separated whole numbers such as 256,512, got {text!r}")
+        return number_list("widths", text)
+    except InputError as e:  # argparse shows the message of this error only
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def add_config_flags(parser: argparse.ArgumentParser) -> None:

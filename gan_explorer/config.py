@@ -17,6 +17,7 @@ import torch
 from .losses import LOSSES
 from .models import ARCHITECTURES, INITS
 from .optim import OPTIMIZERS
+from .parsing import InputError, is_whole, number_list, shown, whole_number
 
 MAX_BATCH_SIZE = 4096
 PRECISIONS = ("fp32", "bf16", "auto")
@@ -29,7 +30,7 @@ MAX_HIDDEN_LAYERS = 8  # per MLP network; the presets use 2 and 3
 MAX_WIDTH = 8192
 
 
-class ConfigError(ValueError):
+class ConfigError(InputError):
     """A setting is invalid. The message names it as the app labels it, says why, and what is allowed;
     `field` is the TrainConfig field (None when the message is about several)."""
 
@@ -135,7 +136,7 @@ def coerce(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _coerce(kind: Any, value: Any) -> Any:
-    if kind is float and _is_int(value):
+    if kind is float and is_whole(value):
         return float(value)
     if kind is int and isinstance(value, float) and value.is_integer():
         return int(value)
@@ -149,10 +150,9 @@ def _coerce(kind: Any, value: Any) -> Any:
 
 def _parse_widths(text: str) -> Any:
     """ "256, 512" (or "[256, 512]") -> (256, 512); text that is not whole numbers is returned as it is."""
-    parts = [p.strip() for p in text.strip().strip("[]()").split(",")]
     try:
-        return tuple(int(p) for p in parts if p)
-    except ValueError:
+        return number_list("widths", text)
+    except InputError:
         return text
 
 
@@ -161,45 +161,38 @@ def _check(ok: bool, name: str | None, message: str) -> None:
         raise ConfigError(message, name)
 
 
-def _is_int(x: Any) -> bool:
-    return isinstance(x, int) and not isinstance(x, bool)
-
-
 def _is_number(x: Any) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
 
 
-def _shown(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
 def _check_choice(name: str, value: Any, choices: Iterable[str]) -> None:
     _check(isinstance(value, str) and value in choices, name,
-           f"{LABELS[name]} must be one of {', '.join(choices)}; got {_shown(value)}.")
+           f"{LABELS[name]} must be one of {', '.join(choices)}; got {shown(value)}.")
 
 
 def _check_bool(name: str, value: Any) -> None:
-    _check(isinstance(value, bool), name, f"{LABELS[name]} must be true or false; got {_shown(value)}.")
+    _check(isinstance(value, bool), name, f"{LABELS[name]} must be true or false; got {shown(value)}.")
 
 
 def _check_int(name: str, value: Any, lo: int, hi: int, why: str = "") -> None:
-    _check(_is_int(value) and lo <= value <= hi, name,
-           f"{LABELS[name]} must be a whole number from {lo:,} to {hi:,}{why}; got {_shown(value)}.")
+    try:
+        whole_number(LABELS[name], value, lo, hi, why=why, strict=True)  # coerce() has turned 5.0 into 5
+    except InputError as e:
+        raise ConfigError(str(e), name) from None
 
 
 def _check_float(name: str, value: Any, lo: float, hi: float, *, lo_open: bool = False,
                  why: str = "") -> None:
     ok = _is_number(value) and (value > lo if lo_open else value >= lo) and value <= hi
     lower = f"greater than {lo:g}" if lo_open else f"at least {lo:g}"
-    _check(ok, name, f"{LABELS[name]} must be a number {lower} and at most {hi:g}{why}; got {_shown(value)}.")
+    _check(ok, name, f"{LABELS[name]} must be a number {lower} and at most {hi:g}{why}; got {shown(value)}.")
 
 
 def _check_widths(name: str, widths: Any) -> None:
     ok = (isinstance(widths, tuple) and 1 <= len(widths) <= MAX_HIDDEN_LAYERS
-          and all(_is_int(w) and 1 <= w <= MAX_WIDTH for w in widths))
+          and all(is_whole(w) and 1 <= w <= MAX_WIDTH for w in widths))
     _check(ok, name, f"{LABELS[name]} must be 1 to {MAX_HIDDEN_LAYERS} layer widths from 1 to {MAX_WIDTH}, "
-                     f"separated by commas, e.g. 256, 512; got {_shown(widths)}.")
+                     f"separated by commas, e.g. 256, 512; got {shown(widths)}.")
 
 
 def validate(cfg: TrainConfig) -> None:

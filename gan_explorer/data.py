@@ -14,6 +14,7 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
+NUM_CLASSES = 10  # MNIST's digits 0-9: a conditional model's labels, the classifier's outputs, the grid's columns
 DATA_ENV = "GAN_EXPLORER_DATA"
 # torchvision's MNIST download: these .gz files land in MNIST/raw/ and are unpacked beside it.
 # Their sizes let a first start (a fresh Space) show how far the download has got.

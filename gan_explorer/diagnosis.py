@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from .data import NUM_CLASSES
 from .losses import LOSSES
 
 # --- When is a run lost? -------------------------------------------------------------------
@@ -144,14 +145,14 @@ def mode_collapse(state: RunState) -> Finding | None:
         best = max(earlier, key=lambda q: len(_present(q)))
         lost = sorted(set(_present(best)) - set(present))
         if len(lost) >= DISAPPEARED_DIGITS:
-            return Finding("mode_collapse", f"Mode collapse: {len(lost)} of 10 digits have disappeared since "
-                                            f"step {best['step']:,} ({_digits(lost)})", advice, "warning")
-    fids = latest.get("digit_fid") or [None] * 10
+            return Finding("mode_collapse", f"Mode collapse: {len(lost)} of {NUM_CLASSES} digits have disappeared "
+                                            f"since step {best['step']:,} ({_digits(lost)})", advice, "warning")
+    fids = latest.get("digit_fid") or [None] * NUM_CLASSES
     looks_real = all(fids[d] is not None and fids[d] <= REAL_LOOKING_DIGIT_FID for d in present
                      if fids[d] is not None) and any(fids[d] is not None for d in present)
-    if 10 - len(present) >= COLLAPSED_MISSING and looks_real:
-        return Finding("mode_collapse", f"Mode collapse: G draws only {_digits(present)}; "
-                                        f"{10 - len(present)} of 10 digits are missing", advice, "warning")
+    if NUM_CLASSES - len(present) >= COLLAPSED_MISSING and looks_real:
+        return Finding("mode_collapse", f"Mode collapse: G draws only {_digits(present)}; {NUM_CLASSES - len(present)} "
+                                        f"of {NUM_CLASSES} digits are missing", advice, "warning")
     return None
 
 
@@ -177,9 +178,9 @@ def still_learning(state: RunState) -> Finding | None:
         return Finding("still_learning", f"Still learning: samples are not readable yet "
                                          f"({share:.0%} read as a digit with confidence)")
     present = _present(latest)
-    fids = latest.get("digit_fid") or [None] * 10
+    fids = latest.get("digit_fid") or [None] * NUM_CLASSES
     blobs = [d for d in present if fids[d] is not None and fids[d] > REAL_LOOKING_DIGIT_FID]
-    if not state.conditional and 10 - len(present) >= COLLAPSED_MISSING and blobs:
+    if not state.conditional and NUM_CLASSES - len(present) >= COLLAPSED_MISSING and blobs:
         return Finding("still_learning", f"Still learning: G draws shapes the classifier calls {_digits(blobs)}, "
                                          f"but they do not look like real digits yet")
     return None
@@ -188,7 +189,7 @@ def still_learning(state: RunState) -> Finding | None:
 def healthy(state: RunState) -> Finding | None:
     latest = state.quality[-1]
     what = (f"{latest['confident_share']:.0%} of samples read as digits, "
-            f"{len(_present(latest))} of 10 digits drawn")
+            f"{len(_present(latest))} of {NUM_CLASSES} digits drawn")
     if state.history and LOSSES[state.loss].scores_are_probabilities:
         fake = float(np.mean(_series(state.history, "d_fake", GRAD_CHUNK)))
         return Finding("healthy", f"Healthy: D is unsure (D(G(z)) ≈ {fake:.2f}) and {what}", severity="ok")

@@ -7,7 +7,6 @@ as well as the slower ones (about 2 CPU-seconds for 2,000 points).
 """
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,8 +16,9 @@ from torch import Tensor
 
 from .data import MNISTTensors
 from .images import to_uint8
-from .latent import generate
-from .models import NUM_CLASSES, Generator
+from .latent import generate, sample
+from .models import Generator
+from .parsing import whole_number
 
 MIN_SAMPLES, MAX_SAMPLES = 100, 5000
 MAX_REAL = 5000
@@ -112,16 +112,9 @@ def tsne_2d(features: np.ndarray, seed: int = 0, pca_dims: int = 50, progress: P
 
 
 def _check_inputs(n: int, n_real: int, real: MNISTTensors | None, seed: int) -> None:
-    def whole(x: object) -> bool:
-        return isinstance(x, numbers.Integral) and not isinstance(x, bool)
-
-    if not whole(seed) or not 0 <= seed < 2**32:  # numpy's RandomState, inside PCA and openTSNE, wants 32 bits
-        raise ValueError(f"seed must be a whole number from 0 to 2**32 - 1; got {seed!r}.")
-    if not whole(n) or not MIN_SAMPLES <= n <= MAX_SAMPLES:
-        raise ValueError(f"Number of generated samples must be a whole number from {MIN_SAMPLES} to "
-                         f"{MAX_SAMPLES}; got {n!r}.")
-    if not whole(n_real) or not 0 <= n_real <= MAX_REAL:
-        raise ValueError(f"Number of real digits must be a whole number from 0 to {MAX_REAL}; got {n_real!r}.")
+    whole_number("seed", seed, 0, 2**32 - 1, strict=True)  # numpy's RandomState, inside PCA and openTSNE, wants 32 bits
+    whole_number("Number of generated samples", n, MIN_SAMPLES, MAX_SAMPLES, strict=True)
+    whole_number("Number of real digits", n_real, 0, MAX_REAL, strict=True)
     if n_real > 0 and (real is None or len(real) < n_real):
         have = 0 if real is None else len(real)
         raise ValueError(f"Asked for {n_real} real digits but only {have} real images were given.")
@@ -130,10 +123,8 @@ def _check_inputs(n: int, n_real: int, real: MNISTTensors | None, seed: int) -> 
 def _generated(generator: Generator, n: int, seed: int, labeler: Callable[[Tensor], Tensor] | None,
                progress: Progress | None) -> tuple[Tensor, np.ndarray, np.ndarray]:
     """n images from G for a seeded z, with their digit labels (-1 when unknown)."""
-    rng = torch.Generator().manual_seed(int(seed))
-    z = torch.randn(n, generator.latent_dim, generator=rng)
     # A conditional model gets every digit equally often, so each has a cluster to find.
-    conditions = torch.arange(n) % NUM_CLASSES if generator.conditional else None
+    z, conditions = sample(n, generator.latent_dim, int(seed), generator.conditional)
     batches = []
     for start in range(0, n, GENERATE_BATCH):
         stop = min(start + GENERATE_BATCH, n)

@@ -1,18 +1,23 @@
-"""Walking the latent space: reproducible z vectors, slider edits, interpolation, and G(z) on the CPU.
+"""Walking the latent space: drawing z (and digits), slider edits, interpolation, and G(z) on the CPU.
 
-The Explore, Interpolate and t-SNE tabs call these; they hold no state of their own.
+The trainer, the metrics, the CLI and every tab draw their z here; nothing here holds state.
 """
 from __future__ import annotations
 
 import copy
 import math
-import numbers
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import torch
 from torch import Tensor, nn
 
-from .models import NUM_CLASSES, Generator
+from .data import NUM_CLASSES
+from .models import Generator
+from .parsing import whole_number
+
+if TYPE_CHECKING:
+    from .config import TrainConfig
 
 SLIDER_RANGE = 3.0  # sliders span [-3, 3]: z ~ N(0, I), so |z_i| > 3 is rarer than 3 in 1000
 MAX_SLIDERS = 16
@@ -26,12 +31,39 @@ INTERPOLATION_NOTE = (
 )
 
 
+def sample(n: int, latent_dim: int, rng: torch.Generator | int, conditional: bool = False,
+           digit: int | None = None) -> tuple[Tensor, Tensor | None]:
+    """n latent vectors z ~ N(0, I), (n, latent_dim), and for a conditional model their digit labels (n,).
+
+    rng: the caller's own torch.Generator (z is drawn on its device), or a seed for a new CPU one,
+    which gives the same z on every machine; never the global RNG, which concurrent runs share.
+    Labels: `digit` for every z, else every digit in turn (0, 1, ..., 9, 0, ...), so each digit is
+    drawn equally often and a grid NUM_CLASSES wide shows digit j in column j. None when unconditional.
+    """
+    if not isinstance(rng, torch.Generator):
+        rng = torch.Generator().manual_seed(rng)
+    z = torch.randn(n, latent_dim, generator=rng, device=rng.device)
+    if not conditional:
+        return z, None
+    if digit is None:
+        return z, torch.arange(n, device=rng.device) % NUM_CLASSES
+    return z, torch.full((n,), digit, device=rng.device)
+
+
+def fixed_noise(config: TrainConfig, n: int, device: torch.device | str = "cpu") -> tuple[Tensor, Tensor | None]:
+    """A run's fixed noise: the z (and digits) its grid shows all run long, so the grid shows the
+    generator changing, not the noise, and the same again for the run's checkpoint, loaded anywhere.
+
+    Drawn on the CPU, so a GPU run and its checkpoint on a CPU draw the same z. The seed is the
+    run's seed + 2: the run draws its batches from seed and its training noise from seed + 1.
+    """
+    z, labels = sample(n, config.latent_dim, config.seed + 2, config.conditional)
+    return z.to(device), None if labels is None else labels.to(device)
+
+
 def latent_from_seed(seed: int, latent_dim: int) -> Tensor:
     """The z (latent_dim,) for a seed: the same on every machine, untouched by the global RNG."""
-    if not isinstance(seed, numbers.Integral) or isinstance(seed, bool) or not 0 <= seed < 2**63:
-        raise ValueError(f"seed must be a whole number from 0 to 2**63 - 1; got {seed!r}.")
-    rng = torch.Generator().manual_seed(int(seed))
-    return torch.randn(latent_dim, generator=rng)
+    return sample(1, latent_dim, whole_number("seed", seed, 0, 2**63 - 1, strict=True))[0][0]
 
 
 def with_slider_values(z: Tensor, values: Sequence[float]) -> Tensor:
@@ -56,9 +88,7 @@ def _check_pair(z0: Tensor, z1: Tensor, steps: int) -> None:
     if z0.dim() != 1 or z0.shape != z1.shape:
         raise ValueError(f"z0 and z1 must be latent vectors of the same shape (latent_dim,); "
                          f"got {tuple(z0.shape)} and {tuple(z1.shape)}.")
-    if not isinstance(steps, int) or isinstance(steps, bool) or not MIN_STEPS <= steps <= MAX_STEPS:
-        raise ValueError(f"steps must be a whole number from {MIN_STEPS} to {MAX_STEPS} "
-                         f"(both endpoints included); got {steps!r}.")
+    whole_number("steps", steps, MIN_STEPS, MAX_STEPS, why=" (both endpoints included)", strict=True)
 
 
 def lerp(z0: Tensor, z1: Tensor, steps: int) -> Tensor:
@@ -96,7 +126,7 @@ def _labels_for(generator: Generator, labels: Tensor | int | None, batch: int) -
             raise ValueError("This generator is unconditional: it takes no digit label (pass labels=None).")
         return None
     if labels is None:
-        raise ValueError("This generator is conditional: choose which digit (0-9) to draw.")
+        raise ValueError(f"This generator is conditional: choose which digit (0-{NUM_CLASSES - 1}) to draw.")
     labels = torch.as_tensor(labels, dtype=torch.long).reshape(-1)
     if labels.numel() == 1:
         labels = labels.expand(batch)

@@ -30,8 +30,9 @@ from torch import Tensor
 
 from .checkpoints import SHIPPED_DIR
 from .classifier import DEFAULT_CLASSIFIER, MNISTClassifier, load_classifier
-from .data import MNISTTensors, load_mnist
-from .models import NUM_CLASSES, Generator
+from .data import NUM_CLASSES, MNISTTensors, load_mnist
+from .latent import sample
+from .models import Generator
 from .spectrum import high_frequency_gap, radial_power
 
 REFERENCE_STATS = SHIPPED_DIR / "mnist_reference_stats.safetensors"
@@ -288,10 +289,9 @@ def generate(generator: Generator, n: int, seed: int = 0) -> Tensor:
     generator.eval()
     try:
         device = next(generator.parameters()).device
-        rng = torch.Generator(device).manual_seed(seed)
-        labels = torch.arange(n, device=device) % NUM_CLASSES if generator.conditional else None
-        chunks = [generator(z, None if labels is None else labels[i * BATCH:(i + 1) * BATCH]).float().cpu()
-                  for i, z in enumerate(generator.sample_latent(n, generator=rng, device=device).split(BATCH))]
+        z, labels = sample(n, generator.latent_dim, torch.Generator(device).manual_seed(seed), generator.conditional)
+        chunks = [generator(z[i:i + BATCH], None if labels is None else labels[i:i + BATCH]).float().cpu()
+                  for i in range(0, n, BATCH)]
     finally:
         generator.train(was_training)
     return torch.cat(chunks)

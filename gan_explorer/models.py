@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 import torch
 from torch import Tensor, nn
 
+from .data import NUM_CLASSES
 from .losses import LOSSES
 
 if TYPE_CHECKING:
     from .config import TrainConfig
 
-NUM_CLASSES = 10
 IMAGE_SHAPE = (1, 28, 28)
 IMAGE_PIXELS = math.prod(IMAGE_SHAPE)
 
@@ -28,11 +28,6 @@ IMAGE_PIXELS = math.prod(IMAGE_SHAPE)
 class Generator(nn.Module):
     latent_dim: int
     conditional: bool
-
-    def sample_latent(self, n: int, generator: torch.Generator | None = None,
-                      device: torch.device | str | None = None) -> Tensor:
-        device = device if device is not None else next(self.parameters()).device
-        return torch.randn(n, self.latent_dim, generator=generator, device=device)
 
 
 class Discriminator(nn.Module):

@@ -14,10 +14,11 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
+from .data import NUM_CLASSES
 from .picture_map import PictureMap
 
 MAX_POINTS = 500
-DIGITS = tuple(range(10))
+DIGITS = tuple(range(NUM_CLASSES))
 # Ten distinct colours (Plotly's D3 palette) so each digit keeps one colour in every figure.
 DIGIT_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                  "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")

@@ -22,8 +22,9 @@ from .checkpoints import Checkpoint
 from .config import ConfigError, TrainConfig
 from .data import BatchSampler, MNISTTensors, load_mnist
 from .device import StepExecutor, autocast_dtype, compiled, memory_format, resolve_device
+from .latent import fixed_noise
 from .losses import build_loss, clip_weights_, gradient_penalty
-from .models import NUM_CLASSES, Generator, build_models
+from .models import Generator, build_models
 from .optim import build_optimizer, build_scheduler, ema_decay_at, ema_update_, grad_norm, set_learning_rate
 
 GRID_SIDE = 10  # the fixed-noise grid is 10 x 10; for a conditional model column j shows digit j
@@ -114,10 +115,7 @@ class Trainer:
 
     def _fixed_noise(self) -> tuple[Tensor, Tensor | None]:
         """The same z for the whole run, so the grid shows the generator changing, not the noise."""
-        rng = torch.Generator(self.device).manual_seed(self.config.seed + 2)
-        z = torch.randn(GRID_SIDE * GRID_SIDE, self.config.latent_dim, generator=rng, device=self.device)
-        labels = torch.arange(NUM_CLASSES, device=self.device).repeat(GRID_SIDE)
-        return z, labels if self.config.conditional else None
+        return fixed_noise(self.config, GRID_SIDE * GRID_SIDE, self.device)
 
     def _labels(self, real_labels: Tensor) -> Tensor | None:
         return real_labels if self.config.conditional else None

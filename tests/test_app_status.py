@@ -137,3 +137,24 @@ def test_a_checkpoint_shows_the_quality_checks_saved_with_it_else_its_cards_and_
                                                   "class_histogram": [0.1] * 10, "fid_floor": 1.3, "is_floor": 9.7}]
     fresh = checkpoint_quality(shipped, quality_fn)  # the card lacks readability: one fresh check replaces it
     assert fresh == [{"step": 16000, "fid": 3.0, "inception_score": 9.0, "confident_share": 0.95}]
+
+
+@pytest.mark.parametrize("architecture, conditional", [("mlp", False), ("dcgan", True)])
+def test_a_saved_runs_grid_shows_the_same_noise_as_the_run_did(mnist, tmp_path, architecture, conditional) -> None:
+    import numpy as np
+
+    from gan_explorer.checkpoints import load_checkpoint, save_checkpoint
+    from gan_explorer.config import TrainConfig
+    from gan_explorer.data import MNISTTensors
+    from gan_explorer.images import grid
+    from gan_explorer.trainer import GRID_SIDE, Trainer
+    from gan_explorer.ui.train_tab import GRID_SCALE, checkpoint_view
+
+    config = TrainConfig(architecture=architecture, conditional=conditional, latent_dim=16, batch_size=16,
+                         dcgan_width=8, mlp_g_hidden=(32,), mlp_d_hidden=(32,), seed=3)
+    trainer = Trainer(config, "cpu", data=MNISTTensors(mnist.images[:64], mnist.labels[:64]))
+    trainer.step()
+    run_grid = grid(trainer.sample_fixed(), nrow=GRID_SIDE, scale=GRID_SCALE)
+    loaded = load_checkpoint(save_checkpoint(trainer.to_checkpoint(), tmp_path / "run.safetensors"))
+    shown = [output for output in checkpoint_view(loaded) if isinstance(output, np.ndarray)]
+    assert len(shown) == 1 and np.array_equal(shown[0], run_grid)

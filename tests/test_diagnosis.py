@@ -127,9 +127,6 @@ class RealDigitsGenerator(nn.Module):
         self.images = images
         self.anchor = nn.Parameter(torch.zeros(1))  # generate() asks for a parameter's device
 
-    def sample_latent(self, n: int, generator: torch.Generator | None = None, device: Any = None) -> torch.Tensor:
-        return torch.randn(n, self.latent_dim, generator=generator)
-
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         index = (z[:, 0].abs() * 1000).long() % len(self.images)
         return self.images[index]

@@ -7,13 +7,16 @@ import pytest
 import torch
 
 from gan_explorer.config import TrainConfig
+from gan_explorer.data import NUM_CLASSES
 from gan_explorer.latent import (
     MAX_SLIDERS,
+    fixed_noise,
     generate,
     interpolate,
     interpolation_frames,
     latent_from_seed,
     lerp,
+    sample,
     slerp,
     with_slider_values,
 )
@@ -32,6 +35,34 @@ def _generator(architecture: str, conditional: bool):
     cfg = TrainConfig(architecture=architecture, conditional=conditional, latent_dim=LATENT_DIM,
                       dcgan_width=8, mlp_g_hidden=(32, 64))
     return build_models(cfg)[0]
+
+
+def test_sample_draws_from_its_own_generator_never_the_global_rng() -> None:
+    state = torch.random.get_rng_state()
+    z, labels = sample(5, LATENT_DIM, 7)
+    assert torch.equal(torch.random.get_rng_state(), state)
+    assert z.shape == (5, LATENT_DIM) and labels is None
+    assert torch.equal(z, torch.randn(5, LATENT_DIM, generator=torch.Generator().manual_seed(7)))
+    rng = torch.Generator().manual_seed(7)
+    first, second = sample(2, LATENT_DIM, rng)[0], sample(3, LATENT_DIM, rng)[0]
+    assert torch.equal(torch.cat([first, second]), z)  # a caller's generator goes on where it left off
+
+
+def test_sample_gives_a_conditional_model_every_digit_in_turn_or_the_one_asked_for() -> None:
+    _, labels = sample(25, LATENT_DIM, 0, conditional=True)
+    assert labels.tolist() == [i % NUM_CLASSES for i in range(25)]
+    _, labels = sample(4, LATENT_DIM, 0, conditional=True, digit=3)
+    assert labels.tolist() == [3, 3, 3, 3]
+
+
+def test_fixed_noise_depends_on_the_runs_settings_only() -> None:
+    config = TrainConfig(latent_dim=LATENT_DIM, conditional=True, seed=5)
+    z, labels = fixed_noise(config, 20)
+    assert z.shape == (20, LATENT_DIM) and labels.tolist() == [i % NUM_CLASSES for i in range(20)]
+    torch.manual_seed(99)
+    assert torch.equal(fixed_noise(config, 20)[0], z)
+    assert not torch.equal(fixed_noise(config.replace(seed=6), 20)[0], z)
+    assert fixed_noise(config.replace(conditional=False), 20)[1] is None
 
 
 def test_latent_from_seed_is_deterministic_and_ignores_global_rng() -> None:

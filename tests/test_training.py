@@ -13,6 +13,7 @@ from torch import Tensor, nn
 from gan_explorer.checkpoints import load_checkpoint, save_checkpoint
 from gan_explorer.config import ConfigError, TrainConfig
 from gan_explorer.data import MNISTTensors
+from gan_explorer.latent import sample
 from gan_explorer.losses import LOSSES
 from gan_explorer.models import ARCHITECTURES, Discriminator
 from gan_explorer.optim import ema_decay_at
@@ -291,7 +292,7 @@ def _pixel_stats(images: Tensor) -> Tensor:
 def _generate(trainer: Trainer, n: int = 512) -> Tensor:
     generator = trainer.snapshot()
     with torch.no_grad():
-        return generator(generator.sample_latent(n, generator=torch.Generator().manual_seed(123)))
+        return generator(sample(n, generator.latent_dim, 123)[0])
 
 
 def _separation(discriminator: Discriminator, real: Tensor, fake: Tensor) -> float:

@@ -50,15 +50,6 @@ def _as_gr_error(e: Exception) -> gr.Error:
                     print_exception=False)
 
 
-def whole_number(name: str, value: Any, lo: int, hi: int) -> int:
-    """value as an int in [lo, hi]; number boxes and JSON clients send 5.0 for 5."""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
-        raise gr.Error(f"{name} must be a whole number from {lo:,} to {hi:,}; got {value!r}.")
-    return value
-
-
 def friendly(fn: F) -> F:
     """Wrap a handler (plain or generator) so every failure reaches the page as a gr.Error message."""
     if inspect.isgeneratorfunction(fn):

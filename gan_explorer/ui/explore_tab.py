@@ -5,7 +5,6 @@ start from it and a t-SNE click can replace it. The sliders set its first k dime
 """
 from __future__ import annotations
 
-import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,10 +14,12 @@ import gradio as gr
 import numpy as np
 import torch
 
+from ..data import NUM_CLASSES
 from ..images import to_uint8, upscale
 from ..latent import MAX_SLIDERS, SLIDER_RANGE, generate, latent_from_seed, with_slider_values
 from ..models import Generator
-from .common import DRAWING_POOL, default_model, friendly, model_choices, resolve_generator, whole_number
+from ..parsing import number_list, whole_number
+from .common import DRAWING_POOL, default_model, friendly, model_choices, resolve_generator
 from .fields import Dropdown, Number, Radio, Slider, refuse
 from .picture import WriteOnceImage
 from .refusal import checked
@@ -62,22 +63,14 @@ def check_digit(generator: Generator, digit: Any, label: str = "Digit (condition
     """The digit label for a conditional generator (None for an unconditional one)."""
     if not generator.conditional:
         return None
-    if not (isinstance(digit, int) and not isinstance(digit, bool) and 0 <= digit <= 9):
-        raise refuse(label, f"this model is conditional: choose a digit from 0 to 9; got {digit!r}.")
+    if not (isinstance(digit, int) and not isinstance(digit, bool) and 0 <= digit < NUM_CLASSES):
+        raise refuse(label, f"this model is conditional: choose a digit from 0 to {NUM_CLASSES - 1}; got {digit!r}.")
     return digit
 
 
 def parse_z(text: str, latent_dim: int) -> torch.Tensor:
     """z from comma-separated numbers (the /generate API)."""
-    try:
-        values = [float(v) for v in text.replace(" ", "").split(",") if v]
-    except ValueError:
-        raise refuse("z", f"must be {latent_dim} numbers separated by commas; got {text[:80]!r}.") from None
-    if len(values) != latent_dim:
-        raise refuse("z", f"must have exactly {latent_dim} values for this model (its latent_dim); got {len(values)}.")
-    if not all(math.isfinite(v) for v in values):
-        raise refuse("z", "must be finite numbers; got NaN or infinity.")
-    return torch.tensor(values)
+    return torch.tensor(number_list("z", text, float, latent_dim, why=" for this model (its latent_dim)"))
 
 
 def draw(generator: Generator, z: torch.Tensor, digit: Any, nearest_fn: NearestFn | None) -> tuple[Any, Any]:
@@ -94,7 +87,7 @@ def build(registry: SessionRegistry, nearest_fn: NearestFn | None) -> ExploreTab
         seed = Number(0, precision=0, label="Seed (gives z)", scale=1, elem_id="explore-seed")
         randomise = gr.Button("Randomise", scale=1, elem_id="explore-randomise")
         reset = gr.Button("Reset", scale=1, elem_id="explore-reset")
-    digit = Radio(list(range(10)), value=0, label="Digit (conditional models)", elem_id="explore-digit")
+    digit = Radio(list(range(NUM_CLASSES)), value=0, label="Digit (conditional models)", elem_id="explore-digit")
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
             k = Slider(1, MAX_SLIDERS, value=DEFAULT_SLIDERS, step=1, label="Sliders: first k dimensions of z")

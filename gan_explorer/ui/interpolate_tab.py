@@ -8,10 +8,12 @@ import gradio as gr
 import numpy as np
 import torch
 
+from ..data import NUM_CLASSES
 from ..images import gif_bytes, grid, to_uint8, upscale
 from ..latent import INTERPOLATION_NOTE, MAX_STEPS, MIN_STEPS, interpolation_frames, latent_from_seed
 from ..models import Generator
-from .common import DRAWING_POOL, default_model, friendly, model_choices, resolve_generator, whole_number
+from ..parsing import whole_number
+from .common import DRAWING_POOL, default_model, friendly, model_choices, resolve_generator
 from .downloads import write_download
 from .explore_tab import check_digit, check_seed
 from .fields import Dropdown, Number, Radio, Slider, refuse
@@ -62,7 +64,7 @@ def _endpoint_controls(title: str, seed: int, digit: int) -> _Endpoint:
         gr.Markdown(f"**{title}**")
         source = Radio([FROM_SEED, FROM_EXPLORE], value=FROM_SEED, label=f"{title}: z from")
         seed_box = Number(seed, precision=0, label=f"{title} seed")
-        digit_box = Radio(list(range(10)), value=digit, label=f"{title} digit (conditional models)")
+        digit_box = Radio(list(range(NUM_CLASSES)), value=digit, label=f"{title} digit (conditional models)")
     return _Endpoint(source, seed_box, digit_box)
 
 

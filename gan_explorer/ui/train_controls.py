@@ -16,7 +16,8 @@ from ..device import precision_choices, resolve_device
 from ..losses import LOSSES
 from ..models import ARCHITECTURES, INITS
 from ..optim import OPTIMIZERS
-from .common import friendly, whole_number
+from ..parsing import whole_number
+from .common import friendly
 from .fields import Dropdown, Number, Slider
 
 DEFAULT_STEPS = 3000

@@ -22,9 +22,8 @@ from ..config import ConfigError, TrainConfig
 from ..data import default_data_root, load_mnist
 from ..device import usable_cpus
 from ..images import grid
-from ..latent import generate
+from ..latent import fixed_noise, generate
 from ..losses import LOSSES
-from ..models import NUM_CLASSES
 from ..trainer import GRID_SIDE, LIVE_SETTINGS, Trainer
 from .common import friendly, shipped_checkpoints
 from .downloads import save_checkpoint_download
@@ -84,7 +83,7 @@ def _live_view(session: Session) -> tuple[Any, ...]:
     """(losses, D outputs, grad norms, grid, status, quality, digit histogram, grid caption) for the current run."""
     run = session.run
     history = list(run.trainer.history) if run is not None else []
-    image = grid(run.trainer.sample_fixed(), nrow=10, scale=GRID_SCALE) if run is not None else None
+    image = grid(run.trainer.sample_fixed(), nrow=GRID_SIDE, scale=GRID_SCALE) if run is not None else None
     quality = list(run.quality) if run is not None else []
     latest = quality[-1] if quality else {}
     histogram = plots.class_histogram_figure(latest.get("class_histogram"), latest.get("step"))
@@ -113,8 +112,7 @@ def checkpoint_quality(checkpoint: Checkpoint, quality_fn: QualityFn | None) -> 
 def checkpoint_view(checkpoint: Checkpoint, quality_fn: QualityFn | None = None) -> tuple[Any, ...]:
     """The live view's outputs for a loaded checkpoint: its saved history, quality, digits and a grid of samples."""
     cfg = checkpoint.config
-    z = torch.randn(GRID_SIDE * GRID_SIDE, cfg.latent_dim, generator=torch.Generator().manual_seed(cfg.seed))
-    labels = torch.arange(NUM_CLASSES).repeat(GRID_SIDE) if cfg.conditional else None
+    z, labels = fixed_noise(cfg, GRID_SIDE * GRID_SIDE)
     image = grid(generate(checkpoint.generator, z, labels), nrow=GRID_SIDE, scale=GRID_SCALE)
     quality = checkpoint_quality(checkpoint, quality_fn)
     latest = quality[-1] if quality else {}

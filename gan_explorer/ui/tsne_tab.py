@@ -21,7 +21,8 @@ from .. import plots
 from ..data import default_data_root, load_mnist
 from ..embedding import MAX_REAL, MAX_SAMPLES, MIN_SAMPLES, Embedding, embed_samples
 from ..images import upscale
-from .common import default_model, friendly, model_choices, resolve_generator, whole_number
+from ..parsing import whole_number
+from .common import default_model, friendly, model_choices, resolve_generator
 from .explore_tab import IMAGE_SCALE, ExploreTab, check_seed
 from .fields import Dropdown, Number, Slider
 from .picture import WriteOnceImage
