@@ -101,7 +101,7 @@ def test_time_limit_stops_before_the_step_limit(tmp_path: Path, mnist_root: Path
 
 
 def test_ctrl_c_still_saves_the_run(tmp_path: Path, mnist_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def interrupted(trainer, steps, epochs, seconds, out, checkpoint_every, info) -> None:
+    def interrupted(trainer, *_) -> None:
         trainer.step()
         trainer.step()
         raise KeyboardInterrupt
