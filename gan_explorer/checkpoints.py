@@ -10,6 +10,7 @@ before the copy was embedded.
 """
 from __future__ import annotations
 
+import functools
 import glob
 import json
 import logging
@@ -261,3 +262,23 @@ def _read_sidecar(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise CheckpointError(f"{path.name} is not a GAN Explorer checkpoint sidecar.")
     return data
+
+
+@functools.cache  # the shipped files do not change while the process runs
+def shipped_checkpoints() -> dict[str, Path]:
+    """Name -> path of every GAN checkpoint in checkpoints/ (the classifier there is not one)."""
+    return {p.stem: p for p in sorted(SHIPPED_DIR.glob("*" + SUFFIX)) if _is_gan(p)}
+
+
+def _is_gan(path: Path) -> bool:
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            return (f.metadata() or {}).get("format") == FORMAT
+    except (SafetensorError, OSError):
+        return False
+
+
+@functools.lru_cache(maxsize=8)  # read-only weights: safe to share between sessions
+def load_shipped(name: str) -> Checkpoint:
+    """A shipped checkpoint by its name in shipped_checkpoints(), loaded once per process."""
+    return load_checkpoint(shipped_checkpoints()[name])

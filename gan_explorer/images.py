@@ -1,6 +1,7 @@
 """Turning generator output ([-1, 1] tensors) into pictures: grids, crisp upscaling, GIFs."""
 from __future__ import annotations
 
+import base64
 import io
 from pathlib import Path
 
@@ -35,6 +36,13 @@ def upscale(array: np.ndarray, scale: int) -> np.ndarray:
 
 def save_png(array: np.ndarray, path: str | Path) -> None:
     Image.fromarray(array).save(path, format="PNG")  # PNG whatever the name ends in (temporary files)
+
+
+def png_data_url(image: np.ndarray) -> str:
+    """A small uint8 picture as a PNG data URL, small enough to ship thousands inside a figure."""
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
 def gif_bytes(frames: list[np.ndarray], duration_ms: int = 80, loop: int = 0) -> bytes:

@@ -181,3 +181,11 @@ def test_broken_sidecar(saved: Path) -> None:
     sidecar_path(saved).write_text("{not json")
     with pytest.raises(CheckpointError, match="sidecar"):
         load_checkpoint(saved)
+
+
+def test_the_shipped_catalogue_lists_gan_checkpoints_not_the_classifier() -> None:
+    shipped = checkpoints.shipped_checkpoints()
+    assert (checkpoints.SHIPPED_DIR / "mnist_classifier.safetensors").exists() and "mnist_classifier" not in shipped
+    assert shipped["dcgan_conditional"] == checkpoints.SHIPPED_DIR / "dcgan_conditional.safetensors"
+    first = checkpoints.load_shipped("dcgan_conditional")
+    assert first is checkpoints.load_shipped("dcgan_conditional") and first.config.conditional  # loaded once

@@ -6,7 +6,7 @@ import pytest
 from gan_explorer.config import preset
 from gan_explorer.data import MNISTTensors
 from gan_explorer.trainer import Trainer
-from gan_explorer.ui import train_tab
+from gan_explorer.ui import live_view
 from gan_explorer.ui.link import LinkState, read_link
 from gan_explorer.ui.sessions import Session
 
@@ -25,8 +25,8 @@ def test_unknown_or_invalid_link_parameters_are_named_in_one_line_and_ignored() 
 
 def test_the_grid_caption_speaks_of_digit_columns_only_for_a_conditional_run(mnist: MNISTTensors) -> None:
     session = Session()
-    assert "column" not in train_tab._live_view(session)[-1]  # no run yet
+    assert "column" not in live_view.live_view(session)[-1]  # no run yet
     for conditional in (True, False):
         session.adopt(Trainer(preset("fast", conditional=conditional), data=mnist))
-        assert ("column j draws digit j" in train_tab._live_view(session)[-1]) is conditional
+        assert ("column j draws digit j" in live_view.live_view(session)[-1]) is conditional
         session.trainer.stop()

@@ -14,14 +14,12 @@ from ..data import default_data_root, load_mnist
 from ..device import resolve_device, usable_cpus
 from ..memory import limit_allocator_arenas
 from ..models import Generator
-from . import explore_tab, interpolate_tab, page, train_tab, tsne_tab
-from .common import LIVE_RUN, checkpoint_for, default_model, friendly, load_upload, model_choices
+from . import explore_tab, interpolate_tab, loading, page, train_tab, tsne_tab
+from .common import LIVE_RUN, bind, default_model
 from .explore_tab import NearestFn
 from .link import read_link
 from .preparation import add_banner, warm_up
-from .refusal import checked
 from .sessions import QualityFn, SessionRegistry
-from .train_controls import config_values
 
 log = logging.getLogger(__name__)
 
@@ -120,54 +118,11 @@ def build_demo() -> gr.Blocks:
                 interpolate = interpolate_tab.build(registry, explore.z)
             with gr.Tab("t-SNE", id="tsne"):
                 tsne = tsne_tab.build(registry, explore, tabs, classify_fn)
-        model_boxes = [explore.model, interpolate.model, tsne.model]
-
-        def resolve(session: Any, upload: str | None, shipped: str | None) -> tuple[str, Any]:
-            """(label, Checkpoint) of an upload (loaded into the session) or of a shipped choice."""
-            label = load_upload(session, upload) if upload else shipped
-            if not label:
-                raise gr.Error("Upload a .safetensors checkpoint, or pick a shipped one and press Load shipped.")
-            checkpoint = checkpoint_for(session, label)
-            if checkpoint is None:
-                raise gr.Error(f"Unknown checkpoint {label!r}: choose one of {', '.join(model_choices(session))}.")
-            return label, checkpoint
-
-        def check_load(request: gr.Request, upload: str | None = None, shipped: str | None = None) -> None:
-            resolve(registry.get(request), upload, shipped)
-
-        @friendly
-        def load(request: gr.Request, upload: str | None = None, shipped: str | None = None) -> tuple[Any, ...]:
-            """Load a checkpoint for Explore/Interpolate/t-SNE, and show it in the Train tab with its settings."""
-            session = registry.get(request)
-            label, checkpoint = resolve(session, upload, shipped)
-            gr.Info(f"Loaded {label}: {checkpoint.config.architecture}, {checkpoint.config.loss}, "
-                    f"step {checkpoint.step}. It is now the model in Explore, Interpolate and t-SNE.")
-            choices = gr.Dropdown(choices=model_choices(session), value=label)
-            # The form takes the checkpoint's settings, so what it shows is what Start would train.
-            settings = config_values(checkpoint.config, train.settings)
-            return (choices, choices, choices, *train_tab.checkpoint_view(checkpoint, quality_fn),
-                    *(settings[c] for c in train.settings.values()),
-                    gr.Dropdown(value=None, info="none: the settings below are the loaded checkpoint's"))
-
-        loaded = [*model_boxes, *train.outputs, *train.settings.values(), train.preset]
-        for event, kwargs, name in ((train.upload.upload, {"upload": train.upload}, "load_checkpoint"),
-                                    (train.load.click, {"shipped": train.shipped}, "load_shipped")):
-            # A refused file (damaged, not ours) leaves the grid and charts as they were (refusal.py).
-            checked(event, check_load, inputs_kwargs=kwargs).success(
-                load, inputs_kwargs=kwargs, outputs=loaded, api_name=name, concurrency_limit=None).success(
-                explore.show_seed, explore.seed_inputs, explore.z_outputs, api_visibility="private",
-                concurrency_limit=None)
-
-        def refresh_choices(request: gr.Request) -> list[Any]:
-            choices = model_choices(registry.get(request))
-            return [gr.Dropdown(choices=choices) for _ in model_boxes]
-
-        # An upload adds a choice in one session; refreshing on every tab switch keeps the pickers current.
-        tabs.select(refresh_choices, None, model_boxes, api_visibility="private", concurrency_limit=None,
-                    show_progress="hidden")
+        loading.wire(loading.Pickers(registry, quality_fn, train, explore,
+                                     [explore.model, interpolate.model, tsne.model]), tabs)
         if default_model() != LIVE_RUN:  # open with a pretrained generator already drawn in Explore
-            demo.load(explore.show_seed, explore.seed_inputs, explore.z_outputs, api_visibility="private",
-                      concurrency_limit=None)
+            demo.load(bind(explore_tab.from_seed, explore), explore.seed_inputs, explore.z_outputs,
+                      api_visibility="private", concurrency_limit=None)
         _wire_link(demo, present, link_notice)
         demo.unload(registry.close)
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=None)

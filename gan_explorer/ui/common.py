@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import gradio as gr
-from safetensors import SafetensorError, safe_open
 
-from ..checkpoints import FORMAT, SHIPPED_DIR, SUFFIX, Checkpoint, CheckpointError, load_checkpoint
+from ..checkpoints import Checkpoint, CheckpointError, load_checkpoint, load_shipped, shipped_checkpoints
 from ..config import ConfigError
 from ..data import DataNotFoundError
 from ..device import usable_cpus
@@ -70,28 +69,33 @@ def friendly(fn: F) -> F:
     return call  # type: ignore[return-value]
 
 
-@functools.cache  # the shipped files do not change while the app runs
-def shipped_checkpoints() -> dict[str, Path]:
-    """Label -> path of every GAN checkpoint in checkpoints/ (the classifier there is not one)."""
-    return {p.stem + SHIPPED_SUFFIX: p for p in sorted(SHIPPED_DIR.glob("*" + SUFFIX)) if _is_gan(p)}
+def bind(fn: Callable[..., Any], tab: Any) -> Callable[..., Any]:
+    """The handler `fn(tab, ...)` as Gradio must see it: `tab` (the tab's components and services) given,
+    the other parameters and their type hints as `fn` has them, a generator still a generator.
+
+    Not functools.partial: Gradio finds the gr.Request parameter by its type hint, and reads no type
+    hints of a partial object (the request would arrive as None)."""
+    if inspect.isgeneratorfunction(fn):
+        @functools.wraps(fn)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            yield from fn(tab, *args, **kwargs)
+    else:
+        @functools.wraps(fn)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return fn(tab, *args, **kwargs)
+    signature = inspect.signature(fn)
+    call.__signature__ = signature.replace(parameters=list(signature.parameters.values())[1:])  # type: ignore[attr-defined]
+    return call
 
 
-def _is_gan(path: Path) -> bool:
-    try:
-        with safe_open(str(path), framework="pt") as f:
-            return (f.metadata() or {}).get("format") == FORMAT
-    except (SafetensorError, OSError):
-        return False
-
-
-@functools.lru_cache(maxsize=8)  # read-only weights: safe to share between sessions
-def _load_shipped(path: Path) -> Checkpoint:
-    return load_checkpoint(path)
+def shipped_choices() -> dict[str, str]:
+    """Model-choice label -> name of every shipped GAN checkpoint."""
+    return {name + SHIPPED_SUFFIX: name for name in shipped_checkpoints()}
 
 
 def model_choices(session: Session | None = None) -> list[str]:
     uploaded = list(session.checkpoints) if session is not None else []
-    return [*shipped_checkpoints(), *uploaded, LIVE_RUN]
+    return [*shipped_choices(), *uploaded, LIVE_RUN]
 
 
 PREFERRED_SHIPPED = "dcgan_conditional" + SHIPPED_SUFFIX  # the best shipped model: any digit on request
@@ -99,7 +103,7 @@ PREFERRED_SHIPPED = "dcgan_conditional" + SHIPPED_SUFFIX  # the best shipped mod
 
 def default_model() -> str:
     """A shipped generator when there is one (the conditional DCGAN first), so Explore works before anyone trains."""
-    shipped = shipped_checkpoints()
+    shipped = shipped_choices()
     return PREFERRED_SHIPPED if PREFERRED_SHIPPED in shipped else next(iter(shipped), LIVE_RUN)
 
 
@@ -111,9 +115,9 @@ def resolve_generator(session: Session, choice: str) -> Generator:
         return session.trainer.snapshot()
     if choice in session.checkpoints:
         return session.checkpoints[choice].generator
-    shipped = shipped_checkpoints()
+    shipped = shipped_choices()
     if choice in shipped:
-        return _load_shipped(shipped[choice]).generator
+        return load_shipped(shipped[choice]).generator
     raise gr.Error(f"Unknown model {choice!r}: choose one of {', '.join(model_choices(session))}.")
 
 
@@ -131,5 +135,5 @@ def checkpoint_for(session: Session, choice: str) -> Checkpoint | None:
     """The Checkpoint behind a choice (None for the live run)."""
     if choice in session.checkpoints:
         return session.checkpoints[choice]
-    shipped = shipped_checkpoints()
-    return _load_shipped(shipped[choice]) if choice in shipped else None
+    shipped = shipped_choices()
+    return load_shipped(shipped[choice]) if choice in shipped else None

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
-import numpy as np
 import torch
 
 from ..data import NUM_CLASSES
@@ -13,7 +12,7 @@ from ..images import gif_bytes, grid, to_uint8, upscale
 from ..latent import INTERPOLATION_NOTE, MAX_STEPS, MIN_STEPS, interpolation_frames, latent_from_seed
 from ..models import Generator
 from ..parsing import whole_number
-from .common import DRAWING_POOL, default_model, friendly, model_choices, resolve_generator
+from .common import DRAWING_POOL, bind, default_model, friendly, model_choices, resolve_generator
 from .downloads import write_download
 from .explore_tab import check_digit, check_seed
 from .fields import Dropdown, Number, Radio, Slider, refuse
@@ -25,11 +24,6 @@ METHODS = {"spherical (slerp)": "slerp", "linear": "linear"}
 STRIP_PER_ROW = 16
 STRIP_SCALE = 4
 GIF_SCALE = 8
-
-
-@dataclass
-class InterpolateTab:
-    model: gr.Dropdown
 
 
 @dataclass
@@ -68,7 +62,46 @@ def _endpoint_controls(title: str, seed: int, digit: int) -> _Endpoint:
     return _Endpoint(source, seed_box, digit_box)
 
 
-def build(registry: SessionRegistry, explore_z: gr.State) -> InterpolateTab:
+@dataclass
+class InterpolateTab:
+    """The tab's controls, and the Explore tab's z that an end may start from."""
+    registry: SessionRegistry
+    explore_z: gr.State
+    model: Dropdown
+    start: _Endpoint
+    end: _Endpoint
+    steps: Slider
+    method: Radio
+    run: gr.Button
+    strip: WriteOnceImage
+    animation: gr.Image
+    gif_file: gr.File
+
+
+@friendly
+def interpolate(tab: InterpolateTab, request: gr.Request, model: str, start_seed: int, end_seed: int,
+                start_digit: int, end_digit: int, steps: int, method: str, start_source: str = FROM_SEED,
+                end_source: str = FROM_SEED, explore_z: list[float] | None = None) -> dict[Any, Any]:
+    generator = resolve_generator(tab.registry.get(request), model)
+    z0 = tab.start.z(generator, start_source, start_seed, explore_z or [])
+    z1 = tab.end.z(generator, end_source, end_seed, explore_z or [])
+    steps = whole_number(tab.steps.label, steps, MIN_STEPS, MAX_STEPS)
+    frames = interpolation_frames(generator, z0, z1, steps, _method(method, tab.method.label),
+                                  check_digit(generator, start_digit, tab.start.digit.label),
+                                  check_digit(generator, end_digit, tab.end.digit.label))
+    gif = gif_bytes([upscale(frame, GIF_SCALE) for frame in to_uint8(frames)])
+    path = str(write_download("interpolation", ".gif", gif))
+    return {tab.strip: grid(frames, nrow=min(len(frames), STRIP_PER_ROW), scale=STRIP_SCALE),
+            tab.animation: path, tab.gif_file: path}
+
+
+@friendly
+def show_digits(tab: InterpolateTab, request: gr.Request, model_choice: str) -> dict[Any, Any]:
+    conditional = resolve_generator(tab.registry.get(request), model_choice).conditional
+    return {tab.start.digit: gr.Radio(visible=conditional), tab.end.digit: gr.Radio(visible=conditional)}
+
+
+def _layout(registry: SessionRegistry, explore_z: gr.State) -> InterpolateTab:
     model = Dropdown(model_choices(), value=default_model(), label="Model", elem_id="interpolate-model")
     with gr.Row():
         start, end = _endpoint_controls("Start", 1, 3), _endpoint_controls("End", 2, 8)
@@ -83,34 +116,16 @@ def build(registry: SessionRegistry, explore_z: gr.State) -> InterpolateTab:
         animation = gr.Image(label="Animation", type="filepath", interactive=False, height=240, width=240,
                              elem_classes="gx-pixelated")
         gif_file = gr.File(label="Download the GIF", interactive=False)
-    steps_label, method_label = steps.label, method.label  # the handler's parameters shadow the controls
+    return InterpolateTab(registry, explore_z, model, start, end, steps, method, run, strip, animation, gif_file)
 
-    @friendly
-    def interpolate(request: gr.Request, model: str, start_seed: int, end_seed: int, start_digit: int,
-                    end_digit: int, steps: int, method: str, start_source: str = FROM_SEED,
-                    end_source: str = FROM_SEED, explore_z: list[float] | None = None
-                    ) -> tuple[np.ndarray, str, str]:
-        generator = resolve_generator(registry.get(request), model)
-        z0 = start.z(generator, start_source, start_seed, explore_z or [])
-        z1 = end.z(generator, end_source, end_seed, explore_z or [])
-        steps = whole_number(steps_label, steps, MIN_STEPS, MAX_STEPS)
-        frames = interpolation_frames(generator, z0, z1, steps, _method(method, method_label),
-                                      check_digit(generator, start_digit, start.digit.label),
-                                      check_digit(generator, end_digit, end.digit.label))
-        strip_image = grid(frames, nrow=min(len(frames), STRIP_PER_ROW), scale=STRIP_SCALE)
-        gif = gif_bytes([upscale(frame, GIF_SCALE) for frame in to_uint8(frames)])
-        path = write_download("interpolation", ".gif", gif)
-        return strip_image, str(path), str(path)
 
-    inputs = {"model": model, "start_seed": start.seed, "end_seed": end.seed, "start_digit": start.digit,
-              "end_digit": end.digit, "steps": steps, "method": method, "start_source": start.source,
-              "end_source": end.source, "explore_z": explore_z}
-    @friendly
-    def show_digits(request: gr.Request, model_choice: str) -> tuple[Any, Any]:
-        conditional = resolve_generator(registry.get(request), model_choice).conditional
-        return gr.Radio(visible=conditional), gr.Radio(visible=conditional)
-
-    model.input(show_digits, model, [start.digit, end.digit], api_visibility="private", concurrency_limit=None)
-    run.click(interpolate, inputs_kwargs=inputs, outputs=[strip, animation, gif_file], api_name="interpolate",
-              **DRAWING_POOL)
-    return InterpolateTab(model)
+def build(registry: SessionRegistry, explore_z: gr.State) -> InterpolateTab:
+    tab = _layout(registry, explore_z)
+    inputs = {"model": tab.model, "start_seed": tab.start.seed, "end_seed": tab.end.seed,
+              "start_digit": tab.start.digit, "end_digit": tab.end.digit, "steps": tab.steps, "method": tab.method,
+              "start_source": tab.start.source, "end_source": tab.end.source, "explore_z": tab.explore_z}
+    tab.model.input(bind(show_digits, tab), tab.model, [tab.start.digit, tab.end.digit], api_visibility="private",
+                    concurrency_limit=None)
+    tab.run.click(bind(interpolate, tab), inputs_kwargs=inputs, outputs=[tab.strip, tab.animation, tab.gif_file],
+                  api_name="interpolate", **DRAWING_POOL)
+    return tab

@@ -6,24 +6,20 @@ hidden #tsne-pick button's handler reads it.
 """
 from __future__ import annotations
 
-import base64
-import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
-import numpy as np
 import torch
-from PIL import Image
 
 from .. import plots
 from ..data import default_data_root, load_mnist
 from ..embedding import MAX_REAL, MAX_SAMPLES, MIN_SAMPLES, Embedding, embed_samples
-from ..images import upscale
+from ..images import png_data_url, upscale
 from ..parsing import whole_number
-from .common import default_model, friendly, model_choices, resolve_generator
-from .explore_tab import IMAGE_SCALE, ExploreTab, check_seed
+from .common import bind, default_model, friendly, model_choices, resolve_generator
+from .explore_tab import IMAGE_SCALE, ExploreTab, check_seed, show_z
 from .fields import Dropdown, Number, Slider
 from .picture import WriteOnceImage
 from .sessions import SessionRegistry
@@ -35,30 +31,76 @@ HOVER_HINT = ('<div id="tsne-hover"><img id="tsne-hover-img" alt="">'
 
 @dataclass
 class TSNETab:
-    model: gr.Dropdown
-
-
-def _thumbnail(image: np.ndarray) -> str:
-    """A 28x28 PNG as a data URL, small enough to ship thousands inside the figure."""
-    buffer = io.BytesIO()
-    Image.fromarray(image).save(buffer, format="PNG", optimize=True)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    """The tab's controls, the Explore tab a click sends its z to, and what the map is drawn with."""
+    registry: SessionRegistry
+    classify_fn: Callable[[torch.Tensor], torch.Tensor] | None
+    explore: ExploreTab
+    tabs: gr.Tabs
+    model: Dropdown
+    n: Slider
+    n_real: Slider
+    seed: Number
+    run: gr.Button
+    plot: gr.Plot
+    picked: WriteOnceImage
+    pick_index: Number  # the clicked point's index, read in the page (page.HEAD) when #tsne-pick is clicked
+    pick_button: gr.Button
 
 
 def figure_for(embedding: Embedding, colour_source: str) -> Any:
-    thumbnails = [_thumbnail(image) for image in embedding.images]
+    thumbnails = [png_data_url(image) for image in embedding.images]
     return plots.tsne_figure(embedding.coords, embedding.labels, embedding.source == "real", thumbnails,
                              colour_source)
 
 
-def build(registry: SessionRegistry, explore: ExploreTab, tabs: gr.Tabs,
-          classify_fn: Callable[[torch.Tensor], torch.Tensor] | None) -> TSNETab:
+@friendly
+def tsne(tab: TSNETab, request: gr.Request, model: str, n: int, n_real: int = 0, seed: int = 0,
+         progress: gr.Progress = gr.Progress()) -> Any:
+    """Embed n generated samples (plus n_real real test digits) with PCA + t-SNE; returns the scatter."""
+    session = tab.registry.get(request)
+    generator = resolve_generator(session, model)
+    # Every value is checked before the work starts: a t-SNE of thousands of points takes a while.
+    n = whole_number(tab.n.label, n, MIN_SAMPLES, MAX_SAMPLES)
+    n_real = whole_number(tab.n_real.label, n_real, 0, MAX_REAL)
+    seed = check_seed(seed, tab.seed.label)
+    real = load_mnist(default_data_root(), train=False) if n_real else None
+    labeler = None if generator.conditional else tab.classify_fn
+    embedding = embed_samples(generator, n, seed, real, n_real, labeler,
+                              progress=lambda fraction, message: progress(fraction, desc=message))
+    session.embedding = embedding
+    source = ("the digit G was asked for" if generator.conditional
+              else "the classifier's digit" if labeler is not None else "no digit labels")
+    return figure_for(embedding, source)
+
+
+@friendly
+def pick(tab: TSNETab, request: gr.Request, index: int, model_choice: str, k: Any, digit: Any) -> dict[Any, Any]:
+    """Show the clicked point; a generated point's z (and digit) go to the Explore tab."""
+    embedding = tab.registry.get(request).embedding
+    if embedding is None or not (isinstance(index, (int, float)) and 0 <= index < len(embedding)):
+        raise gr.Error("That point is from an older map: press Embed again.")
+    index = int(index)
+    image = upscale(embedding.images[index], IMAGE_SCALE // 2)
+    if embedding.source[index] == "real":
+        gr.Info("A real MNIST digit has no z; click a generated point (a circle) to explore it.")
+        return {tab.picked: image}
+    generator = resolve_generator(tab.registry.get(request), model_choice)
+    digit = int(embedding.labels[index]) if generator.conditional else digit
+    explore = tab.explore
+    shown = show_z(explore, generator, torch.from_numpy(embedding.z[index]), k, digit)
+    gr.Info(f"Explore now shows the z of t-SNE point {index} (the seed box still holds the old seed).")
+    return {**shown, tab.picked: image, explore.model: model_choice,
+            explore.digit: gr.Radio(value=digit, visible=generator.conditional), tab.tabs: gr.Tabs(selected="explore")}
+
+
+def _layout(registry: SessionRegistry, explore: ExploreTab, tabs: gr.Tabs,
+            classify_fn: Callable[[torch.Tensor], torch.Tensor] | None) -> TSNETab:
     with gr.Row():
         model = Dropdown(model_choices(), value=default_model(), label="Model", scale=3, elem_id="tsne-model")
         n = Slider(MIN_SAMPLES, MAX_SAMPLES, value=500, step=100, label="Generated samples", scale=3,
-                      elem_id="tsne-n")
+                   elem_id="tsne-n")
         n_real = Slider(0, MAX_REAL, value=0, step=100, label="Real MNIST digits mixed in (marked x)",
-                           scale=3, elem_id="tsne-real")
+                        scale=3, elem_id="tsne-real")
         seed = Number(0, precision=0, label="Seed", scale=1)
         run = gr.Button("Embed", variant="primary", scale=1, elem_id="tsne-run")
     with gr.Row(equal_height=False):
@@ -67,52 +109,19 @@ def build(registry: SessionRegistry, explore: ExploreTab, tabs: gr.Tabs,
             gr.HTML(HOVER_HINT)
             picked = WriteOnceImage(label="Clicked point", format="png", type="numpy", interactive=False,
                                     height=224, width=224, elem_classes="gx-pixelated")
-    pick_index = Number(-1, precision=0, visible="hidden")
-    labels = {"n": n.label, "n_real": n_real.label, "seed": seed.label}  # the handler's parameters shadow them
-    pick_button = gr.Button("pick", visible="hidden", elem_id="tsne-pick")
+    return TSNETab(registry, classify_fn, explore, tabs, model, n, n_real, seed, run, plot, picked,
+                   Number(-1, precision=0, visible="hidden"),
+                   gr.Button("pick", visible="hidden", elem_id="tsne-pick"))
 
-    @friendly
-    def tsne(request: gr.Request, model: str, n: int, n_real: int = 0, seed: int = 0,
-             progress: gr.Progress = gr.Progress()) -> Any:
-        """Embed n generated samples (plus n_real real test digits) with PCA + t-SNE; returns the scatter."""
-        session = registry.get(request)
-        generator = resolve_generator(session, model)
-        # Every value is checked before the work starts: a t-SNE of thousands of points takes a while.
-        n = whole_number(labels["n"], n, MIN_SAMPLES, MAX_SAMPLES)
-        n_real = whole_number(labels["n_real"], n_real, 0, MAX_REAL)
-        seed = check_seed(seed, labels["seed"])
-        real = load_mnist(default_data_root(), train=False) if n_real else None
-        labeler = None if generator.conditional else classify_fn
-        embedding = embed_samples(generator, n, seed, real, n_real, labeler,
-                                  progress=lambda fraction, message: progress(fraction, desc=message))
-        session.embedding = embedding
-        source = ("the digit G was asked for" if generator.conditional
-                  else "the classifier's digit" if labeler is not None else "no digit labels")
-        return figure_for(embedding, source)
 
-    @friendly
-    def pick(request: gr.Request, index: int, model_choice: str, k_value: int, digit_value: Any) -> tuple[Any, ...]:
-        """Show the clicked point; a generated point's z (and digit) go to the Explore tab."""
-        embedding = registry.get(request).embedding
-        if embedding is None or not (isinstance(index, (int, float)) and 0 <= index < len(embedding)):
-            raise gr.Error("That point is from an older map: press Embed again.")
-        index = int(index)
-        image = upscale(embedding.images[index], IMAGE_SCALE // 2)
-        if embedding.source[index] == "real":
-            gr.Info("A real MNIST digit has no z; click a generated point (a circle) to explore it.")
-            return image, *[gr.skip()] * (len(explore.z_outputs) + 2)
-        generator = resolve_generator(registry.get(request), model_choice)
-        digit = int(embedding.labels[index]) if generator.conditional else digit_value
-        updates = explore.set_z(generator, torch.from_numpy(embedding.z[index]), k_value, digit)
-        gr.Info(f"Explore now shows the z of t-SNE point {index} (the seed box still holds the old seed).")
-        return image, model_choice, gr.Radio(value=digit, visible=generator.conditional), *updates[2:], \
-            updates[0], gr.Tabs(selected="explore")
-
-    run.click(tsne, inputs_kwargs={"model": model, "n": n, "n_real": n_real, "seed": seed}, outputs=plot,
-              api_name="tsne", concurrency_limit=1, concurrency_id="tsne")
-    pick_button.click(pick, [pick_index, model, explore.k, explore.digit],
-                      [picked, explore.model, explore.digit, *explore.sliders, explore.image, explore.nearest,
-                       explore.z, tabs],
-                      js="(index, ...rest) => [window.gxTsnePick ?? -1, ...rest]", api_visibility="private",
-                      concurrency_limit=None)
-    return TSNETab(model)
+def build(registry: SessionRegistry, explore: ExploreTab, tabs: gr.Tabs,
+          classify_fn: Callable[[torch.Tensor], torch.Tensor] | None) -> TSNETab:
+    tab = _layout(registry, explore, tabs, classify_fn)
+    tab.run.click(bind(tsne, tab), inputs_kwargs={"model": tab.model, "n": tab.n, "n_real": tab.n_real,
+                                                  "seed": tab.seed},
+                  outputs=tab.plot, api_name="tsne", concurrency_limit=1, concurrency_id="tsne")
+    tab.pick_button.click(bind(pick, tab), [tab.pick_index, tab.model, explore.k, explore.digit],
+                          [tab.picked, explore.model, *explore.z_outputs, tabs],
+                          js="(index, ...rest) => [window.gxTsnePick ?? -1, ...rest]", api_visibility="private",
+                          concurrency_limit=None)
+    return tab

@@ -1,0 +1,88 @@
+"""The Train tab's live view: the status line, the sample grid and the charts, and the stream that
+redraws them from the session's run.
+
+The run trains in the session's background thread (sessions.py). The /train stream only
+watches it: it polls the trainer and sends charts, grid and status at most every
+REFRESH_S seconds, because the browser redraws every Plotly figure it receives.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import gradio as gr
+
+from .. import plots
+from ..config import TrainConfig
+from ..images import grid
+from ..losses import LOSSES
+from ..trainer import GRID_SIDE
+from .picture import WriteOnceImage
+from .sessions import QualityFn, Session
+from .status import run_status
+
+REFRESH_S = 0.8  # one chart refresh per 0.8 s: the browser keeps up and lag stays < 1 s (docs/performance.md)
+POLL_S = 0.1  # how quickly the stream notices that the run ended
+GRID_SCALE = 2  # 302 px grid -> 604 px, nearest-neighbour
+QUALITY_EVERY = 250  # steps between quick quality checks (FID on 500 samples) of a snapshot
+
+
+def grid_caption(config: TrainConfig | None) -> str:
+    """The words above the sample grid; the columns are digits only for a conditional model."""
+    caption = "**G(fixed noise)**: the same 100 z all run long"
+    return caption + ("; column j draws digit j" if config is not None and config.conditional else "")
+
+
+def live_view(session: Session) -> tuple[Any, ...]:
+    """(losses, D outputs, grad norms, grid, status, quality, digit histogram, grid caption) for the current run."""
+    run = session.run
+    history = list(run.trainer.history) if run is not None else []
+    image = grid(run.trainer.sample_fixed(), nrow=GRID_SIDE, scale=GRID_SCALE) if run is not None else None
+    quality = list(run.quality) if run is not None else []
+    latest = quality[-1] if quality else {}
+    histogram = plots.class_histogram_figure(latest.get("class_histogram"), latest.get("step"))
+    probabilities = run is None or LOSSES[run.trainer.config.loss].scores_are_probabilities
+    return (*plots.training_figures(history, probabilities), image, run_status(session),
+            plots.quality_figure(quality, QUALITY_EVERY), histogram,
+            grid_caption(run.trainer.config if run is not None else None))
+
+
+def build_stage(quality_fn: QualityFn | None) -> list[gr.components.Component]:
+    """The status line, the sample grid and the charts: the live view's outputs, in live_view order."""
+    status = gr.HTML(run_status(Session()), elem_id="train-status")
+    with gr.Row(equal_height=False, elem_id="train-stage"):
+        with gr.Column(elem_id="train-grid-column"):
+            # A caption above, not the image's label: it follows the run (conditional or not).
+            caption = gr.Markdown(grid_caption(None), elem_id="train-grid-caption")
+            sample_grid = WriteOnceImage(show_label=False, format="png", type="numpy", interactive=False,
+                                         elem_id="train-grid", elem_classes="gx-pixelated", height=420,
+                                         buttons=["download"])
+        with gr.Column(elem_id="train-charts"):
+            losses = gr.Plot(plots.loss_figure([]), show_label=False, elem_id="chart-losses", elem_classes="gx-stage")
+            scores = gr.Plot(plots.score_figure([]), show_label=False, elem_id="chart-scores", elem_classes="gx-stage")
+    with gr.Row(equal_height=False, elem_id="train-more-charts"):
+        # min_width: on a narrow screen a chart moves to the next line rather than cutting its text
+        grads = gr.Plot(plots.grad_norm_figure([]), show_label=False, elem_id="chart-grads", min_width=300)
+        quality = gr.Plot(plots.quality_figure([], QUALITY_EVERY), show_label=False, scale=2, min_width=440,
+                          visible=quality_fn is not None, elem_id="chart-quality")
+        histogram = gr.Plot(plots.class_histogram_figure(None), show_label=False, min_width=300,
+                            visible=quality_fn is not None, elem_id="chart-digits")
+    return [losses, scores, grads, sample_grid, status, quality, histogram, caption]
+
+
+def watch(session: Session) -> Iterator[tuple[Any, ...]]:
+    """The live view while the session's run trains, at most every REFRESH_S, and once more when it ends."""
+    last = 0.0
+    while True:
+        running = session.running
+        if not running or time.monotonic() - last >= REFRESH_S:
+            last = time.monotonic()
+            yield live_view(session)
+        if not running:
+            break
+        time.sleep(POLL_S)
+    # A run that ended early says why in a toast and in the status line; not as a gr.Error, which
+    # would cover the grid and the charts that show what went wrong with red "Error" badges.
+    if session.run is not None and session.run.error:
+        gr.Warning(session.run.error)
