@@ -32,7 +32,7 @@ from .cli_args import (
 )
 from .config import DEFAULT_PRESET, PRESETS, ConfigError
 from .data import DATA_ENV, DataNotFoundError, load_mnist
-from .device import precision_warning, resolve_device
+from .device import DeviceError, precision_warning, resolve_device
 from .metrics import REFERENCE_STATS, MetricsError, evaluate_generator, quality_bar_failures
 from .models import NUM_CLASSES
 from .reference import build_reference
@@ -268,7 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-USER_ERRORS = (UsageError, ConfigError, CheckpointError, DataNotFoundError, TrainingDiverged, OSError,
+USER_ERRORS = (UsageError, ConfigError, DeviceError, CheckpointError, DataNotFoundError, TrainingDiverged, OSError,
                ClassifierError, MetricsError)
 
 

@@ -14,7 +14,7 @@ from safetensors import SafetensorError, safe_open
 from ..checkpoints import FORMAT, SHIPPED_DIR, SUFFIX, Checkpoint, CheckpointError, load_checkpoint
 from ..config import ConfigError
 from ..data import DataNotFoundError
-from ..device import usable_cpus
+from ..device import DeviceError, usable_cpus
 from ..models import Generator
 from ..trainer import TrainingDiverged
 from .sessions import Session
@@ -29,7 +29,7 @@ LIVE_RUN = "Live run (latest snapshot)"
 DRAWING_POOL = {"concurrency_id": "drawing", "concurrency_limit": max(1, usable_cpus() - 1)}
 SHIPPED_SUFFIX = " (shipped)"
 UPLOADED_SUFFIX = " (uploaded)"
-USER_ERRORS = (ConfigError, CheckpointError, DataNotFoundError, TrainingDiverged, ValueError)
+USER_ERRORS = (ConfigError, DeviceError, CheckpointError, DataNotFoundError, TrainingDiverged, ValueError)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
