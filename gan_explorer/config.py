@@ -79,6 +79,8 @@ class TrainConfig:
     label_smoothing: float = _field(0.0, "One-sided label smoothing (BCE losses)", live=True)
     gp_weight: float = _field(10.0, "Gradient-penalty weight (wgan_gp)", live=True)
     clip_value: float = _field(0.01, "Weight clip value (wgan)", live=True)
+    # gamma of the R1 penalty gamma/2 * ||grad D(x)||^2 on real images (StyleGAN used 10 on faces)
+    r1_gamma: float = _field(1.0, "R1 penalty weight gamma (non_saturating_r1)", live=True)
     # Exponential moving average of G's weights, used for every sample the run shows or saves;
     # 0 turns it off. Averaging smooths out the oscillation of long GAN runs (Yazici et al., 2019).
     ema_decay: float = _field(0.0, "G weight averaging (EMA decay, 0 = off)")
@@ -239,6 +241,7 @@ def validate(cfg: TrainConfig) -> None:
     _check_float("label_smoothing", cfg.label_smoothing, 0.0, 0.5, why=" (real labels become 1 - smoothing)")
     _check_float("gp_weight", cfg.gp_weight, 0.0, 1000.0)
     _check_float("clip_value", cfg.clip_value, 0.0, 10.0, lo_open=True)
+    _check_float("r1_gamma", cfg.r1_gamma, 0.0, 1000.0)
     _check_float("ema_decay", cfg.ema_decay, 0.0, 0.9999, why=" (0.999 is usual)")
     _check_int("seed", cfg.seed, 0, 2**63 - 1)
     _check_model_size(cfg)

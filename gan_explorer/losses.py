@@ -22,6 +22,7 @@ class LossSettings(Protocol):
     label_smoothing: float
     gp_weight: float
     clip_value: float
+    r1_gamma: float
 
 
 class GANLoss:
@@ -170,6 +171,18 @@ class WassersteinGP(Wasserstein):
         """The penalty keeps the critic Lipschitz instead of clipping."""
 
 
+@register
+class NonSaturatingR1(NonSaturating):
+    name = "non_saturating_r1"
+    description = ("Non-saturating loss with the R1 penalty (Mescheder 2018; StyleGAN): D's gradient on "
+                   "real images is pushed to zero, which damps D's oscillations around the equilibrium.")
+    penalises_d_gradient = True
+
+    def penalty(self, discriminator: Critic, real: Tensor, fake: Tensor, labels: Tensor | None,
+                inputs: Tensor | None) -> Tensor:
+        return 0.5 * self.cfg.r1_gamma * r1_penalty(discriminator, real, labels)
+
+
 def gradient_penalty(discriminator: Critic, real: Tensor, fake: Tensor,
                      labels: Tensor | None = None, alpha: Tensor | None = None) -> Tensor:
     """Mean of (||grad_x D(x_hat)||_2 - 1)^2 on random interpolates x_hat of real and fake.
@@ -183,6 +196,13 @@ def gradient_penalty(discriminator: Critic, real: Tensor, fake: Tensor,
     out = discriminator(x_hat, labels)
     (grad,) = torch.autograd.grad(out.sum(), x_hat, create_graph=True)
     return (grad.flatten(1).norm(dim=1) - 1).pow(2).mean()
+
+
+def r1_penalty(discriminator: Critic, real: Tensor, labels: Tensor | None = None) -> Tensor:
+    """Mean of ||grad_x D(x)||_2^2 on real images x: zero when D is flat around the data."""
+    x = real.detach().requires_grad_(True)
+    (grad,) = torch.autograd.grad(discriminator(x, labels).sum(), x, create_graph=True)
+    return grad.flatten(1).pow(2).sum(dim=1).mean()
 
 
 def clip_weights_(module: nn.Module, clip_value: float) -> None:
