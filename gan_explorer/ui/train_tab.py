@@ -6,7 +6,6 @@ REFRESH_S seconds, because the browser redraws every Plotly figure it receives.
 """
 from __future__ import annotations
 
-import dataclasses
 import os
 import time
 from collections.abc import Iterator
@@ -64,11 +63,7 @@ def _trainer_for(session: Session, config: TrainConfig) -> Trainer:
     """The session's trainer if only live settings changed (applied now), else a fresh one."""
     trainer = session.trainer
     if trainer is not None and not trainer.stopped:
-        live = {k: getattr(config, k) for k in LIVE_SETTINGS}
-        if dataclasses.replace(trainer.config, **live) == config:
-            changed = {k: v for k, v in live.items() if getattr(trainer.config, k) != v}
-            if changed:
-                trainer.update(**changed)
+        if not trainer.apply(config).needs_new_run:
             return trainer
         gr.Info("Settings changed that need new networks: starting a new run.")
     return Trainer(config, data=load_mnist(default_data_root()))
@@ -242,10 +237,8 @@ def build(registry: SessionRegistry, quality_fn: QualityFn | None) -> TrainTab:
         if trainer is None or trainer.stopped:
             return tuple(gr.skip() for _ in live_controls)
         try:
-            new = config_from({**trainer.config.to_dict(), **values})
-            changed = {k: getattr(new, k) for k in LIVE_SETTINGS if getattr(new, k) != getattr(trainer.config, k)}
+            changed = trainer.apply(config_from({**trainer.config.to_dict(), **values})).changed
             if changed:
-                trainer.update(**changed)
                 gr.Info(f"From step {trainer.step_count + 1}: "
                         + ", ".join(f"{k} = {v:g}" for k, v in sorted(changed.items())))
         except (ConfigError, ValueError, TypeError) as e:
