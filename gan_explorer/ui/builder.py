@@ -14,13 +14,14 @@ from ..data import default_data_root, load_mnist
 from ..device import resolve_device, usable_cpus
 from ..memory import limit_allocator_arenas
 from ..models import Generator
+from ..sessions import QualityFn
 from . import explore_tab, interpolate_tab, page, train_tab, tsne_tab
 from .common import LIVE_RUN, checkpoint_for, default_model, friendly, load_upload, model_choices
 from .explore_tab import NearestFn
 from .link import read_link
 from .preparation import add_banner, warm_up
 from .refusal import checked
-from .sessions import QualityFn, SessionRegistry
+from .sessions import SessionRegistry
 from .train_controls import config_values
 
 log = logging.getLogger(__name__)

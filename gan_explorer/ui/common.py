@@ -16,8 +16,8 @@ from ..config import ConfigError
 from ..data import DataNotFoundError
 from ..device import DeviceError, usable_cpus
 from ..models import Generator
+from ..sessions import RunAlreadyGoing, Session
 from ..trainer import TrainingDiverged
-from .sessions import Session
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,8 @@ LIVE_RUN = "Live run (latest snapshot)"
 DRAWING_POOL = {"concurrency_id": "drawing", "concurrency_limit": max(1, usable_cpus() - 1)}
 SHIPPED_SUFFIX = " (shipped)"
 UPLOADED_SUFFIX = " (uploaded)"
-USER_ERRORS = (ConfigError, DeviceError, CheckpointError, DataNotFoundError, TrainingDiverged, ValueError)
+USER_ERRORS = (ConfigError, DeviceError, CheckpointError, DataNotFoundError, TrainingDiverged, RunAlreadyGoing,
+               ValueError)
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -24,13 +24,14 @@ from ..images import grid
 from ..latent import generate
 from ..losses import LOSSES
 from ..models import NUM_CLASSES
+from ..sessions import QualityFn, Session
 from ..trainer import GRID_SIDE, LIVE_SETTINGS, Trainer
 from .common import friendly, shipped_checkpoints
 from .downloads import save_checkpoint_download
 from .fields import Dropdown, UploadButton
 from .picture import WriteOnceImage
 from .refusal import checked
-from .sessions import QualityFn, Session, SessionRegistry
+from .sessions import SessionRegistry
 from .status import checkpoint_status, run_status
 from .train_controls import build_settings, check_steps, config_from, preset_values
 
