@@ -32,7 +32,7 @@ from .cli_args import (
 )
 from .config import DEFAULT_PRESET, PRESETS, ConfigError
 from .data import DATA_ENV, NUM_CLASSES, DataNotFoundError, load_mnist
-from .device import precision_warning, resolve_device
+from .device import DeviceError, precision_warning, resolve_device
 from .latent import generate, sample
 from .metrics import REFERENCE_STATS, MetricsError, evaluate_generator, quality_bar_failures
 from .parsing import InputError
@@ -274,7 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-USER_ERRORS = (InputError, CheckpointError, DataNotFoundError, TrainingDiverged, OSError,
+USER_ERRORS = (InputError, DeviceError, CheckpointError, DataNotFoundError, TrainingDiverged, OSError,
                ClassifierError, MetricsError)
 
 

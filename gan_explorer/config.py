@@ -39,9 +39,10 @@ class ConfigError(InputError):
         self.field = field
 
 
-def _field(default: Any, label: str) -> Any:
-    """A TrainConfig field with the label the app shows for it (the UI, error messages)."""
-    return field(default=default, metadata={"label": label})
+def _field(default: Any, label: str, live: bool = False) -> Any:
+    """A TrainConfig field with the label the app shows for it (the UI, error messages); a live
+    field may change between the steps of a run (Trainer.apply), the others need new networks."""
+    return field(default=default, metadata={"label": label, "live": live})
 
 
 @dataclass
@@ -66,19 +67,21 @@ class TrainConfig:
     batch_size: int = _field(64, "Batch size")
     g_optimizer: str = _field("adam", "G optimiser")
     d_optimizer: str = _field("adam", "D optimiser")
-    g_lr: float = _field(2e-4, "G learning rate")
-    d_lr: float = _field(2e-4, "D learning rate")
+    g_lr: float = _field(2e-4, "G learning rate", live=True)
+    d_lr: float = _field(2e-4, "D learning rate", live=True)
     beta1: float = _field(0.5, "Adam beta1")
     beta2: float = _field(0.999, "Adam beta2")
     momentum: float = _field(0.0, "Momentum (SGD, RMSprop)")
-    n_critic: int = _field(1, "n_critic (D steps per G step)")
+    n_critic: int = _field(1, "n_critic (D steps per G step)", live=True)
     lr_decay_every: int = _field(0, "LR decay every (G steps, 0 = off)")  # StepLR period
     lr_decay_gamma: float = _field(0.5, "LR decay factor")
     # loss options
     # one-sided: the real target is 1 - s (BCE losses only)
-    label_smoothing: float = _field(0.0, "One-sided label smoothing (BCE losses)")
-    gp_weight: float = _field(10.0, "Gradient-penalty weight (wgan_gp)")
-    clip_value: float = _field(0.01, "Weight clip value (wgan)")
+    label_smoothing: float = _field(0.0, "One-sided label smoothing (BCE losses)", live=True)
+    gp_weight: float = _field(10.0, "Gradient-penalty weight (wgan_gp)", live=True)
+    clip_value: float = _field(0.01, "Weight clip value (wgan)", live=True)
+    # gamma of the R1 penalty gamma/2 * ||grad D(x)||^2 on real images (StyleGAN used 10 on faces)
+    r1_gamma: float = _field(1.0, "R1 penalty weight gamma (non_saturating_r1)", live=True)
     # Exponential moving average of G's weights, used for every sample the run shows or saves;
     # 0 turns it off. Averaging smooths out the oscillation of long GAN runs (Yazici et al., 2019).
     ema_decay: float = _field(0.0, "G weight averaging (EMA decay, 0 = off)")
@@ -94,6 +97,12 @@ class TrainConfig:
         if isinstance(self.mlp_d_hidden, list):
             self.mlp_d_hidden = tuple(self.mlp_d_hidden)
         validate(self)
+
+    @property
+    def d_batch_norm(self) -> bool:
+        """Whether D may use BatchNorm, which couples the samples of a batch: not with a loss whose
+        gradient penalty is per sample."""
+        return not LOSSES[self.loss].penalises_d_gradient
 
     def replace(self, **changes: Any) -> TrainConfig:
         """A validated copy with some fields changed."""
@@ -116,6 +125,7 @@ class TrainConfig:
 
 LABELS: dict[str, str] = {f.name: f.metadata["label"] for f in fields(TrainConfig)}
 FIELD_TYPES: dict[str, Any] = typing.get_type_hints(TrainConfig)
+LIVE_SETTINGS = frozenset(f.name for f in fields(TrainConfig) if f.metadata["live"])
 
 
 def _check_known(names: Iterable[str]) -> None:
@@ -208,7 +218,7 @@ def validate(cfg: TrainConfig) -> None:
     _check_widths("mlp_g_hidden", cfg.mlp_g_hidden)
     _check_widths("mlp_d_hidden", cfg.mlp_d_hidden)
     _check_float("mlp_dropout", cfg.mlp_dropout, 0.0, 0.9)
-    _check(not (cfg.mlp_minibatch_std and LOSSES[cfg.loss].gradient_penalty), "mlp_minibatch_std",
+    _check(not (cfg.mlp_minibatch_std and not cfg.d_batch_norm), "mlp_minibatch_std",
            f"{LABELS['mlp_minibatch_std']} mixes the samples of a batch, which breaks the per-sample gradient "
            f"penalty of {cfg.loss}; turn one of them off.")
     _check_int("batch_size", cfg.batch_size, 1, MAX_BATCH_SIZE)
@@ -224,6 +234,7 @@ def validate(cfg: TrainConfig) -> None:
     _check_float("label_smoothing", cfg.label_smoothing, 0.0, 0.5, why=" (real labels become 1 - smoothing)")
     _check_float("gp_weight", cfg.gp_weight, 0.0, 1000.0)
     _check_float("clip_value", cfg.clip_value, 0.0, 10.0, lo_open=True)
+    _check_float("r1_gamma", cfg.r1_gamma, 0.0, 1000.0)
     _check_float("ema_decay", cfg.ema_decay, 0.0, 0.9999, why=" (0.999 is usual)")
     _check_int("seed", cfg.seed, 0, 2**63 - 1)
     _check_model_size(cfg)

@@ -2,19 +2,27 @@
 
 Every discriminator here returns raw logits (no sigmoid), so the BCE family uses the
 numerically stable softplus forms: log(sigmoid(x)) = -softplus(-x), log(1 - sigmoid(x)) = -softplus(x).
-A new loss is one new class decorated with @register.
+A new loss is one new class decorated with @register. A loss owns its discriminator-side extras
+(a penalty added to D's loss, a hook after each D update), so the trainer runs every loss the same way.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-if TYPE_CHECKING:
-    from .config import TrainConfig
+Critic = Callable[[Tensor, Tensor | None], Tensor]  # D (or its compiled form): (images, labels) -> logits
+
+
+class LossSettings(Protocol):
+    """The settings a loss reads (TrainConfig has them); declared here so this module needs no config."""
+    label_smoothing: float
+    gp_weight: float
+    clip_value: float
+    r1_gamma: float
 
 
 class GANLoss:
@@ -22,14 +30,16 @@ class GANLoss:
 
     name: str = ""
     description: str = ""
-    gradient_penalty: bool = False  # add gp_weight * (||grad D(x_hat)|| - 1)^2 to D's loss
-    clip_weights: bool = False  # clamp D's weights to [-clip_value, clip_value] after each step
+    # D's loss has a penalty on D's gradient with respect to its input. Such a penalty is per sample,
+    # so D must score each sample on its own (no BatchNorm, no minibatch std), and computing it
+    # differentiates twice, which torch.compile cannot.
+    penalises_d_gradient: bool = False
     # score() is a probability that x is real (the BCE family); otherwise an open-ended score, which
     # charts and the status must not present as a probability.
     scores_are_probabilities: bool = False
     score_note: str = ""  # one line for the status: how to read this loss's scores and losses
 
-    def __init__(self, cfg: TrainConfig) -> None:
+    def __init__(self, cfg: LossSettings) -> None:
         self.cfg = cfg
 
     def discriminator_loss(self, real_logits: Tensor, fake_logits: Tensor) -> Tensor:
@@ -42,6 +52,20 @@ class GANLoss:
         """What a teacher plots as "D(x)": a probability for the BCE family, the raw critic value otherwise."""
         return logits
 
+    def penalty_inputs(self, n_critic: int, batch_size: int, rng: torch.Generator,
+                       device: torch.device) -> Tensor | None:
+        """Random numbers the penalty needs, (n_critic, batch_size) or None; drawn before the step,
+        so that a step recorded as a CUDA graph draws fresh ones at each replay."""
+        return None
+
+    def penalty(self, discriminator: Critic, real: Tensor, fake: Tensor, labels: Tensor | None,
+                inputs: Tensor | None) -> Tensor | None:
+        """A term added to D's loss, or None; `inputs` is one row of penalty_inputs()."""
+        return None
+
+    def after_discriminator_step(self, discriminator: nn.Module) -> None:
+        """Called after each optimiser step of D, e.g. to clip its weights."""
+
 
 LOSSES: dict[str, type[GANLoss]] = {}
 
@@ -51,7 +75,7 @@ def register(cls: type[GANLoss]) -> type[GANLoss]:
     return cls
 
 
-def build_loss(cfg: TrainConfig) -> GANLoss:
+def build_loss(cfg: LossSettings) -> GANLoss:
     return LOSSES[cfg.loss](cfg)
 
 
@@ -116,7 +140,6 @@ class Hinge(GANLoss):
 class Wasserstein(GANLoss):
     name = "wgan"
     description = "Wasserstein GAN (Arjovsky 2017) with weight clipping to keep the critic Lipschitz."
-    clip_weights = True
     score_note = ("The critic gives scores, not probabilities: only the gap between real and generated "
                   "scores matters (it estimates how far apart the two are), so losses below zero are normal.")
 
@@ -126,16 +149,41 @@ class Wasserstein(GANLoss):
     def generator_loss(self, fake_logits: Tensor) -> Tensor:
         return -fake_logits.mean()
 
+    def after_discriminator_step(self, discriminator: nn.Module) -> None:
+        clip_weights_(discriminator, self.cfg.clip_value)
+
 
 @register
 class WassersteinGP(Wasserstein):
     name = "wgan_gp"
     description = "WGAN with gradient penalty (Gulrajani 2017) instead of clipping."
-    clip_weights = False
-    gradient_penalty = True
+    penalises_d_gradient = True
+
+    def penalty_inputs(self, n_critic: int, batch_size: int, rng: torch.Generator,
+                       device: torch.device) -> Tensor:
+        return torch.rand(n_critic, batch_size, generator=rng, device=device)  # where x_hat lies on each line
+
+    def penalty(self, discriminator: Critic, real: Tensor, fake: Tensor, labels: Tensor | None,
+                inputs: Tensor | None) -> Tensor:
+        return self.cfg.gp_weight * gradient_penalty(discriminator, real, fake, labels, inputs)
+
+    def after_discriminator_step(self, discriminator: nn.Module) -> None:
+        """The penalty keeps the critic Lipschitz instead of clipping."""
 
 
-def gradient_penalty(discriminator: Callable[..., Tensor], real: Tensor, fake: Tensor,
+@register
+class NonSaturatingR1(NonSaturating):
+    name = "non_saturating_r1"
+    description = ("Non-saturating loss with the R1 penalty (Mescheder 2018; StyleGAN): D's gradient on "
+                   "real images is pushed to zero, which damps D's oscillations around the equilibrium.")
+    penalises_d_gradient = True
+
+    def penalty(self, discriminator: Critic, real: Tensor, fake: Tensor, labels: Tensor | None,
+                inputs: Tensor | None) -> Tensor:
+        return 0.5 * self.cfg.r1_gamma * r1_penalty(discriminator, real, labels)
+
+
+def gradient_penalty(discriminator: Critic, real: Tensor, fake: Tensor,
                      labels: Tensor | None = None, alpha: Tensor | None = None) -> Tensor:
     """Mean of (||grad_x D(x_hat)||_2 - 1)^2 on random interpolates x_hat of real and fake.
 
@@ -148,6 +196,13 @@ def gradient_penalty(discriminator: Callable[..., Tensor], real: Tensor, fake: T
     out = discriminator(x_hat, labels)
     (grad,) = torch.autograd.grad(out.sum(), x_hat, create_graph=True)
     return (grad.flatten(1).norm(dim=1) - 1).pow(2).mean()
+
+
+def r1_penalty(discriminator: Critic, real: Tensor, labels: Tensor | None = None) -> Tensor:
+    """Mean of ||grad_x D(x)||_2^2 on real images x: zero when D is flat around the data."""
+    x = real.detach().requires_grad_(True)
+    (grad,) = torch.autograd.grad(discriminator(x, labels).sum(), x, create_graph=True)
+    return grad.flatten(1).pow(2).sum(dim=1).mean()
 
 
 def clip_weights_(module: nn.Module, clip_value: float) -> None:

@@ -4,25 +4,40 @@ Shared contract, used by the trainer, the CLI, the UI and the tests:
   generator(z: (B, latent_dim), labels: (B,) long | None) -> images (B, 1, 28, 28) in [-1, 1]
   discriminator(x: (B, 1, 28, 28), labels | None) -> logits (B,)
 A conditional model takes the digit label as an extra input of both networks.
-A new architecture is one builder function decorated with @register.
+A new architecture is one builder function decorated with @register. Networks are built on the
+meta device and their weights drawn from a generator the caller owns (build_models), so building
+a run neither reads nor moves PyTorch's global random state.
 """
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import torch
 from torch import Tensor, nn
 
 from .data import NUM_CLASSES
-from .losses import LOSSES
-
-if TYPE_CHECKING:
-    from .config import TrainConfig
-
 IMAGE_SHAPE = (1, 28, 28)
 IMAGE_PIXELS = math.prod(IMAGE_SHAPE)
+
+
+class ModelSettings(Protocol):
+    """The settings an architecture reads (TrainConfig has them); declared here so this module needs no config."""
+    architecture: str
+    latent_dim: int
+    conditional: bool
+    init: str
+    dcgan_width: int
+    dcgan_fc: int
+    mlp_g_hidden: tuple[int, ...]
+    mlp_d_hidden: tuple[int, ...]
+    mlp_dropout: float
+    mlp_minibatch_std: bool
+
+    @property
+    def d_batch_norm(self) -> bool:
+        """Whether D may use BatchNorm: the loss decides (a per-sample gradient penalty forbids it)."""
 
 
 class Generator(nn.Module):
@@ -74,6 +89,22 @@ class MinibatchStd(nn.Module):
         return torch.cat([h, spread.repeat(g).unsqueeze(1)], dim=1)
 
 
+class Dropout(nn.Module):
+    """nn.Dropout drawing its masks from `rng`, a generator the run owns (the global one when None),
+    so two runs training side by side do not draw from, or disturb, each other's random numbers."""
+
+    def __init__(self, p: float) -> None:
+        super().__init__()
+        self.p = p
+        self.rng: torch.Generator | None = None
+
+    def forward(self, h: Tensor) -> Tensor:
+        if not self.training or self.p == 0:
+            return h
+        # What torch.nn.functional.dropout computes on a CPU, with the generator given.
+        return h * torch.empty_like(h).bernoulli_(1 - self.p, generator=self.rng).div_(1 - self.p)
+
+
 class MLPDiscriminator(Discriminator):
     def __init__(self, hidden: tuple[int, ...], dropout: float, conditional: bool,
                  minibatch_std: bool = False) -> None:
@@ -85,7 +116,7 @@ class MLPDiscriminator(Discriminator):
         for h in hidden:
             layers += [nn.Linear(width, h), nn.LeakyReLU(0.2, inplace=True)]
             if dropout > 0:
-                layers.append(nn.Dropout(dropout))
+                layers.append(Dropout(dropout))
             width = h
         if minibatch_std:
             layers.append(MinibatchStd())
@@ -159,7 +190,7 @@ class DCGANDiscriminator(Discriminator):
 
 # ---------------------------------------------------------------- registry
 
-ArchitectureBuilder = Callable[["TrainConfig"], tuple[Generator, Discriminator]]
+ArchitectureBuilder = Callable[[ModelSettings], tuple[Generator, Discriminator]]
 ARCHITECTURES: dict[str, ArchitectureBuilder] = {}
 
 
@@ -171,45 +202,80 @@ def register(name: str) -> Callable[[ArchitectureBuilder], ArchitectureBuilder]:
 
 
 @register("mlp")
-def _build_mlp(cfg: TrainConfig) -> tuple[Generator, Discriminator]:
+def _build_mlp(cfg: ModelSettings) -> tuple[Generator, Discriminator]:
     return (MLPGenerator(cfg.latent_dim, cfg.mlp_g_hidden, cfg.conditional),
             MLPDiscriminator(cfg.mlp_d_hidden, cfg.mlp_dropout, cfg.conditional, cfg.mlp_minibatch_std))
 
 
 @register("dcgan")
-def _build_dcgan(cfg: TrainConfig) -> tuple[Generator, Discriminator]:
-    # BatchNorm couples the samples of a batch, which breaks the per-sample gradient penalty.
-    batch_norm = not LOSSES[cfg.loss].gradient_penalty
+def _build_dcgan(cfg: ModelSettings) -> tuple[Generator, Discriminator]:
     return (DCGANGenerator(cfg.latent_dim, cfg.dcgan_width, cfg.conditional, cfg.dcgan_fc),
-            DCGANDiscriminator(cfg.dcgan_width, cfg.conditional, batch_norm, cfg.dcgan_fc))
+            DCGANDiscriminator(cfg.dcgan_width, cfg.conditional, cfg.d_batch_norm, cfg.dcgan_fc))
 
 
-def _init_dcgan(m: nn.Module) -> None:
-    if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
-        nn.init.normal_(m.weight, 0.0, 0.02)
+# ---------------------------------------------------------------- initialisation
+
+Init = Callable[[nn.Module, torch.Generator | None], None]
+_WEIGHTED = (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)
+
+
+def _init_default(m: nn.Module, rng: torch.Generator | None) -> None:
+    """PyTorch's own initialisation of each layer (its reset_parameters), drawn from `rng`."""
+    if isinstance(m, _WEIGHTED):
+        nn.init.kaiming_uniform_(m.weight, a=math.sqrt(5), generator=rng)
+        if m.bias is not None:
+            fan_in, _ = nn.init._calculate_fan_in_and_fan_out(m.weight)
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            nn.init.uniform_(m.bias, -bound, bound, generator=rng)
+    elif isinstance(m, nn.Embedding):
+        nn.init.normal_(m.weight, generator=rng)
+    elif isinstance(m, nn.modules.batchnorm._BatchNorm):
+        m.reset_parameters()  # weight 1, bias 0, fresh running statistics: nothing random
+    elif any(True for _ in m.parameters(recurse=False)) or any(True for _ in m.buffers(recurse=False)):
+        raise TypeError(f"build_models does not know how to initialise a {type(m).__name__}")
+
+
+def _init_dcgan(m: nn.Module, rng: torch.Generator | None) -> None:
+    if isinstance(m, _WEIGHTED):
+        nn.init.normal_(m.weight, 0.0, 0.02, generator=rng)
         if m.bias is not None:
             nn.init.zeros_(m.bias)
     elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
-        nn.init.normal_(m.weight, 1.0, 0.02)
+        nn.init.normal_(m.weight, 1.0, 0.02, generator=rng)
         nn.init.zeros_(m.bias)
 
 
-def _init_xavier(m: nn.Module) -> None:
-    if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
-        nn.init.xavier_uniform_(m.weight)
+def _init_xavier(m: nn.Module, rng: torch.Generator | None) -> None:
+    if isinstance(m, _WEIGHTED):
+        nn.init.xavier_uniform_(m.weight, generator=rng)
         if m.bias is not None:
             nn.init.zeros_(m.bias)
 
 
-INITS: dict[str, Callable[[nn.Module], None] | None] = {
-    "dcgan": _init_dcgan, "xavier": _init_xavier, "default": None}
+INITS: dict[str, Init | None] = {"dcgan": _init_dcgan, "xavier": _init_xavier, "default": None}
 
 
-def build_models(cfg: TrainConfig) -> tuple[Generator, Discriminator]:
-    """A freshly initialised (generator, discriminator) pair for this config (on the CPU)."""
-    generator, discriminator = ARCHITECTURES[cfg.architecture](cfg)
+def build_models(cfg: ModelSettings, rng: torch.Generator | None = None) -> tuple[Generator, Discriminator]:
+    """A freshly initialised (generator, discriminator) pair for this config (on the CPU).
+
+    The weights are drawn from `rng` (PyTorch's global generator when None): PyTorch's default
+    initialisation, then the config's init. A generator seeded with s gives the same weights as
+    torch.manual_seed(s) followed by building the networks the usual way."""
+    with torch.device("meta"):  # shapes only: the constructors' own initialisation draws nothing
+        networks = ARCHITECTURES[cfg.architecture](cfg)
     init = INITS[cfg.init]
-    if init is not None:
-        generator.apply(init)
-        discriminator.apply(init)
-    return generator, discriminator
+    with torch.no_grad():
+        for network in networks:
+            network.to_empty(device="cpu")
+            for module in network.modules():
+                _init_default(module, rng)
+        for network in networks if init is not None else ():
+            network.apply(lambda m: init(m, rng))
+    return networks
+
+
+def draw_dropout_from(network: nn.Module, rng: torch.Generator) -> None:
+    """Make every dropout layer of `network` draw its masks from `rng` (a run's own generator)."""
+    for module in network.modules():
+        if isinstance(module, Dropout):
+            module.rng = rng

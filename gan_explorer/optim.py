@@ -2,20 +2,27 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import torch
 from torch import Tensor, nn
 
-if TYPE_CHECKING:
-    from .config import TrainConfig
+
+class OptimSettings(Protocol):
+    """The settings an optimiser reads (TrainConfig has them); declared here so this module needs no config."""
+    beta1: float
+    beta2: float
+    momentum: float
+    lr_decay_every: int
+    lr_decay_gamma: float
+
 
 # (params, lr, config, capturable): capturable keeps the step count on the device so the
-# update can be recorded in a CUDA graph (trainer.py); it is only asked for on a GPU.
-OptimizerFactory = Callable[[Iterable[nn.Parameter], float, "TrainConfig", bool], torch.optim.Optimizer]
+# update can be recorded in a CUDA graph (cuda_graph.py); it is only asked for on a GPU.
+OptimizerFactory = Callable[[Iterable[nn.Parameter], float, OptimSettings, bool], torch.optim.Optimizer]
 
 
-def _adam(params: Iterable[nn.Parameter], lr: float, cfg: TrainConfig, capturable: bool) -> torch.optim.Optimizer:
+def _adam(params: Iterable[nn.Parameter], lr: float, cfg: OptimSettings, capturable: bool) -> torch.optim.Optimizer:
     # foreach: one kernel launch per group instead of one per tensor; on a GPU the fused kernel,
     # which is also safe to record in a CUDA graph, does the whole update in one launch.
     if capturable:
@@ -23,23 +30,23 @@ def _adam(params: Iterable[nn.Parameter], lr: float, cfg: TrainConfig, capturabl
     return torch.optim.Adam(params, lr=lr, betas=(cfg.beta1, cfg.beta2), foreach=True)
 
 
-def _rmsprop(params: Iterable[nn.Parameter], lr: float, cfg: TrainConfig, capturable: bool) -> torch.optim.Optimizer:
+def _rmsprop(params: Iterable[nn.Parameter], lr: float, cfg: OptimSettings, capturable: bool) -> torch.optim.Optimizer:
     return torch.optim.RMSprop(params, lr=lr, momentum=cfg.momentum, foreach=True, capturable=capturable)
 
 
-def _sgd(params: Iterable[nn.Parameter], lr: float, cfg: TrainConfig, capturable: bool) -> torch.optim.Optimizer:
+def _sgd(params: Iterable[nn.Parameter], lr: float, cfg: OptimSettings, capturable: bool) -> torch.optim.Optimizer:
     return torch.optim.SGD(params, lr=lr, momentum=cfg.momentum, foreach=True)  # keeps no step count
 
 
 OPTIMIZERS: dict[str, OptimizerFactory] = {"adam": _adam, "rmsprop": _rmsprop, "sgd": _sgd}
 
 
-def build_optimizer(name: str, module: nn.Module, lr: float, cfg: TrainConfig,
+def build_optimizer(name: str, module: nn.Module, lr: float, cfg: OptimSettings,
                     capturable: bool = False) -> torch.optim.Optimizer:
     return OPTIMIZERS[name](module.parameters(), lr, cfg, capturable)
 
 
-def build_scheduler(optimizer: torch.optim.Optimizer, cfg: TrainConfig) -> torch.optim.lr_scheduler.StepLR | None:
+def build_scheduler(optimizer: torch.optim.Optimizer, cfg: OptimSettings) -> torch.optim.lr_scheduler.StepLR | None:
     """StepLR stepped once per generator step; None when decay is off."""
     if cfg.lr_decay_every == 0:
         return None

@@ -5,7 +5,6 @@ import gc
 import os
 import socket
 import threading
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ import torch
 from browsing import chromium
 
 from gan_explorer.data import MNISTTensors, default_data_root, load_mnist
-from gan_explorer.trainer import Trainer
+from gan_explorer.trainer import Trainer, live_runs
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
@@ -85,9 +84,7 @@ def app_url(mnist_root: Path) -> Iterator[str]:
 
 def live_trainers() -> list[Trainer]:
     """Every run in this process that has not been stopped (the tests run the app in-process)."""
-    with warnings.catch_warnings():  # isinstance() on every object trips torch's deprecated-module warnings
-        warnings.simplefilter("ignore")
-        return [o for o in gc.get_objects() if isinstance(o, Trainer) and not o.stopped]
+    return [run for run in live_runs() if isinstance(run, Trainer)]
 
 
 def _stop_runs_left_behind() -> None:

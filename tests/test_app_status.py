@@ -83,7 +83,7 @@ def test_a_critics_scores_are_labelled_scores_not_probabilities(app_url: str) ->
 def test_an_invalid_live_value_is_refused_and_the_field_gets_the_value_in_force(app_url: str) -> None:
     client = _client(app_url)
     client.predict(d_lr=0.001, api_name="/step")
-    values = client.predict(d_lr=5.0, api_name="/update_settings")  # clip, d_lr, g_lr, gp, smoothing, n_critic
+    values = client.predict(d_lr=5.0, api_name="/update_settings")  # clip, d_lr, g_lr, gp, smoothing, n_critic, r1
     assert values[1] == 0.001
     assert client.predict(d_lr=0.0005, api_name="/update_settings")[1] == 0.0005  # a valid one applies
 

@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from gan_explorer.config import TrainConfig
+from gan_explorer.cuda_graph import GRAPH_WARMUP_STEPS, CapturedStep
 from gan_explorer.data import MNISTTensors
-from gan_explorer.device import GRAPH_WARMUP_STEPS, CapturedStep
 from gan_explorer.optim import build_optimizer, build_scheduler
 from gan_explorer.trainer import Trainer
 

@@ -7,7 +7,9 @@ import pytest
 import torch
 
 from gan_explorer.config import TrainConfig
-from gan_explorer.losses import LOSSES, build_loss, clip_weights_, gradient_penalty
+from gan_explorer.data import MNISTTensors
+from gan_explorer.losses import LOSSES, build_loss, clip_weights_, gradient_penalty, r1_penalty
+from gan_explorer.trainer import Trainer
 
 REAL = [2.0, -1.0, 0.5, 0.0]
 FAKE = [-2.0, 0.3, 1.5, -0.4]
@@ -30,6 +32,7 @@ EXPECTED_D = {
 }
 EXPECTED_D["non_saturating"] = EXPECTED_D["minimax"]
 EXPECTED_D["wgan_gp"] = EXPECTED_D["wgan"]
+EXPECTED_D["non_saturating_r1"] = EXPECTED_D["non_saturating"]  # the R1 penalty is added by penalty()
 EXPECTED_G = {
     "minimax": _mean([math.log(1 - _sigmoid(f)) for f in FAKE]),
     "non_saturating": -_mean([math.log(_sigmoid(f)) for f in FAKE]),
@@ -37,6 +40,7 @@ EXPECTED_G = {
     "hinge": -_mean(FAKE),
     "wgan": -_mean(FAKE),
     "wgan_gp": -_mean(FAKE),
+    "non_saturating_r1": -_mean([math.log(_sigmoid(f)) for f in FAKE]),
 }
 
 
@@ -127,5 +131,28 @@ def test_clip_weights_bounds_every_parameter() -> None:
 @pytest.mark.parametrize("name", sorted(LOSSES))
 def test_score_is_a_probability_only_for_the_bce_family(name: str) -> None:
     score = _loss(name).score(torch.tensor([5.0]))
-    expected = _sigmoid(5.0) if name in ("minimax", "non_saturating") else 5.0
+    expected = _sigmoid(5.0) if name in ("minimax", "non_saturating", "non_saturating_r1") else 5.0
     assert score.item() == pytest.approx(expected)
+
+
+def _linear_critic(norm: float):
+    weight = torch.randn(1, 1, 28, 28)
+    weight *= norm / weight.norm()
+    return lambda x, labels=None: (x * weight).flatten(1).sum(1)
+
+
+@pytest.mark.parametrize("norm", [0.0, 0.5, 2.0])
+def test_r1_penalty_of_a_linear_critic_is_its_squared_slope(norm: float) -> None:
+    real = torch.randn(8, 1, 28, 28)
+    assert r1_penalty(_linear_critic(norm), real).item() == pytest.approx(norm ** 2, abs=1e-5)
+    loss = _loss("non_saturating_r1", r1_gamma=4.0)
+    assert loss.penalty(_linear_critic(norm), real, real, None, None).item() == pytest.approx(2.0 * norm ** 2, abs=1e-4)
+
+
+def test_a_run_with_the_r1_penalty_trains_and_penalises_d(mnist: MNISTTensors) -> None:
+    config = TrainConfig(architecture="dcgan", loss="non_saturating_r1", dcgan_width=8, latent_dim=16,
+                         batch_size=16, r1_gamma=10.0)
+    trainer = Trainer(config, "cpu", data=MNISTTensors(mnist.images[:256], mnist.labels[:256]))
+    assert all(math.isfinite(m.d_loss) and math.isfinite(m.g_loss) for m in trainer.run(max_steps=3))
+    real = trainer.sampler.sample(16)[0]
+    assert trainer.loss.penalty(trainer.discriminator, real, real, None, None).item() > 0

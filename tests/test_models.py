@@ -95,3 +95,28 @@ def test_minibatch_std_lets_the_mlp_discriminator_see_samples_that_look_alike() 
 def test_minibatch_std_is_refused_with_a_gradient_penalty() -> None:
     with pytest.raises(ConfigError, match="MLP D minibatch std"):
         TrainConfig(architecture="mlp", loss="wgan_gp", mlp_minibatch_std=True)
+
+
+@pytest.mark.parametrize("settings", [{"architecture": "mlp", "init": "default"},
+                                      {"architecture": "dcgan", "init": "dcgan", "dcgan_fc": 24},
+                                      {"architecture": "dcgan", "init": "xavier", "conditional": True}])
+def test_a_seeded_generator_gives_the_weights_that_seeding_torch_gave(settings: dict) -> None:
+    """Runs seed their own generator now; a seed must still give the weights of the shipped runs,
+    which seeded PyTorch's global generator and built the networks the usual way."""
+    cfg = TrainConfig(**{**SMALL, **settings})
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(7)
+        expected = ARCHITECTURES[cfg.architecture](cfg)
+        init = INITS[cfg.init]
+        for network in expected if init is not None else ():
+            network.apply(lambda m: init(m, None))
+    built = build_models(cfg, torch.Generator().manual_seed(7))
+    for mine, theirs in zip(built, expected, strict=True):
+        assert all(torch.equal(a, b) for a, b in zip(mine.state_dict().values(), theirs.state_dict().values(),
+                                                     strict=True))
+
+
+def test_building_with_a_generator_leaves_the_global_random_state_alone() -> None:
+    state = torch.get_rng_state()
+    build_models(TrainConfig(architecture="mlp", **SMALL), torch.Generator().manual_seed(1))
+    assert torch.equal(state, torch.get_rng_state())

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import gc
 import platform
+import subprocess
+import sys
 import weakref
 from types import SimpleNamespace
 
@@ -12,8 +14,9 @@ from gan_explorer.checkpoints import Checkpoint
 from gan_explorer.config import TrainConfig
 from gan_explorer.data import MNISTTensors
 from gan_explorer.models import build_models
+from gan_explorer.sessions import MAX_UPLOADS, RunAlreadyGoing, Session
 from gan_explorer.trainer import Trainer
-from gan_explorer.ui.sessions import MAX_UPLOADS, Session, SessionRegistry
+from gan_explorer.ui.sessions import SessionRegistry
 
 CONFIG = TrainConfig(architecture="mlp", mlp_g_hidden=[32], mlp_d_hidden=[32], latent_dim=8, batch_size=16)
 
@@ -29,6 +32,20 @@ def test_a_session_keeps_only_its_latest_uploads() -> None:
     assert list(session.checkpoints) == [f"upload {i} (uploaded)" for i in range(3, MAX_UPLOADS + 3)]
     session.checkpoints["upload 3 (uploaded)"] = checkpoint()  # uploaded again: now the newest
     assert list(session.checkpoints)[-1] == "upload 3 (uploaded)" and len(session.checkpoints) == MAX_UPLOADS
+
+
+def test_a_session_is_plain_python_that_refuses_a_second_start_while_training(mnist: MNISTTensors) -> None:
+    no_gradio = "import sys; sys.modules['gradio'] = None; import gan_explorer.sessions"
+    assert subprocess.run([sys.executable, "-c", no_gradio], capture_output=True, check=False).returncode == 0
+    session = Session()
+    trainer = Trainer(CONFIG, "cpu", data=MNISTTensors(mnist.images[:256], mnist.labels[:256]))
+    session.start_run(trainer, steps=100_000, quality_fn=None, quality_every=250)
+    try:
+        with pytest.raises(RunAlreadyGoing, match="already going"):
+            session.start_run(trainer, steps=10, quality_fn=None, quality_every=250)
+    finally:
+        session.reset()
+    assert not session.running and trainer.stopped
 
 
 def test_a_closed_session_frees_its_run_and_its_uploads(mnist: MNISTTensors) -> None:

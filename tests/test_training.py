@@ -17,7 +17,7 @@ from gan_explorer.latent import sample
 from gan_explorer.losses import LOSSES
 from gan_explorer.models import ARCHITECTURES, Discriminator
 from gan_explorer.optim import ema_decay_at
-from gan_explorer.trainer import Trainer, TrainingDiverged
+from gan_explorer.trainer import Trainer, TrainingDiverged, live_runs
 
 TINY = {"mlp_g_hidden": (32, 64), "mlp_d_hidden": (64, 32), "dcgan_width": 8, "latent_dim": 16, "batch_size": 16}
 
@@ -197,6 +197,23 @@ def test_update_changes_n_critic_from_the_next_step(make_trainer) -> None:
     assert trainer.sampler.images_seen - seen == 2 * 16
 
 
+def test_apply_takes_changed_live_settings_from_the_next_step(make_trainer) -> None:
+    trainer = make_trainer(g_lr=1e-3)
+    trainer.step()
+    applied = trainer.apply(trainer.config.replace(g_lr=5e-4, gp_weight=3.0))
+    assert applied.changed == {"g_lr": 5e-4, "gp_weight": 3.0} and not applied.needs_new_run
+    assert trainer.step().g_lr == 5e-4 and trainer.config.gp_weight == 3.0
+    assert trainer.apply(trainer.config).changed == {}  # nothing differs: nothing to do
+
+
+def test_apply_refuses_settings_that_need_new_networks_and_changes_nothing(make_trainer) -> None:
+    trainer = make_trainer()
+    config = trainer.config
+    applied = trainer.apply(config.replace(g_lr=5e-4, batch_size=8, latent_dim=8))
+    assert applied.needs_new_run == ("batch_size", "latent_dim") and applied.changed == {}
+    assert trainer.config == config
+
+
 @pytest.mark.parametrize("changes, named", [({"architecture": "dcgan"}, "architecture"),
                                             ({"batch_size": 8}, "batch_size"),
                                             ({"g_lr": 0.0}, "G learning rate"),
@@ -251,6 +268,29 @@ def test_a_seeded_cpu_run_is_reproducible(make_trainer, architecture: str) -> No
     assert losses_a == losses_b
     assert all(torch.equal(g_a[k], g_b[k]) for k in g_a) and all(torch.equal(d_a[k], d_b[k]) for k in d_a)
     assert losses_a != losses_c, "a different seed should give a different run"
+
+
+def test_runs_built_and_trained_side_by_side_do_not_disturb_each_other(make_trainer) -> None:
+    """Each run draws from its own generators (weights, dropout, data, z): another session's run, or
+    anyone's use of torch's global generator, changes nothing in it."""
+    alone = [(m.d_loss, m.g_loss) for m in make_trainer(seed=1).run(max_steps=4)]  # mlp: D has dropout
+    a = make_trainer(seed=1)
+    b = make_trainer(seed=2)
+    torch.manual_seed(1234)
+    side_by_side = []
+    for _ in range(4):
+        b.step()
+        torch.rand(100)
+        metrics = a.step()
+        side_by_side.append((metrics.d_loss, metrics.g_loss))
+    assert side_by_side == alone
+
+
+def test_a_run_is_live_until_stopped(make_trainer) -> None:
+    trainer = make_trainer()
+    assert trainer in live_runs()
+    trainer.stop()
+    assert trainer not in live_runs()
 
 
 def test_a_compiled_run_trains_like_the_eager_one_and_saves_plain_weights(small_data: MNISTTensors) -> None:

@@ -5,10 +5,10 @@ import pytest
 
 from gan_explorer.config import preset
 from gan_explorer.data import MNISTTensors
+from gan_explorer.sessions import Session
 from gan_explorer.trainer import Trainer
 from gan_explorer.ui import live_view
 from gan_explorer.ui.link import LinkState, read_link
-from gan_explorer.ui.sessions import Session
 
 
 @pytest.mark.parametrize(("query", "present"), [({}, False), ({"present": "1"}, True), ({"present": "0"}, False),

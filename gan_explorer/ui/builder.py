@@ -14,12 +14,13 @@ from ..data import default_data_root, load_mnist
 from ..device import resolve_device, usable_cpus
 from ..memory import limit_allocator_arenas
 from ..models import Generator
+from ..sessions import QualityFn
 from . import explore_tab, interpolate_tab, loading, page, train_tab, tsne_tab
 from .common import LIVE_RUN, bind, default_model
 from .explore_tab import NearestFn
 from .link import read_link
 from .preparation import add_banner, warm_up
-from .sessions import QualityFn, SessionRegistry
+from .sessions import SessionRegistry
 
 log = logging.getLogger(__name__)
 

@@ -13,10 +13,10 @@ import gradio as gr
 from ..checkpoints import Checkpoint, CheckpointError, load_checkpoint, load_shipped, shipped_checkpoints
 from ..config import ConfigError
 from ..data import DataNotFoundError
-from ..device import usable_cpus
+from ..device import DeviceError, usable_cpus
 from ..models import Generator
+from ..sessions import RunAlreadyGoing, Session
 from ..trainer import TrainingDiverged
-from .sessions import Session
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,8 @@ LIVE_RUN = "Live run (latest snapshot)"
 DRAWING_POOL = {"concurrency_id": "drawing", "concurrency_limit": max(1, usable_cpus() - 1)}
 SHIPPED_SUFFIX = " (shipped)"
 UPLOADED_SUFFIX = " (uploaded)"
-USER_ERRORS = (ConfigError, CheckpointError, DataNotFoundError, TrainingDiverged, ValueError)
+USER_ERRORS = (ConfigError, DeviceError, CheckpointError, DataNotFoundError, TrainingDiverged, RunAlreadyGoing,
+               ValueError)
 
 F = TypeVar("F", bound=Callable[..., Any])
 

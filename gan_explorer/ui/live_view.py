@@ -19,7 +19,7 @@ from ..images import grid
 from ..losses import LOSSES
 from ..trainer import GRID_SIDE
 from .picture import WriteOnceImage
-from .sessions import QualityFn, Session
+from ..sessions import QualityFn, Session
 from .status import run_status
 
 REFRESH_S = 0.8  # one chart refresh per 0.8 s: the browser keeps up and lag stays < 1 s (docs/performance.md)

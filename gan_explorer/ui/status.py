@@ -10,7 +10,7 @@ import torch
 from ..checkpoints import Checkpoint
 from ..diagnosis import Finding, RunState, diagnose
 from ..losses import LOSSES
-from .sessions import Run, Session
+from ..sessions import Run, Session
 
 RATE_WINDOW = 20  # steps averaged for the images/s shown
 STOPPED_NOTE = "Stopped. Save keeps this run; Start or Step begins a new one."

@@ -27,7 +27,7 @@ NARROW_PX = 110  # lets two or three controls share a row of the settings column
 # What one click on a number box's arrow adds: a fraction of the setting's usual values (Gradio's
 # default of 1 turned a learning rate of 0.001 into 1.001).
 FLOAT_STEPS = {"g_lr": 1e-4, "d_lr": 1e-4, "beta1": 0.01, "beta2": 0.001, "momentum": 0.05, "gp_weight": 1.0,
-               "clip_value": 0.005, "mlp_dropout": 0.05, "lr_decay_gamma": 0.05, "ema_decay": 0.001}
+               "clip_value": 0.005, "r1_gamma": 0.1, "mlp_dropout": 0.05, "lr_decay_gamma": 0.05, "ema_decay": 0.001}
 
 
 def _is_widths(name: str) -> bool:
@@ -82,6 +82,7 @@ def _advanced(cfg: TrainConfig) -> dict[str, gr.components.Component]:
     with gr.Row():
         c["gp_weight"] = _number(cfg, "gp_weight")
         c["clip_value"] = _number(cfg, "clip_value")
+        c["r1_gamma"] = _number(cfg, "r1_gamma")
     with gr.Row():
         c["init"] = _choice(cfg, "init", INITS)
         for name in ("dcgan_width", "dcgan_fc", "mlp_dropout"):

@@ -2,7 +2,6 @@
 and saving or loading a checkpoint."""
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,13 +18,14 @@ from ..device import usable_cpus
 from ..images import grid
 from ..latent import fixed_noise, generate
 from ..losses import LOSSES
+from ..sessions import QualityFn, Session
 from ..trainer import GRID_SIDE, LIVE_SETTINGS, Trainer
 from .common import bind, friendly, shipped_choices
 from .downloads import save_checkpoint_download
 from .fields import Dropdown, UploadButton
 from .live_view import GRID_SCALE, QUALITY_EVERY, build_stage, grid_caption, live_view, watch
 from .refusal import checked
-from .sessions import QualityFn, Session, SessionRegistry
+from .sessions import SessionRegistry
 from .status import checkpoint_status, run_status
 from .train_controls import build_settings, check_steps, config_from, preset_values
 
@@ -68,11 +68,7 @@ def _trainer_for(session: Session, config: TrainConfig) -> Trainer:
     """The session's trainer if only live settings changed (applied now), else a fresh one."""
     trainer = session.trainer
     if trainer is not None and not trainer.stopped:
-        live = {k: getattr(config, k) for k in LIVE_SETTINGS}
-        if dataclasses.replace(trainer.config, **live) == config:
-            changed = {k: v for k, v in live.items() if getattr(trainer.config, k) != v}
-            if changed:
-                trainer.update(**changed)
+        if not trainer.apply(config).needs_new_run:
             return trainer
         gr.Info("Settings changed that need new networks: starting a new run.")
     return Trainer(config, data=load_mnist(default_data_root()))
@@ -168,10 +164,8 @@ def update_live(tab: TrainTab, request: gr.Request, **values: Any) -> tuple[Any,
     if trainer is None or trainer.stopped:
         return tuple(gr.skip() for _ in tab.live_controls)
     try:
-        new = config_from({**trainer.config.to_dict(), **values})
-        changed = {k: getattr(new, k) for k in LIVE_SETTINGS if getattr(new, k) != getattr(trainer.config, k)}
+        changed = trainer.apply(config_from({**trainer.config.to_dict(), **values})).changed
         if changed:
-            trainer.update(**changed)
             gr.Info(f"From step {trainer.step_count + 1}: "
                     + ", ".join(f"{k} = {v:g}" for k, v in sorted(changed.items())))
     except (ConfigError, ValueError, TypeError) as e:
