@@ -61,8 +61,7 @@ class Comparison:
         """`max_steps` steps of each, in turn (one thread: neither run gets ahead). Ends early when
         either run is stopped; a run that diverges raises TrainingDiverged as a single run does."""
         runs = [t.run(max_steps=max_steps) for t in self.trainers]
-        for pair in zip(*runs):
-            yield pair
+        yield from zip(*runs)
 
     def pause(self) -> None:
         for t in self.trainers:

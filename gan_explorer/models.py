@@ -18,6 +18,7 @@ import torch
 from torch import Tensor, nn
 
 from .data import NUM_CLASSES
+
 IMAGE_SHAPE = (1, 28, 28)
 IMAGE_PIXELS = math.prod(IMAGE_SHAPE)
 

@@ -105,11 +105,11 @@ def test_bf16_is_flagged_only_where_this_cpu_emulates_it(monkeypatch: pytest.Mon
 def test_the_precision_choices_say_what_each_does_on_this_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
     cpu = torch.device("cpu")
     monkeypatch.setattr(device, "native_bf16", lambda: False)
-    labels = dict((value, label) for label, value in device.precision_choices(cpu))
+    labels = {value: label for label, value in device.precision_choices(cpu)}
     assert set(labels) == set(PRECISIONS)
     assert labels["auto"] == "auto: fp32 here" and "12x slower" in labels["bf16"]
     monkeypatch.setattr(device, "native_bf16", lambda: True)
-    labels = dict((value, label) for label, value in device.precision_choices(cpu))
+    labels = {value: label for label, value in device.precision_choices(cpu)}
     assert labels["auto"] == "auto: bf16 here" and labels["bf16"] == "bf16"
 
 

@@ -17,9 +17,9 @@ from .. import plots
 from ..config import TrainConfig
 from ..images import grid
 from ..losses import LOSSES
+from ..sessions import QualityFn, Session
 from ..trainer import GRID_SIDE
 from .picture import WriteOnceImage
-from ..sessions import QualityFn, Session
 from .status import run_status
 
 REFRESH_S = 0.8  # one chart refresh per 0.8 s: the browser keeps up and lag stays < 1 s (docs/performance.md)

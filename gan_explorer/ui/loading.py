@@ -8,11 +8,11 @@ from typing import Any
 import gradio as gr
 
 from ..checkpoints import Checkpoint
+from ..sessions import QualityFn, Session
 from . import explore_tab, train_tab
 from .common import bind, checkpoint_for, friendly, load_upload, model_choices
 from .explore_tab import ExploreTab
 from .refusal import checked
-from ..sessions import QualityFn, Session
 from .sessions import SessionRegistry
 from .train_controls import config_values
 from .train_tab import TrainTab
