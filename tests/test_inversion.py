@@ -1,8 +1,6 @@
 """Inversion: a drawn or real digit is prepared like MNIST, and the z found redraws it (MNIST needed)."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import pytest
 import torch
@@ -23,15 +21,7 @@ from gan_explorer.inversion import (
 
 DIGITS = 5  # per model here; benchmarks/inversion.py measures 50
 MODELS = ("mlp", "dcgan_conditional")  # the fastest, and the conditional one
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread() -> Iterator[None]:
-    """As the app's server runs G: two threads of small ops crawled (14x slower) on a busy 2-core CI."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")
