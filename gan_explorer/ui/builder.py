@@ -14,7 +14,7 @@ from ..data import default_data_root, load_mnist
 from ..device import resolve_device, usable_cpus
 from ..memory import limit_allocator_arenas
 from ..models import Generator
-from . import explore_tab, interpolate_tab, page, train_tab, tsne_tab
+from . import draw_tab, explore_tab, interpolate_tab, page, train_tab, tsne_tab
 from .common import LIVE_RUN, checkpoint_for, default_model, friendly, load_upload, model_choices
 from .explore_tab import NearestFn
 from .link import read_link
@@ -120,7 +120,9 @@ def build_demo() -> gr.Blocks:
                 interpolate = interpolate_tab.build(registry, explore.z)
             with gr.Tab("t-SNE", id="tsne"):
                 tsne = tsne_tab.build(registry, explore, tabs, classify_fn)
-        model_boxes = [explore.model, interpolate.model, tsne.model]
+            with gr.Tab("Draw", id="draw"):
+                draw = draw_tab.build(registry, nearest_fn, explore, tabs)
+        model_boxes = [explore.model, interpolate.model, tsne.model, draw.model]
 
         def resolve(session: Any, upload: str | None, shipped: str | None) -> tuple[str, Any]:
             """(label, Checkpoint) of an upload (loaded into the session) or of a shipped choice."""
