@@ -1,4 +1,4 @@
-"""The Draw tab's /invert endpoint through gradio_client, against a real launched server (MNIST needed)."""
+"""/invert (the Draw tab) and /directions (Explore) through gradio_client, against a real launched server (MNIST needed)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -56,3 +56,22 @@ def test_bad_input_to_invert_is_a_clear_message(client: Client, tmp_path: Path, 
                              }[case]
     with pytest.raises(AppError, match=message):
         client.predict(image=image, model=model, api_name="/invert")
+
+
+@pytest.mark.parametrize("method", ["SeFa (closed form)", "GANSpace (PCA)"])
+def test_directions_returns_one_preview_strip_per_direction(client: Client, method: str) -> None:
+    png = client.predict(model=CONDITIONAL, method=method, digit=3, api_name="/directions")
+    picture = np.asarray(Image.open(png))
+    rows, cols = (picture.shape[0] // 3 - 2) // 30, (picture.shape[1] // 3 - 2) // 30  # 28 px + 2 px padding, x3
+    assert (rows, cols) == (5, 7)
+    middle = picture[3 * 2:3 * 30, 3 * (2 + 3 * 30):3 * (4 * 30)]  # row 1, column 4: t = 0
+    assert middle.max() > 200
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [({"method": "PCA"}, "Method"),
+                                                 ({"model": "gpt (shipped)"}, "not one of the choices"),
+                                                 ({"digit": 12}, "Digit")])
+def test_bad_input_to_directions_is_a_clear_message(client: Client, kwargs: dict, message: str) -> None:
+    with pytest.raises(AppError, match=message):
+        client.predict(**{"model": CONDITIONAL, "method": "SeFa (closed form)", "digit": 0, **kwargs},
+                       api_name="/directions")

@@ -18,6 +18,7 @@ import torch
 from ..images import to_uint8, upscale
 from ..latent import MAX_SLIDERS, SLIDER_RANGE, generate, latent_from_seed, with_slider_values
 from ..models import Generator
+from . import directions_panel
 from .common import DRAWING_POOL, default_model, friendly, model_choices, resolve_generator, whole_number
 from .fields import Dropdown, Number, Radio, Slider, refuse
 from .picture import WriteOnceImage
@@ -110,6 +111,7 @@ def build(registry: SessionRegistry, nearest_fn: NearestFn | None) -> ExploreTab
                                  interactive=False, height=392, width=392, visible=nearest_fn is not None,
                                  elem_id="explore-nearest", elem_classes="gx-pixelated")
     z_state = gr.State([])
+    directions_panel.build(registry, model, z_state, digit)
     z_text = gr.Textbox("", label="z", visible=False)  # the /generate API's optional z: empty = z from the seed
     api_button = gr.Button(visible=False)
     seed_label = seed.label
