@@ -5,7 +5,8 @@ For each checkpoint, `--digits` MNIST test digits (the first of each class in tu
 the default effort. Printed per checkpoint: the share whose reconstruction the classifier reads as
 the target's digit, the mean distance against the best of as many random z, the seconds per
 inversion (mean and worst) and that as a multiple of one G forward pass on a batch of 64 timed in
-the same run (the machine is shared: the multiple travels, the seconds do not). Then, per direction
+the same run (the machine is shared: the multiple travels, the seconds do not), and the process's CPU
+seconds (with one thread, what a quiet machine's wall clock would show). Then, per direction
 method, the mean change of G along the top direction over a random direction of the same length.
 
     python benchmarks/inversion.py --digits 50 --threads 1
@@ -51,11 +52,12 @@ def test_digits(n: int) -> list[int]:
 def bench_inversion(name: str, generator: Generator, indices: list[int]) -> None:
     classifier, test = load_classifier(), load_mnist(train=False)
     baseline = forward_seconds(generator)
-    same, seconds, ratios = 0, [], []
+    same, seconds, cpu_seconds, ratios = 0, [], [], []
     for seed, i in enumerate(indices):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         found = invert(generator, test.images[i], classify=classifier, seed=seed)
         seconds.append(time.perf_counter() - start)
+        cpu_seconds.append(time.process_time() - cpu_start)
         with torch.no_grad():
             same += int(classifier(found.reconstruction[None]).argmax()) == int(test.labels[i])
         tries = len(labels_to_try(generator, found.target, classifier)) * evaluations()
@@ -64,8 +66,8 @@ def bench_inversion(name: str, generator: Generator, indices: list[int]) -> None
     mean = statistics.mean(seconds)
     print(f"{name}: same digit {same}/{len(indices)} ({same / len(indices):.0%}); distance / best of "
           f"{tries} random z {statistics.mean(ratios):.2f} (worst {max(ratios):.2f}); {mean:.2f} s per "
-          f"inversion (worst {max(seconds):.2f} s) = {mean / baseline:.0f}x one forward pass on 64 z "
-          f"({baseline * 1000:.1f} ms)")
+          f"inversion (worst {max(seconds):.2f} s; CPU time {statistics.mean(cpu_seconds):.2f} s, worst "
+          f"{max(cpu_seconds):.2f} s) = {mean / baseline:.0f}x one forward pass on 64 z ({baseline * 1000:.1f} ms)")
 
 
 def bench_directions(name: str, generator: Generator) -> None:

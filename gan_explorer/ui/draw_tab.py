@@ -28,7 +28,8 @@ from .sessions import SessionRegistry
 PICTURE_SCALE = 7  # 28 px -> 196 px, nearest-neighbour: three pictures side by side at 1280 px
 PROGRESS_EVERY = 10  # steps between progress messages
 INTRO = ("Draw a digit, white on black, or upload a picture of one, and press **Find its z**: gradient descent "
-         "on z (several starts, the best kept) looks for the z from which the generator draws it. A conditional "
+         "on z (several starts, the best kept) looks for the z from which the generator draws it. *Asked for* is "
+         "your picture made like MNIST's digits (scaled into 20 x 20, centred by its centre of mass). A conditional "
          "model also tries the two digits the classifier reads. An uploaded picture is used while it is there.")
 
 
@@ -78,11 +79,12 @@ def build(registry: SessionRegistry, nearest_fn: NearestFn | None, explore: Expl
                 to_explore = gr.Button("Open in Explore", interactive=False, elem_id="draw-open-explore")
         with gr.Column(scale=3):
             with gr.Row():
-                picture = {"format": "png", "type": "numpy", "interactive": False, "height": 196, "width": 196,
-                           "elem_classes": "gx-pixelated"}
-                target = WriteOnceImage(label="Asked for (made like MNIST)", elem_id="draw-target", **picture)
+                # The height holds the label above the 196 px picture.
+                picture = {"format": "png", "type": "numpy", "interactive": False, "height": 250,
+                           "elem_classes": "gx-pixelated", "buttons": ["download"]}
+                target = WriteOnceImage(label="Asked for", elem_id="draw-target", **picture)
                 drawn = WriteOnceImage(label="G(z) found", elem_id="draw-reconstruction", **picture)
-                nearest = WriteOnceImage(label="Nearest training image", visible=nearest_fn is not None,
+                nearest = WriteOnceImage(label="Nearest real", visible=nearest_fn is not None,
                                          elem_id="draw-nearest", **picture)
             summary = gr.Markdown(elem_id="draw-summary")
     found_state = gr.State(None)  # (model, z list, label) of the last search, for Open in Explore
