@@ -143,21 +143,20 @@ def labels_to_try(generator: Generator, target: Tensor, classify: ClassifyFn | N
     return scores.topk(LABELS_TRIED).indices.tolist()
 
 
-def _objective(generator: Generator, z: Tensor, labels: Tensor | None, target: Tensor) -> tuple[Tensor, Tensor]:
-    """Per restart: (mean squared pixel error + prior penalty, mean squared pixel error)."""
-    images = generator(z, labels)
-    error = (images - target).pow(2).flatten(1).mean(1)
+def _objective(generator: Generator, z: Tensor, labels: Tensor | None, target: Tensor) -> Tensor:
+    """Per restart: the mean squared pixel error plus the penalty for an atypical |z|."""
+    error = (generator(z, labels) - target).pow(2).flatten(1).mean(1)
     typical = (z.pow(2).mean(1) - 1).pow(2)  # 0 when |z|^2 = latent_dim, the typical squared length
-    return error + PRIOR_WEIGHT * typical, error
+    return error + PRIOR_WEIGHT * typical
 
 
 def _starts(generator: Generator, target: Tensor, label: int | None, restarts: int,
             rng: torch.Generator) -> Tensor:
     """The `restarts` best of CANDIDATES random z for this label: the search begins near the target."""
-    z = torch.randn(max(CANDIDATES, restarts), generator.latent_dim, generator=rng)
-    labels = None if label is None else torch.full((len(z),), label)
+    z = torch.randn(max(CANDIDATES, restarts), generator.latent_dim, generator=rng).to(target.device)
+    labels = None if label is None else torch.full((len(z),), label, device=target.device)
     with torch.no_grad():
-        score, _ = _objective(generator, z, labels, target)
+        score = _objective(generator, z, labels, target)
     return z[score.topk(restarts, largest=False).indices]
 
 
@@ -176,23 +175,23 @@ def invert(generator: Generator, target: Tensor | np.ndarray | Image.Image, *, r
     generator.eval()  # BatchNorm's running statistics: each restart is independent of the others
     rng = torch.Generator().manual_seed(seed)
     tried = labels_to_try(generator, target, classify)
-    z = torch.cat([_starts(generator, target, label, restarts, rng) for label in tried]).requires_grad_(True)
-    labels = None if tried == [None] else torch.tensor(tried).repeat_interleave(restarts)
+    on_device = target.to(next(generator.parameters()).device)  # a live run's G may be on the GPU
+    z = torch.cat([_starts(generator, on_device, label, restarts, rng) for label in tried]).requires_grad_(True)
+    labels = None if tried == [None] else torch.tensor(tried, device=on_device.device).repeat_interleave(restarts)
     optimizer = torch.optim.Adam([z], lr=LEARNING_RATE)
     for step in range(steps):
         for group in optimizer.param_groups:  # cosine decay: big moves first, fine tuning at the end
             group["lr"] = LEARNING_RATE * 0.5 * (1 + math.cos(math.pi * step / steps))
-        loss, _ = _objective(generator, z, labels, target)
+        loss = _objective(generator, z, labels, on_device)
         # Gradients for z only: G's weights (shared with other users of the model) are left untouched.
         (z.grad,) = torch.autograd.grad(loss.sum(), [z])
         optimizer.step()
         if progress is not None:
             progress(step + 1, steps)
     with torch.no_grad():
-        loss, _ = _objective(generator, z, labels, target)
-    best = int(loss.argmin())
+        best = int(_objective(generator, z, labels, on_device).argmin())
     label = None if labels is None else int(labels[best])
-    found = z[best].detach().clone()
+    found = z[best].detach().cpu().clone()
     reconstruction = generate(generator, found, label)[0]
     real = None if nearest is None else nearest(target).reshape(1, MNIST_SIDE, MNIST_SIDE)
     return Inversion(target, reconstruction, found, label, float((reconstruction - target).norm()), real,

@@ -1,4 +1,4 @@
-"""build_demo(): the four tabs, the wiring between them, the queue, and what launch() needs."""
+"""build_demo(): the tabs, the wiring between them, the queue, and what launch() needs."""
 from __future__ import annotations
 
 import functools
@@ -143,11 +143,11 @@ def build_demo() -> gr.Blocks:
             session = registry.get(request)
             label, checkpoint = resolve(session, upload, shipped)
             gr.Info(f"Loaded {label}: {checkpoint.config.architecture}, {checkpoint.config.loss}, "
-                    f"step {checkpoint.step}. It is now the model in Explore, Interpolate and t-SNE.")
+                    f"step {checkpoint.step}. It is now the model in Explore, Interpolate, t-SNE and Draw.")
             choices = gr.Dropdown(choices=model_choices(session), value=label)
             # The form takes the checkpoint's settings, so what it shows is what Start would train.
             settings = config_values(checkpoint.config, train.settings)
-            return (choices, choices, choices, *train_tab.checkpoint_view(checkpoint, quality_fn),
+            return (*[choices] * len(model_boxes), *train_tab.checkpoint_view(checkpoint, quality_fn),
                     *(settings[c] for c in train.settings.values()),
                     gr.Dropdown(value=None, info="none: the settings below are the loaded checkpoint's"))
 

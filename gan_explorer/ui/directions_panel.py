@@ -16,6 +16,7 @@ import torch
 from ..directions import DEFAULT_DIRECTIONS, PREVIEW_SPAN, PREVIEW_STEPS, find_directions, moved, preview_strips
 from ..images import grid, to_uint8, upscale
 from ..latent import generate, latent_from_seed
+from ..models import Generator
 from .common import DRAWING_POOL, friendly, resolve_generator
 from .fields import Radio, Slider, refuse
 from .picture import WriteOnceImage
@@ -38,7 +39,7 @@ def _method(name: Any, label: str) -> str:
     return METHODS[name]
 
 
-def _base(generator: Any, z: list[float] | None) -> torch.Tensor:
+def _base(generator: Generator, z: list[float] | None) -> torch.Tensor:
     """Explore's current z when it belongs to this model, else the z of seed 0."""
     return torch.tensor(z) if z and len(z) == generator.latent_dim else latent_from_seed(0, generator.latent_dim)
 

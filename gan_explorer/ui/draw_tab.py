@@ -17,7 +17,6 @@ import torch
 from ..classifier import ClassifierError, MNISTClassifier, load_classifier
 from ..images import to_uint8, upscale
 from ..inversion import Inversion, invert
-from ..models import Generator
 from .common import DRAWING_POOL, default_model, friendly, model_choices, resolve_generator
 from .drawing import PictureInput, drawn_picture, sketchpad
 from .explore_tab import ExploreTab, NearestFn
@@ -93,7 +92,7 @@ def build(registry: SessionRegistry, nearest_fn: NearestFn | None, explore: Expl
     api_button = gr.Button(visible=False)
 
     def search(request: gr.Request, model_choice: str, image: np.ndarray | None,
-               progress: gr.Progress | None = None) -> tuple[Generator, Inversion]:
+               progress: gr.Progress | None = None) -> Inversion:
         generator = resolve_generator(registry.get(request), model_choice)
         if image is None:
             raise gr.Error("Draw a digit on the black square (or upload a picture of one) first.",
@@ -103,14 +102,13 @@ def build(registry: SessionRegistry, nearest_fn: NearestFn | None, explore: Expl
             if progress is not None and (done % PROGRESS_EVERY == 0 or done == total):
                 progress(done / total, desc=f"Searching z: step {done} of {total}")
 
-        classifier = _classifier()
-        return generator, invert(generator, image, classify=classifier, nearest=nearest_fn, progress=report)
+        return invert(generator, image, classify=_classifier(), nearest=nearest_fn, progress=report)
 
     @friendly
     def find_z(request: gr.Request, model_choice: str, drawing: dict | None, uploaded: np.ndarray | None,
                progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
         image = uploaded if uploaded is not None else drawn_picture(drawing)
-        _, found = search(request, model_choice, image, progress)
+        found = search(request, model_choice, image, progress)
         return (_big(found.target), _big(found.reconstruction),
                 None if found.nearest is None else _big(found.nearest), _summary(found),
                 (model_choice, found.z.tolist(), found.label), gr.Button(interactive=True))
@@ -119,7 +117,7 @@ def build(registry: SessionRegistry, nearest_fn: NearestFn | None, explore: Expl
     def invert_api(request: gr.Request, image: np.ndarray | None, model: str) -> tuple[Any, str, int | None]:
         """G's reconstruction of a picture of one digit (196 px PNG), z as comma-separated numbers, and the
         digit label for a conditional model (None otherwise)."""
-        _, found = search(request, model, image)
+        found = search(request, model, image)
         return _big(found.reconstruction), _z_text(found), found.label
 
     @friendly
