@@ -114,7 +114,8 @@ def build(registry: SessionRegistry, nearest_fn: NearestFn | None, explore: Expl
                 (model_choice, found.z.tolist(), found.label), gr.Button(interactive=True))
 
     @friendly
-    def invert_api(request: gr.Request, image: np.ndarray | None, model: str) -> tuple[Any, str, int | None]:
+    def invert_api(request: gr.Request, image: np.ndarray | None = None,
+                   model: str = default_model()) -> tuple[Any, str, int | None]:
         """G's reconstruction of a picture of one digit (196 px PNG), z as comma-separated numbers, and the
         digit label for a conditional model (None otherwise)."""
         found = search(request, model, image)

@@ -10,7 +10,9 @@ from typing import Any
 
 import gradio as gr
 import numpy as np
+from gradio.data_classes import FileData, ImageData
 from PIL import UnidentifiedImageError
+from pydantic import ValidationError
 
 from .fields import refuse
 
@@ -19,15 +21,35 @@ BRUSH_RADIUS = 11  # a 22-pixel-wide stroke: about 2 MNIST pixels once the digit
 
 
 class PictureInput(gr.Image):
-    """gr.Image (type numpy) whose preprocess refuses a file that is not a picture with a gr.Error naming
-    its label: Gradio's own preprocess raised PIL's error, which reached an API client as an opaque failure."""
+    """gr.Image (type numpy) that refuses what is not a picture uploaded to this server with a gr.Error naming
+    its label. Gradio checked the payload's shape before preprocess and then let PIL's error escape, and
+    both reached an API client only as an opaque failure (as for fields.UploadButton)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.data_model = None  # preprocess validates the payload itself, and says what is wrong
 
     def get_block_name(self) -> str:
         return "image"  # the browser draws it with Gradio's own image component
 
+    def get_config(self, cls: type | None = None) -> dict[str, Any]:
+        # Gradio sends the browser the attributes named in __init__'s signature: gr.Image's.
+        return super().get_config(cls or gr.Image)
+
+    def api_info(self) -> dict[str, Any]:
+        schema = ImageData.model_json_schema()  # what the API page advertises: a file, as for gr.Image
+        schema["additional_description"] = schema.pop("description", None)
+        return schema
+
     def preprocess(self, payload: Any) -> Any:
+        if payload is None:
+            return None
+        try:  # as Gradio does for files: only one marked as a file has been through its upload-folder check
+            file = FileData.model_validate(payload, context={"validate_meta": True})
+        except ValidationError:
+            raise refuse(self.label, "expected a picture uploaded to this server.") from None
         try:
-            return super().preprocess(payload)
+            return super().preprocess(ImageData(**file.model_dump()))
         except (UnidentifiedImageError, OSError, ValueError) as e:
             raise refuse(self.label, f"that file is not a picture that can be read (PNG, JPEG, WebP...): {e}") from None
 
