@@ -98,3 +98,13 @@ def _stop_runs_left_behind() -> None:
     for thread in threading.enumerate():
         if thread.name.startswith("gan-explorer-"):
             thread.join(THREAD_JOIN_S)
+
+
+@pytest.fixture(scope="module")
+def one_thread() -> Iterator[None]:
+    """One PyTorch thread, as the app's server runs G: many small ops on two threads crawled (14x slower)
+    on a busy 2-core machine (inversion, directions)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

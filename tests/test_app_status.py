@@ -98,7 +98,7 @@ def test_loading_a_shipped_checkpoint_fills_the_settings_and_draws_its_quality_a
     assert preset_shown["value"] is None  # the preset box no longer claims the form holds `fast`
     assert settings["architecture"] == "dcgan" and settings["conditional"] is False
     assert settings["dcgan_fc"] == 128 and settings["batch_size"] == 256 and settings["ema_decay"] == 0.999
-    live = outputs[3:]
+    live = outputs[4:]  # after the model pickers of Explore, Interpolate, t-SNE and Draw
     quality = json.loads(live[QUALITY]["plot"])["data"]
     assert quality[0]["x"] and "16,000" in live[STATUS]
     assert "Healthy" in live[STATUS]

@@ -1,4 +1,4 @@
-"""build_demo(): the four tabs, the wiring between them, the queue, and what launch() needs."""
+"""build_demo(): the tabs, the wiring between them, the queue, and what launch() needs."""
 from __future__ import annotations
 
 import functools
@@ -15,7 +15,7 @@ from ..device import resolve_device, usable_cpus
 from ..memory import limit_allocator_arenas
 from ..models import Generator
 from ..sessions import QualityFn
-from . import explore_tab, interpolate_tab, loading, page, train_tab, tsne_tab
+from . import draw_tab, explore_tab, interpolate_tab, loading, page, train_tab, tsne_tab
 from .common import LIVE_RUN, bind, default_model
 from .explore_tab import NearestFn
 from .link import read_link
@@ -119,8 +119,10 @@ def build_demo() -> gr.Blocks:
                 interpolate = interpolate_tab.build(registry, explore.z)
             with gr.Tab("t-SNE", id="tsne"):
                 tsne = tsne_tab.build(registry, explore, tabs, classify_fn)
+            with gr.Tab("Draw", id="draw"):
+                draw = draw_tab.build(registry, nearest_fn, explore, tabs)
         loading.wire(loading.Pickers(registry, quality_fn, train, explore,
-                                     [explore.model, interpolate.model, tsne.model]), tabs)
+                                     [explore.model, interpolate.model, tsne.model, draw.model]), tabs)
         if default_model() != LIVE_RUN:  # open with a pretrained generator already drawn in Explore
             demo.load(bind(explore_tab.from_seed, explore), explore.seed_inputs, explore.z_outputs,
                       api_visibility="private", concurrency_limit=None)

@@ -19,6 +19,7 @@ from ..images import to_uint8, upscale
 from ..latent import MAX_SLIDERS, SLIDER_RANGE, generate, latent_from_seed, with_slider_values
 from ..models import Generator
 from ..parsing import number_list, whole_number
+from . import directions_panel
 from .common import DRAWING_POOL, bind, default_model, friendly, model_choices, resolve_generator
 from .fields import Dropdown, Number, Radio, Slider, refuse
 from .picture import WriteOnceImage
@@ -195,8 +196,10 @@ def _layout(registry: SessionRegistry, nearest_fn: NearestFn | None) -> ExploreT
         nearest = WriteOnceImage(label="Nearest training image", format="png", type="numpy",
                                  interactive=False, height=392, width=392, visible=nearest_fn is not None,
                                  elem_id="explore-nearest", elem_classes="gx-pixelated")
+    z_state = gr.State([])
+    directions_panel.build(registry, model, z_state, digit)
     return ExploreTab(registry, nearest_fn, model, seed, randomise, reset, digit, k, sliders, image, nearest,
-                      gr.State([]), gr.Textbox("", label="z", visible=False), gr.Button(visible=False))
+                      z_state, gr.Textbox("", label="z", visible=False), gr.Button(visible=False))
 
 
 def build(registry: SessionRegistry, nearest_fn: NearestFn | None) -> ExploreTab:

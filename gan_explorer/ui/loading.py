@@ -1,5 +1,5 @@
 """Loading a checkpoint (an upload, or a shipped one) from the Train tab: into the session, the model
-pickers of Explore, Interpolate and t-SNE, and the Train tab's live view and form."""
+pickers of Explore, Interpolate, t-SNE and Draw, and the Train tab's live view and form."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -50,7 +50,7 @@ def load(pickers: Pickers, request: gr.Request, upload: str | None = None, shipp
     session, train = pickers.registry.get(request), pickers.train
     label, checkpoint = resolve(session, upload, shipped)
     gr.Info(f"Loaded {label}: {checkpoint.config.architecture}, {checkpoint.config.loss}, "
-            f"step {checkpoint.step}. It is now the model in Explore, Interpolate and t-SNE.")
+            f"step {checkpoint.step}. It is now the model in Explore, Interpolate, t-SNE and Draw.")
     choices = gr.Dropdown(choices=model_choices(session), value=label)
     view = train_tab.checkpoint_view(checkpoint, pickers.quality_fn)
     return {**{box: choices for box in pickers.model_boxes}, **dict(zip(train.outputs, view, strict=True)),

@@ -1,0 +1,111 @@
+"""Explore's discovered directions: SeFa or GANSpace, a preview strip per direction, and sliders along them.
+
+The raw sliders move z one coordinate at a time; these move it along directions the model itself
+makes matter most (gan_explorer.directions). Each strip shows G from -3 to +3 sigma along one direction
+from Explore's current z, so a student sees what a direction does before moving its slider.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import gradio as gr
+import numpy as np
+import torch
+
+from ..directions import DEFAULT_DIRECTIONS, PREVIEW_SPAN, PREVIEW_STEPS, find_directions, moved, preview_strips
+from ..images import grid, to_uint8, upscale
+from ..latent import generate, latent_from_seed
+from ..models import Generator
+from .common import DRAWING_POOL, friendly, resolve_generator
+from .fields import Radio, Slider, refuse
+from .picture import WriteOnceImage
+from .sessions import SessionRegistry
+
+METHODS = {"SeFa (closed form)": "sefa", "GANSpace (PCA)": "ganspace"}
+STRIP_SCALE = 3
+IMAGE_SCALE = 8
+NOTE = ("**Discovered directions.** SeFa reads them from the weights of G's first layer (the moves of z it "
+        "amplifies most); GANSpace from the principal components of that layer's activations over many z. "
+        "Each row shows G from -3σ to +3σ along one direction, from the current z. For a conditional model "
+        "the digit stays fixed: these directions keep the digit and change its style (slant, width, stroke).")
+
+
+def _method(name: Any, label: str) -> str:
+    if name in METHODS.values():
+        return name
+    if name not in METHODS:
+        raise refuse(label, f"must be one of {', '.join(METHODS)}; got {name!r}.")
+    return METHODS[name]
+
+
+def _base(generator: Generator, z: list[float] | None) -> torch.Tensor:
+    """Explore's current z when it belongs to this model, else the z of seed 0."""
+    return torch.tensor(z) if z and len(z) == generator.latent_dim else latent_from_seed(0, generator.latent_dim)
+
+
+def build(registry: SessionRegistry, model: gr.Dropdown, z_state: gr.State, digit: gr.Radio) -> None:
+    """The panel, under Explore's picture; reads Explore's model, z and digit."""
+    from .explore_tab import check_digit  # here: explore_tab imports this module
+
+    with gr.Accordion("Discovered directions (SeFa, GANSpace)", open=True, elem_id="directions-panel"):
+        gr.Markdown(NOTE)
+        with gr.Row():
+            method = Radio(list(METHODS), value=next(iter(METHODS)), label="Method", elem_id="directions-method")
+            show = gr.Button("Preview from the current z", elem_id="directions-show")
+        with gr.Row(equal_height=False):
+            strips = WriteOnceImage(label=f"Top {DEFAULT_DIRECTIONS} directions, one per row: -3σ … +3σ",
+                                    format="png", type="numpy", interactive=False, elem_id="directions-strips",
+                                    elem_classes="gx-pixelated", scale=3)
+            with gr.Column(scale=2):
+                sliders = [Slider(-PREVIEW_SPAN, PREVIEW_SPAN, value=0.0, step=0.1, label=f"direction {i + 1}",
+                                  elem_id=f"directions-d{i}") for i in range(DEFAULT_DIRECTIONS)]
+                image = WriteOnceImage(label="G(z moved along the directions)", format="png", type="numpy",
+                                       interactive=False, height=224, width=224, elem_id="directions-image",
+                                       elem_classes="gx-pixelated")
+    directions = gr.State([])  # the directions shown, as lists, for the sliders
+    api_button = gr.Button(visible=False)
+    method_label = method.label
+
+    def strips_and_directions(request: gr.Request, model: str, method: str, z: list[float] | None,
+                              digit: Any) -> tuple[np.ndarray, list[list[float]]]:
+        generator = resolve_generator(registry.get(request), model)
+        found = find_directions(generator, _method(method, method_label), DEFAULT_DIRECTIONS)
+        frames = preview_strips(generator, _base(generator, z), found, check_digit(generator, digit))
+        return grid(frames, nrow=PREVIEW_STEPS, scale=STRIP_SCALE), found.tolist()
+
+    @friendly
+    def preview(request: gr.Request, model: str, method: str, z: list[float] | None, digit: Any) -> tuple[Any, ...]:
+        """New strips and directions; the sliders along them go back to 0."""
+        picture, found = strips_and_directions(request, model, method, z, digit)
+        return picture, found, *[gr.Slider(value=0.0) for _ in sliders], None
+
+    @friendly
+    def directions_api(request: gr.Request, model: str, method: str, z: list[float] | None = None,
+                       digit: Any = 0) -> np.ndarray:
+        """Preview strips (PNG, one row per direction, -3 to +3 sigma) of a model's top directions by a method,
+        from the z of seed 0 (Explore's current z on the page)."""
+        return strips_and_directions(request, model, method, z, digit)[0]
+
+    @friendly
+    def slide(request: gr.Request, model: str, z: list[float], digit: Any, shown: list[list[float]],
+              *amounts: Any) -> np.ndarray:
+        generator = resolve_generator(registry.get(request), model)
+        if not shown or len(shown[0]) != generator.latent_dim:
+            raise gr.Error("Press “Preview from the current z” first: the directions belong to a model.",
+                           print_exception=False)
+        values = [a if isinstance(a, (int, float)) and not isinstance(a, bool) else math.nan for a in amounts]
+        if not all(abs(v) <= PREVIEW_SPAN for v in values):  # NaN fails this too
+            raise refuse("direction", f"amounts must be from -{PREVIEW_SPAN} to {PREVIEW_SPAN}; got {values}.")
+        z_moved = moved(_base(generator, z), torch.tensor(shown), values)
+        return upscale(to_uint8(generate(generator, z_moved, check_digit(generator, digit)))[0], IMAGE_SCALE)
+
+    page_inputs = [model, method, z_state, digit]
+    show.click(preview, page_inputs, [strips, directions, *sliders, image], api_visibility="private", **DRAWING_POOL)
+    method.input(preview, page_inputs, [strips, directions, *sliders, image], api_visibility="private",
+                 **DRAWING_POOL)
+    api_button.click(directions_api, inputs_kwargs={"model": model, "method": method, "z": z_state, "digit": digit},
+                     outputs=strips, api_name="directions", **DRAWING_POOL)
+    for slider in sliders:
+        slider.release(slide, [model, z_state, digit, directions, *sliders], image, trigger_mode="always_last",
+                       api_visibility="private", **DRAWING_POOL)
