@@ -197,7 +197,7 @@ def nearest_comparison(samples: int) -> dict[str, Any]:
 
     from gan_explorer.checkpoints import SHIPPED_DIR, load_checkpoint
     from gan_explorer.data import default_data_root, load_mnist
-    from gan_explorer.metrics import TrainingImages, nearest_training_image
+    from gan_explorer.nearest import TrainingImages, nearest_training_image
 
     torch.set_num_threads(1)
     index = TrainingImages.build(load_mnist(default_data_root()))

@@ -108,3 +108,9 @@ def one_thread() -> Iterator[None]:
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Whatever a test left running (a warm-up started by build_demo() without an app, a run),
+    stopped and joined before the interpreter tears torch down under it."""
+    _stop_runs_left_behind()

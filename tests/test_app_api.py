@@ -205,12 +205,12 @@ def test_idle_sessions_expire_when_a_new_one_arrives(monkeypatch: pytest.MonkeyP
 
 def test_the_app_prepares_mnist_and_the_nearest_image_index_before_the_first_visitor(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from gan_explorer import metrics
+    from gan_explorer import nearest
     from gan_explorer.ui import builder
 
     built = []
-    real_build = metrics.TrainingImages.build
-    monkeypatch.setattr(metrics.TrainingImages, "build", lambda data: built.append(1) or real_build(data))
+    real_build = nearest.TrainingImages.build
+    monkeypatch.setattr(nearest.TrainingImages, "build", lambda data: built.append(1) or real_build(data))
     builder.build_demo()  # no request yet
     deadline = time.monotonic() + 30  # the warm-up thread may finish before or after build_demo returns
     while not built and time.monotonic() < deadline:

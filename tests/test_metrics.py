@@ -11,7 +11,6 @@ from gan_explorer.classifier import DEFAULT_CLASSIFIER, accuracy, load_classifie
 from gan_explorer.data import MNISTTensors
 from gan_explorer.metrics import (
     MetricsError,
-    TrainingImages,
     class_histogram,
     collapse_warning,
     default_judge,
@@ -21,12 +20,12 @@ from gan_explorer.metrics import (
     frechet_distance,
     inception_score,
     kl_to_uniform,
-    nearest_training_image,
     precision_recall,
     quick_quality,
     readability,
 )
 from gan_explorer.models import Generator
+from gan_explorer.nearest import TrainingImages, nearest_training_image
 
 N = 500  # the app's live sample size; the floors are measured at 500 and 2000
 

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from gan_explorer.checkpoints import SHIPPED_DIR, load_checkpoint
-from gan_explorer.metrics import TrainingImages, nearest_training_image
+from gan_explorer.nearest import TrainingImages, nearest_training_image
 
 SAMPLES_PER_MODEL = 50
 

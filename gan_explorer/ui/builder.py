@@ -55,17 +55,18 @@ def _metrics_hooks() -> tuple[QualityFn | None, NearestFn | None, Callable | Non
     """
     try:
         from .. import metrics
+        from ..nearest import TrainingImages, nearest_training_image
         judge = metrics.default_judge()
     except (ImportError, OSError, ValueError, RuntimeError) as e:  # missing classifier or reference stats
         log.warning("quality metrics off: %s", e)
         return None, None, None, lambda: load_mnist(default_data_root())
 
     @functools.cache  # built on first use, then each lookup is one matmul
-    def training_images() -> metrics.TrainingImages:
-        return metrics.TrainingImages.build(load_mnist(default_data_root()))
+    def training_images() -> TrainingImages:
+        return TrainingImages.build(load_mnist(default_data_root()))
 
     def nearest(image: torch.Tensor) -> torch.Tensor:
-        return metrics.nearest_training_image(image, training_images())[0]
+        return nearest_training_image(image, training_images())[0]
 
     def classify(images: torch.Tensor) -> torch.Tensor:
         return metrics.embed(judge.classifier, images).probs.argmax(1)
