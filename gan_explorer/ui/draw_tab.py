@@ -17,7 +17,7 @@ import torch
 from ..classifier import ClassifierError, MNISTClassifier, load_classifier
 from ..images import to_uint8, upscale
 from ..inversion import Inversion, invert
-from .common import DRAWING_POOL, default_model, friendly, model_choices, resolve_generator
+from .common import DRAWING_POOL, bind, default_model, friendly, model_choices, resolve_generator
 from .drawing import PictureInput, drawn_picture, sketchpad
 from .explore_tab import ExploreTab, NearestFn, show_z
 from .fields import Dropdown
@@ -34,7 +34,21 @@ INTRO = ("Draw a digit, white on black, or upload a picture of one, and press **
 
 @dataclass
 class DrawTab:
+    """The tab's controls, and what its handlers search with and hand the z found to."""
+    registry: SessionRegistry
+    nearest_fn: NearestFn | None
+    explore: ExploreTab
+    tabs: gr.Tabs
     model: gr.Dropdown
+    pad: Any
+    upload: Any
+    find: gr.Button
+    to_explore: gr.Button
+    target: WriteOnceImage
+    drawn: WriteOnceImage
+    nearest: WriteOnceImage
+    summary: gr.Markdown
+    found: gr.State  # (model, z list, label) of the last search, for Open in Explore
 
 
 @functools.cache  # read-only weights, shared by every session
@@ -62,7 +76,52 @@ def _summary(found: Inversion) -> str:
             f"copy{real}). |z|² = {found.z.pow(2).sum():.0f}, typical for this model: {found.z.numel()}.")
 
 
-def build(registry: SessionRegistry, nearest_fn: NearestFn | None, explore: ExploreTab, tabs: gr.Tabs) -> DrawTab:
+def search(tab: DrawTab, request: gr.Request, model_choice: str, image: np.ndarray | None,
+           progress: gr.Progress | None = None) -> Inversion:
+    generator = resolve_generator(tab.registry.get(request), model_choice)
+    if image is None:
+        raise gr.Error("Draw a digit on the black square (or upload a picture of one) first.", print_exception=False)
+
+    def report(done: int, total: int) -> None:
+        if progress is not None and (done % PROGRESS_EVERY == 0 or done == total):
+            progress(done / total, desc=f"Searching z: step {done} of {total}")
+
+    return invert(generator, image, classify=_classifier(), nearest=tab.nearest_fn, progress=report)
+
+
+@friendly
+def find_z(tab: DrawTab, request: gr.Request, model_choice: str, drawing: dict | None, uploaded: np.ndarray | None,
+           progress: gr.Progress = gr.Progress()) -> dict[Any, Any]:  # noqa: B008 (Gradio's way to ask for progress)
+    image = uploaded if uploaded is not None else drawn_picture(drawing)
+    found = search(tab, request, model_choice, image, progress)
+    return {tab.target: _big(found.target), tab.drawn: _big(found.reconstruction),
+            tab.nearest: None if found.nearest is None else _big(found.nearest), tab.summary: _summary(found),
+            tab.found: (model_choice, found.z.tolist(), found.label), tab.to_explore: gr.Button(interactive=True)}
+
+
+@friendly
+def invert_api(tab: DrawTab, request: gr.Request, image: np.ndarray | None = None,
+               model: str = default_model()) -> tuple[Any, str, int | None]:
+    """G's reconstruction of a picture of one digit (196 px PNG), z as comma-separated numbers, and the
+    digit label for a conditional model (None otherwise)."""
+    found = search(tab, request, model, image)
+    return _big(found.reconstruction), _z_text(found), found.label
+
+
+@friendly
+def open_in_explore(tab: DrawTab, request: gr.Request, found: tuple | None, k_value: Any) -> dict[Any, Any]:
+    if not found:
+        raise gr.Error("Find a z first.", print_exception=False)
+    model_choice, z, label = found
+    explore = tab.explore
+    generator = resolve_generator(tab.registry.get(request), model_choice)
+    shown = show_z(explore, generator, torch.tensor(z), k_value, label)
+    digit = gr.Radio(value=label, visible=True) if label is not None else gr.Radio(visible=False)
+    gr.Info("Explore now shows the z found in Draw (the seed box still holds the old seed).")
+    return {**shown, explore.model: model_choice, explore.digit: digit, tab.tabs: gr.Tabs(selected="explore")}
+
+
+def _layout(registry: SessionRegistry, nearest_fn: NearestFn | None, explore: ExploreTab, tabs: gr.Tabs) -> DrawTab:
     gr.Markdown(INTRO)
     with gr.Row(equal_height=False):
         with gr.Column(scale=2):
@@ -86,57 +145,21 @@ def build(registry: SessionRegistry, nearest_fn: NearestFn | None, explore: Expl
                 nearest = WriteOnceImage(label="Nearest real", visible=nearest_fn is not None,
                                          elem_id="draw-nearest", **picture)
             summary = gr.Markdown(elem_id="draw-summary")
-    found_state = gr.State(None)  # (model, z list, label) of the last search, for Open in Explore
-    z_text = gr.Textbox(label="z", visible=False)
-    label_out = gr.Number(label="label", visible=False)
+    return DrawTab(registry, nearest_fn, explore, tabs, model, pad, upload, find, to_explore, target, drawn,
+                   nearest, summary, gr.State(None))
+
+
+def build(registry: SessionRegistry, nearest_fn: NearestFn | None, explore: ExploreTab, tabs: gr.Tabs) -> DrawTab:
+    tab = _layout(registry, nearest_fn, explore, tabs)
+    # The /invert API's outputs: the reconstruction (in the G(z) picture), z and the label.
+    z_text, label_out = gr.Textbox(label="z", visible=False), gr.Number(label="label", visible=False)
     api_button = gr.Button(visible=False)
-
-    def search(request: gr.Request, model_choice: str, image: np.ndarray | None,
-               progress: gr.Progress | None = None) -> Inversion:
-        generator = resolve_generator(registry.get(request), model_choice)
-        if image is None:
-            raise gr.Error("Draw a digit on the black square (or upload a picture of one) first.",
-                           print_exception=False)
-
-        def report(done: int, total: int) -> None:
-            if progress is not None and (done % PROGRESS_EVERY == 0 or done == total):
-                progress(done / total, desc=f"Searching z: step {done} of {total}")
-
-        return invert(generator, image, classify=_classifier(), nearest=nearest_fn, progress=report)
-
-    @friendly
-    def find_z(request: gr.Request, model_choice: str, drawing: dict | None, uploaded: np.ndarray | None,
-               progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
-        image = uploaded if uploaded is not None else drawn_picture(drawing)
-        found = search(request, model_choice, image, progress)
-        return (_big(found.target), _big(found.reconstruction),
-                None if found.nearest is None else _big(found.nearest), _summary(found),
-                (model_choice, found.z.tolist(), found.label), gr.Button(interactive=True))
-
-    @friendly
-    def invert_api(request: gr.Request, image: np.ndarray | None = None,
-                   model: str = default_model()) -> tuple[Any, str, int | None]:
-        """G's reconstruction of a picture of one digit (196 px PNG), z as comma-separated numbers, and the
-        digit label for a conditional model (None otherwise)."""
-        found = search(request, model, image)
-        return _big(found.reconstruction), _z_text(found), found.label
-
-    @friendly
-    def open_in_explore(request: gr.Request, found: tuple | None, k_value: Any) -> dict[Any, Any]:
-        if not found:
-            raise gr.Error("Find a z first.", print_exception=False)
-        model_choice, z, label = found
-        generator = resolve_generator(registry.get(request), model_choice)
-        shown = show_z(explore, generator, torch.tensor(z), k_value, label)
-        digit = gr.Radio(value=label, visible=True) if label is not None else gr.Radio(visible=False)
-        gr.Info("Explore now shows the z found in Draw (the seed box still holds the old seed).")
-        return {**shown, explore.model: model_choice, explore.digit: digit, tabs: gr.Tabs(selected="explore")}
-
-    find.click(find_z, [model, pad, upload], [target, drawn, nearest, summary, found_state, to_explore],
-               api_visibility="private", **DRAWING_POOL)
-    to_explore.click(open_in_explore, [found_state, explore.k],
-                     [explore.model, explore.digit, *explore.sliders, explore.image, explore.nearest, explore.z, tabs],
-                     api_visibility="private", concurrency_limit=None)
-    api_button.click(invert_api, inputs_kwargs={"image": upload, "model": model},
-                     outputs=[drawn, z_text, label_out], api_name="invert", **DRAWING_POOL)
-    return DrawTab(model)
+    tab.find.click(bind(find_z, tab), [tab.model, tab.pad, tab.upload],
+                   [tab.target, tab.drawn, tab.nearest, tab.summary, tab.found, tab.to_explore],
+                   api_visibility="private", **DRAWING_POOL)
+    tab.to_explore.click(bind(open_in_explore, tab), [tab.found, explore.k],
+                         [explore.model, explore.digit, *explore.sliders, explore.image, explore.nearest, explore.z,
+                          tabs], api_visibility="private", concurrency_limit=None)
+    api_button.click(bind(invert_api, tab), inputs_kwargs={"image": tab.upload, "model": tab.model},
+                     outputs=[tab.drawn, z_text, label_out], api_name="invert", **DRAWING_POOL)
+    return tab
