@@ -185,6 +185,7 @@ def test_invalid_input_gives_a_clear_error(client: Client, api_name: str, kwargs
 
 
 def test_sessions_are_isolated(app_url: str, client: Client) -> None:
+    assert client.predict(model=LIVE_RUN, seed=0, digit=0, z="", api_name="/generate")  # its own run draws
     stranger = _client(app_url)  # a new session: it must not see the other session's run
     with pytest.raises(AppError, match="no live run yet"):
         stranger.predict(model=LIVE_RUN, seed=0, digit=0, z="", api_name="/generate")
