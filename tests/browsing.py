@@ -3,6 +3,7 @@ test module, and opening the app. (A helper module, not a test: tests/ is on sys
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +14,9 @@ import pytest
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
+# Playwright's default is 30 s. A shared 2-core CI machine, busy with training runs and other jobs,
+# has taken over 30 s to draw a page; a wait that is met returns at once, so a long limit costs nothing.
+TIMEOUT_MS = 60_000
 
 
 def marks(timeout_s: int = 240) -> list[Any]:
@@ -38,8 +42,42 @@ def chromium() -> Iterator[Any]:
 
 
 def open_app(browser: Any, url: str, width: int = 1400, height: int = 1000) -> Any:
-    """A new page of `browser` at `url`, once the app has drawn its Train tab."""
+    """A new page of `browser` at `url`, once the app has drawn its Train tab. Its waits and actions
+    give up after TIMEOUT_MS unless a test says otherwise."""
     page = browser.new_page(viewport={"width": width, "height": height})
+    page.set_default_timeout(TIMEOUT_MS)
     page.goto(url)
-    page.wait_for_selector("#train-start", timeout=30_000)
+    page.wait_for_selector("#train-start")
     return page
+
+
+def wait_until_settled(page: Any, expression: str, arg: Any = None, quiet_s: float = 2.0,
+                       timeout_s: float = TIMEOUT_MS / 1000) -> Any:
+    """The value of `expression` (a JS function of `arg`, run in the page) once it has held for quiet_s
+    without a null in it: a streamed output's last update has landed. A fixed sleep for this is too
+    short on a busy machine; this waits as long as the stream is still redrawing, and no longer."""
+    deadline = time.monotonic() + timeout_s
+    value, since = page.evaluate(expression, arg), time.monotonic()
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+        now = page.evaluate(expression, arg)
+        if now != value or _has_null(now):
+            value, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet_s:
+            return value
+    raise AssertionError(f"the page did not settle in {timeout_s:.0f} s; last: {str(value)[:300]}")
+
+
+def _has_null(value: Any) -> bool:
+    if isinstance(value, dict):
+        value = list(value.values())
+    return value is None or (isinstance(value, list) and any(_has_null(v) for v in value))
+
+
+def wait_for_redraws(page: Any, chart: str, count: int) -> None:
+    """Until `chart` (a selector) has been redrawn with `count` new titles. Gradio mounts a new plot
+    element on every update, so the title is read afresh each time and may briefly be missing."""
+    for _ in range(count):
+        before = page.wait_for_function(f"document.querySelector('{chart} .gtitle')?.textContent").json_value()
+        page.wait_for_function(f"t => {{ const now = document.querySelector('{chart} .gtitle')?.textContent;"
+                               f" return now && now !== t; }}", arg=before)

@@ -19,6 +19,9 @@ from gan_explorer.ui.common import LIVE_RUN, SHIPPED_SUFFIX, default_model
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")  # the client must not reach 127.0.0.1 via a proxy
 
 TRAIN_SECONDS = 5.0
+# Loose on purpose: on a quiet machine the stream ends within a second of Stop; on a shared 2-core CI
+# machine with a load average of 14 it took 1.9 s after /stop answered. A stream Stop does not end runs for hours.
+STREAM_END_S = 10.0
 pytestmark = pytest.mark.timeout(180)  # a hung stream fails this file instead of stalling CI
 
 
@@ -64,17 +67,19 @@ def test_train_stream_grows_the_loss_history_and_changes_the_grid(client: Client
     assert np.abs(first.astype(int) - last.astype(int)).mean() > 1.0, "the fixed-noise grid did not change"
 
 
-def test_stop_ends_the_train_stream_within_a_second(client: Client) -> None:
+def test_stop_ends_the_train_stream_within_seconds(client: Client) -> None:
     job = client.submit(steps=100_000, api_name="/train")
     deadline = time.monotonic() + 60
     while not job.outputs() and time.monotonic() < deadline:  # wait until training has started
         time.sleep(0.05)
     assert job.outputs(), "no update from /train within 60 s"
-    start = time.monotonic()
     status = client.predict(api_name="/stop")
-    while not job.done() and time.monotonic() - start < 5:
+    answered = time.monotonic()
+    while not job.done() and time.monotonic() - answered < STREAM_END_S:
         time.sleep(0.02)
-    assert job.done() and time.monotonic() - start < 1.0, f"stream still open after {time.monotonic() - start:.2f} s"
+    ended = time.monotonic() - answered
+    print(f"\nthe stream ended {ended:.2f} s after /stop answered")
+    assert job.done(), f"the stream was still open {ended:.2f} s after /stop answered"
     assert "stopped" in status  # the status line (the Pause button is not an API output)
     assert "Start or Step begins a new one" in status
     assert "Start or Step begins a new one" in job.outputs()[-1][4], "the stream's last update lost the note"
@@ -185,6 +190,7 @@ def test_invalid_input_gives_a_clear_error(client: Client, api_name: str, kwargs
 
 
 def test_sessions_are_isolated(app_url: str, client: Client) -> None:
+    assert client.predict(model=LIVE_RUN, seed=0, digit=0, z="", api_name="/generate")  # its own run draws
     stranger = _client(app_url)  # a new session: it must not see the other session's run
     with pytest.raises(AppError, match="no live run yet"):
         stranger.predict(model=LIVE_RUN, seed=0, digit=0, z="", api_name="/generate")

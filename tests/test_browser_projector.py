@@ -5,25 +5,29 @@ Screenshots go to test-artifacts/ (present-1280x720.png, ...): look at them afte
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from browsing import marks, open_app  # tests/ is on sys.path (pytest's default import mode)
+from browsing import marks, open_app, wait_for_redraws, wait_until_settled  # tests/ is on sys.path
 
 from gan_explorer.ui.page import MIN_FONT_PX
 
 STAGE = ("#train-grid img", "#chart-losses .main-svg", "#chart-scores .main-svg", "#train-status")
 STAGE_CHARTS = ("#chart-losses", "#chart-scores")
+# What the stage shows (null for a part not drawn): it has settled when this stops changing.
+STAGE_JS = "ss => ss.map(s => { const e = document.querySelector(s); return e ? e.textContent + (e.src || '') : null; })"
 ALL_CHARTS = (*STAGE_CHARTS, "#chart-grads", "#chart-quality", "#chart-digits")
 
 pytestmark = marks(240)
 sync_api = pytest.importorskip("playwright.sync_api")
 
-# Every text of a chart with its font size and whether it lies inside the chart's own picture.
+# Every text of a chart with its font size and whether it lies inside the chart's own picture
+# (null while the chart is being replaced).
 CHART_TEXT_JS = """
 (selector) => {
   const svg = document.querySelector(`${selector} .main-svg`);
+  if (!svg) return null;  // between two plot elements of a chart's redraw
   const frame = svg.getBoundingClientRect();
   return [...document.querySelectorAll(`${selector} .main-svg text`)]
     .filter(t => t.textContent.trim())
@@ -36,19 +40,40 @@ CHART_TEXT_JS = """
 
 
 def _wait_presenting(page: sync_api.Page, on: bool = True) -> None:
-    page.wait_for_function(f"document.body.classList.contains('gx-present') === {str(on).lower()}", timeout=15_000)
+    page.wait_for_function(f"document.body.classList.contains('gx-present') === {str(on).lower()}")
 
 
 def _train_briefly(page: sync_api.Page) -> None:
     """Start, let a few chart updates arrive, Stop: the charts and grid then hold a short run."""
     page.click("#train-start")
-    page.wait_for_function("document.querySelector('#train-status').innerText.includes('training')", timeout=30_000)
+    page.wait_for_function("document.querySelector('#train-status')?.innerText.includes('training')")
     page.wait_for_function("/Losses \\(step [1-9]/.test(document.querySelector('#chart-losses .gtitle')?.textContent)"
-                           " && document.querySelector('#train-grid img')", timeout=30_000)
-    page.wait_for_timeout(3_000)
+                           " && document.querySelector('#train-grid img')")
+    wait_for_redraws(page, "#chart-losses", 2)
     page.click("#train-stop")
-    page.wait_for_function("document.querySelector('#train-status').innerText.includes('stopped')", timeout=30_000)
-    page.wait_for_timeout(1_500)  # the stream's last redraw
+    page.wait_for_function("document.querySelector('#train-status')?.innerText.includes('stopped')")
+    wait_until_settled(page, STAGE_JS, list(STAGE))  # the stream's last redraw has landed
+
+
+OpenPage = Callable[..., sync_api.Page]
+# The state of trace i of the loss chart's newest plot ("legendonly" when hidden), null until it is drawn.
+LOSS_TRACE_SHOWN_JS = ("(i => { const d = document.querySelector('#chart-losses .js-plotly-plot')?._fullData;"
+                       " return d && d[i] ? String(d[i].visible) : null; })")
+
+
+@pytest.fixture
+def open_page(browser: sync_api.Browser, app_url: str) -> Iterator[OpenPage]:
+    """Opens pages of the app (query, width, height), each a session of its own, all closed when the
+    test ends, passed or failed: a page left open would keep its run training through later tests."""
+    pages: list[sync_api.Page] = []
+
+    def open_page(query: str = "", width: int = 1400, height: int = 1000) -> sync_api.Page:
+        pages.append(open_app(browser, app_url + query, width, height))
+        return pages[-1]
+
+    yield open_page
+    for page in pages:
+        page.close()
 
 
 @pytest.fixture(scope="module")
@@ -88,38 +113,31 @@ def test_presentation_text_is_readable_from_the_back_of_the_room(projector: sync
 
 
 @pytest.mark.parametrize(("width", "height", "query"), [(1280, 720, ""), (1920, 1080, ""), (1920, 1080, "?present=1")])
-def test_no_chart_text_is_cut_off_in_either_layout(browser: sync_api.Browser, app_url: str, artifacts_dir: Path,
+def test_no_chart_text_is_cut_off_in_either_layout(open_page: OpenPage, artifacts_dir: Path,
                                                    width: int, height: int, query: str) -> None:
-    page = open_app(browser, app_url + query, width, height)
+    page = open_page(query, width, height)
     _wait_presenting(page, bool(query))
     page.click("#train-step")
-    page.wait_for_function("/step 1\\)/.test(document.querySelector('#chart-losses .gtitle')?.textContent)",
-                           timeout=30_000)
-    page.wait_for_timeout(1_000)
+    page.wait_for_function("/step 1\\)/.test(document.querySelector('#chart-losses .gtitle')?.textContent)")
+    texts = wait_until_settled(page, f"charts => charts.map({CHART_TEXT_JS})", list(ALL_CHARTS))
     page.screenshot(path=str(artifacts_dir / f"{'present' if query else 'normal'}-{width}x{height}.png"),
                     full_page=True)
-    for chart in ALL_CHARTS:
-        cut = [t["text"] for t in page.evaluate(CHART_TEXT_JS, chart) if not t["inside"]]
+    for chart, chart_texts in zip(ALL_CHARTS, texts, strict=True):
+        cut = [t["text"] for t in chart_texts if not t["inside"]]
         assert not cut, f"{chart} at {width}x{height}{query}: cut off {cut}"
     loss = page.locator("#train-loss input")  # the dropdown's text must not run under its arrow
     assert loss.evaluate("e => e.scrollWidth <= e.clientWidth"), "the Loss dropdown cuts its value"
-    page.close()
 
 
-def test_a_legend_toggle_survives_chart_updates(browser: sync_api.Browser, app_url: str) -> None:
-    page = open_app(browser, app_url, 1400, 1000)
+def test_a_legend_toggle_survives_chart_updates(open_page: OpenPage) -> None:
+    page = open_page()
     page.click("#train-start")
-    page.wait_for_function("document.querySelector('#chart-losses .legendtoggle')", timeout=30_000)
-    hidden = "document.querySelector('#chart-losses .js-plotly-plot')._fullData[1].visible === 'legendonly'"
-    _click_legend_item(page, 1, hidden)  # hide "G loss"
-    title = page.locator("#chart-losses .gtitle")
-    for _ in range(3):  # three redraws with new data
-        before = title.text_content()
-        page.wait_for_function("t => document.querySelector('#chart-losses .gtitle').textContent !== t",
-                               arg=before, timeout=30_000)
-    assert page.evaluate(hidden), "a chart update brought the hidden trace back"
+    page.wait_for_function("document.querySelector('#chart-losses .legendtoggle')")
+    _click_legend_item(page, 1, f"{LOSS_TRACE_SHOWN_JS}(1) === 'legendonly'")  # hide "G loss"
+    wait_for_redraws(page, "#chart-losses", 3)  # three redraws with new data
+    shown = page.wait_for_function(f"{LOSS_TRACE_SHOWN_JS}(1)").json_value()  # the newest plot, once drawn
+    assert shown == "legendonly", "a chart update brought the hidden trace back"
     page.click("#train-stop")
-    page.close()
 
 
 def _click_legend_item(page: sync_api.Page, index: int, done_js: str) -> None:
@@ -130,7 +148,7 @@ def _click_legend_item(page: sync_api.Page, index: int, done_js: str) -> None:
         if box is not None:
             page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
             try:
-                page.wait_for_function(done_js, timeout=2_000)
+                page.wait_for_function(done_js, timeout=5_000)
                 return
             except sync_api.TimeoutError:
                 pass
@@ -138,43 +156,61 @@ def _click_legend_item(page: sync_api.Page, index: int, done_js: str) -> None:
     raise AssertionError("the legend item could not be clicked in ten tries")
 
 
-def test_the_toggle_switches_the_layout_and_the_link(browser: sync_api.Browser, app_url: str) -> None:
-    page = open_app(browser, app_url, 1280, 720)
+def test_the_toggle_switches_the_layout_and_the_link(open_page: OpenPage) -> None:
+    page = open_page("", 1280, 720)
     page.locator("#gx-present input").click()
     _wait_presenting(page)
     assert "present=1" in page.url and not page.locator("#train-settings").is_visible()
     page.locator("#gx-present input").click()
     _wait_presenting(page, False)
     assert "present" not in page.url and page.locator("#train-settings").is_visible()
-    page.close()
 
 
-def test_bad_url_parameters_are_reported_in_one_line_and_the_page_opens(browser: sync_api.Browser,
-                                                                        app_url: str) -> None:
-    page = open_app(browser, app_url + "?present=maybe&colour=red", 1280, 720)
+def test_a_toggle_made_while_the_page_loads_is_kept(browser: sync_api.Browser, app_url: str) -> None:
+    """The page's load event, which reads the link, answered after a quick click on the toggle and
+    undid it: under load in CI a second click then turned the layout on instead of off."""
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    try:
+        held: list[sync_api.Route] = []
+        page.route("**/queue/join*", lambda route: held.append(route))  # the load events wait for the click
+        page.goto(app_url + "?colour=red")  # an unknown parameter: its notice shows when the load has answered
+        page.locator("#gx-present input").click()
+        _wait_presenting(page)
+        assert held, "no load event was held back: the test would not show the race"
+        for route in held:
+            route.continue_()
+        page.unroute("**/queue/join*")
+        page.locator("#gx-link-notice").wait_for()  # the load has answered
+        shown = wait_until_settled(page, "() => [document.body.classList.contains('gx-present'),"
+                                         " document.querySelector('#gx-present input')?.checked ?? null]")
+        assert shown == [True, True], "the load's answer undid the toggle"
+    finally:
+        page.close()
+
+
+def test_bad_url_parameters_are_reported_in_one_line_and_the_page_opens(open_page: OpenPage) -> None:
+    page = open_page("?present=maybe&colour=red", 1280, 720)
     notice = page.locator("#gx-link-notice")
-    notice.wait_for(timeout=15_000)
+    notice.wait_for()
     text = notice.inner_text()
     assert "present=maybe" in text and "colour" in text and len(text.strip().splitlines()) == 1
     assert not page.evaluate("document.body.classList.contains('gx-present')")
-    page.close()
 
 
-def test_image_labels_and_buttons_sit_above_the_picture(browser: sync_api.Browser, app_url: str) -> None:
-    page = open_app(browser, app_url, 1280, 720)
+def test_image_labels_and_buttons_sit_above_the_picture(open_page: OpenPage) -> None:
+    page = open_page("", 1280, 720)
     page.get_by_role("tab", name="Interpolate").click()
     page.click("#interpolate-run")
     strip = page.locator("#interpolate-strip img")
-    strip.wait_for(timeout=30_000)
+    strip.wait_for()
     picture = strip.bounding_box()
     for part in ("#interpolate-strip label[data-testid=block-label]", "#interpolate-strip .icon-button-wrapper"):
         box = page.locator(part).bounding_box()
         assert box["y"] + box["height"] <= picture["y"] + 0.5, f"{part} lies over the strip"
     page.get_by_role("tab", name="Explore").click()
     label = page.locator("#explore-nearest label[data-testid=block-label]")
-    label.wait_for(timeout=15_000)
+    label.wait_for()
     assert label.evaluate("e => e.scrollWidth <= e.clientWidth && e.scrollHeight <= e.clientHeight")
     buttons = page.locator("#explore-nearest .icon-button-wrapper").bounding_box()
     box = label.bounding_box()
     assert box["x"] + box["width"] <= buttons["x"] or buttons["y"] >= box["y"] + box["height"], "label under buttons"
-    page.close()

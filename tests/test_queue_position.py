@@ -58,12 +58,11 @@ def test_a_start_waiting_for_a_training_slot_shows_its_place_in_the_queue(one_sl
             page.click("#train-start")
             status = page.locator("#train-status")
             page.wait_for_function(f"""() => {{ const e = document.querySelector('#train-status .progress-text');
-                return e && /queue: \\d+\\/\\d+/.test(e.textContent) && ({SEEN_JS})(e) > 0.5; }}""",
-                                   timeout=15_000)
+                return e && /queue: \\d+\\/\\d+/.test(e.textContent) && ({SEEN_JS})(e) > 0.5; }}""")
             page.screenshot(path=str(artifacts_dir / "queue-position.png"),
                             clip={"x": 400, "y": 120, "width": 1000, "height": 200})
             other.predict(api_name="/stop")
-            sync_api.expect(status).to_contain_text("training", timeout=30_000)  # its turn came
+            sync_api.expect(status).to_contain_text("training", timeout=60_000)  # its turn came
             page.click("#train-stop")
     finally:
         other.predict(api_name="/stop")

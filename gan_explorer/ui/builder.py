@@ -137,7 +137,8 @@ def _wire_link(demo: gr.Blocks, present: gr.Checkbox, notice: gr.Markdown) -> No
     """Open the page as its URL asks (link.py reads it); the presentation toggle itself runs in the page."""
     def open_link(request: gr.Request) -> tuple[Any, Any]:
         state, ignored = read_link(request.query_params)
-        return state.present, gr.Markdown(ignored, visible=bool(ignored))
+        # The box starts unticked: answering "unticked" would undo a tick made while the page loaded.
+        return state.present or gr.skip(), gr.Markdown(ignored, visible=bool(ignored))
 
     demo.load(open_link, None, [present, notice], api_visibility="private", concurrency_limit=None,
               show_progress="hidden")
