@@ -47,6 +47,22 @@ def test_a_drawn_seven_is_found_and_opens_in_explore(page: sync_api.Page, artifa
     assert page.locator("#explore-digit input[value='7']").is_checked()
 
 
+def test_the_z_found_starts_an_interpolation(page: sync_api.Page, artifacts_dir: Path) -> None:
+    page.get_by_role("tab", name="Draw").click()
+    _draw(page, SEVEN)
+    page.click("#draw-find")
+    page.wait_for_function("() => !document.querySelector('#draw-interpolate')?.disabled", timeout=60_000)
+    page.click("#draw-interpolate")
+    page.wait_for_function("() => document.querySelector('#interpolate-run')?.offsetParent !== null",
+                           timeout=20_000)
+    # The start's source is "Explore z" (the end's stays "seed"): one such radio is checked.
+    page.wait_for_function("() => document.querySelectorAll(\"input[type=radio][value='Explore z']:checked\")"
+                           ".length === 1", timeout=20_000)
+    page.click("#interpolate-run")
+    page.locator("#interpolate-strip img").wait_for(timeout=60_000)
+    page.screenshot(path=str(artifacts_dir / "draw-interpolate.png"))
+
+
 def test_directions_preview_strips_and_a_slider_move_the_picture(page: sync_api.Page, artifacts_dir: Path) -> None:
     page.get_by_role("tab", name="Explore").click()
     page.click("#directions-show")

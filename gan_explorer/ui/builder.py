@@ -121,7 +121,7 @@ def build_demo() -> gr.Blocks:
             with gr.Tab("t-SNE", id="tsne"):
                 tsne = tsne_tab.build(registry, explore, tabs, classify_fn)
             with gr.Tab("Draw", id="draw"):
-                draw = draw_tab.build(registry, nearest_fn, explore, tabs)
+                draw = draw_tab.build(registry, nearest_fn, explore, interpolate, tabs)
         loading.wire(loading.Pickers(registry, quality_fn, train, explore,
                                      [explore.model, interpolate.model, tsne.model, draw.model]), tabs)
         if default_model() != LIVE_RUN:  # open with a pretrained generator already drawn in Explore

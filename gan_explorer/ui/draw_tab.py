@@ -2,7 +2,7 @@
 
 The library does the work (gan_explorer.inversion); this tab wires a sketchpad and a picture upload
 to it, shows what G was asked to draw (the picture made like MNIST), what it drew, how far apart they
-are, and the nearest training image; "Open in Explore" hands the z found to the Explore tab.
+are, and the nearest training image; "Open in Explore" and "Interpolate from here" hand the z found on.
 """
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from .common import DRAWING_POOL, bind, default_model, friendly, model_choices, 
 from .drawing import PictureInput, drawn_picture, sketchpad
 from .explore_tab import ExploreTab, NearestFn, show_z
 from .fields import Dropdown
+from .interpolate_tab import FROM_EXPLORE, InterpolateTab
 from .picture import WriteOnceImage
 from .sessions import SessionRegistry
 
@@ -38,12 +39,14 @@ class DrawTab:
     registry: SessionRegistry
     nearest_fn: NearestFn | None
     explore: ExploreTab
+    interpolate: InterpolateTab
     tabs: gr.Tabs
     model: gr.Dropdown
     pad: Any
     upload: Any
     find: gr.Button
     to_explore: gr.Button
+    to_interpolate: gr.Button
     target: WriteOnceImage
     drawn: WriteOnceImage
     nearest: WriteOnceImage
@@ -96,7 +99,8 @@ def find_z(tab: DrawTab, request: gr.Request, model_choice: str, drawing: dict |
     found = search(tab, request, model_choice, image, progress)
     return {tab.target: _big(found.target), tab.drawn: _big(found.reconstruction),
             tab.nearest: None if found.nearest is None else _big(found.nearest), tab.summary: _summary(found),
-            tab.found: (model_choice, found.z.tolist(), found.label), tab.to_explore: gr.Button(interactive=True)}
+            tab.found: (model_choice, found.z.tolist(), found.label), tab.to_explore: gr.Button(interactive=True),
+            tab.to_interpolate: gr.Button(interactive=True)}
 
 
 @friendly
@@ -108,8 +112,8 @@ def invert_api(tab: DrawTab, request: gr.Request, image: np.ndarray | None = Non
     return _big(found.reconstruction), _z_text(found), found.label
 
 
-@friendly
-def open_in_explore(tab: DrawTab, request: gr.Request, found: tuple | None, k_value: Any) -> dict[Any, Any]:
+def _to_explore(tab: DrawTab, request: gr.Request, found: tuple | None, k_value: Any) -> dict[Any, Any]:
+    """The z found (and its model and digit) shown in the Explore tab."""
     if not found:
         raise gr.Error("Find a z first.", print_exception=False)
     model_choice, z, label = found
@@ -117,11 +121,31 @@ def open_in_explore(tab: DrawTab, request: gr.Request, found: tuple | None, k_va
     generator = resolve_generator(tab.registry.get(request), model_choice)
     shown = show_z(explore, generator, torch.tensor(z), k_value, label)
     digit = gr.Radio(value=label, visible=True) if label is not None else gr.Radio(visible=False)
+    return {**shown, explore.model: model_choice, explore.digit: digit}
+
+
+@friendly
+def open_in_explore(tab: DrawTab, request: gr.Request, found: tuple | None, k_value: Any) -> dict[Any, Any]:
+    shown = _to_explore(tab, request, found, k_value)
     gr.Info("Explore now shows the z found in Draw (the seed box still holds the old seed).")
-    return {**shown, explore.model: model_choice, explore.digit: digit, tab.tabs: gr.Tabs(selected="explore")}
+    return {**shown, tab.tabs: gr.Tabs(selected="explore")}
 
 
-def _layout(registry: SessionRegistry, nearest_fn: NearestFn | None, explore: ExploreTab, tabs: gr.Tabs) -> DrawTab:
+@friendly
+def interpolate_from_here(tab: DrawTab, request: gr.Request, found: tuple | None, k_value: Any) -> dict[Any, Any]:
+    """The z found becomes Explore's z and the start of Interpolate's walk; the Interpolate tab opens."""
+    shown = _to_explore(tab, request, found, k_value)
+    model_choice, _, label = found  # _to_explore refused an empty search
+    start = tab.interpolate.start
+    gr.Info("Interpolate starts from the z found in Draw: choose the end and press Interpolate.")
+    return {**shown, tab.interpolate.model: model_choice, start.source: FROM_EXPLORE,
+            start.digit: gr.Radio(value=label, visible=True) if label is not None else gr.Radio(visible=False),
+            tab.interpolate.end.digit: gr.Radio(visible=label is not None),
+            tab.tabs: gr.Tabs(selected="interpolate")}
+
+
+def _layout(registry: SessionRegistry, nearest_fn: NearestFn | None, explore: ExploreTab,
+            interpolate: InterpolateTab, tabs: gr.Tabs) -> DrawTab:
     gr.Markdown(INTRO)
     with gr.Row(equal_height=False):
         with gr.Column(scale=2):
@@ -135,6 +159,7 @@ def _layout(registry: SessionRegistry, nearest_fn: NearestFn | None, explore: Ex
             with gr.Row():
                 find = gr.Button("Find its z", variant="primary", elem_id="draw-find")
                 to_explore = gr.Button("Open in Explore", interactive=False, elem_id="draw-open-explore")
+                to_interpolate = gr.Button("Interpolate from here", interactive=False, elem_id="draw-interpolate")
         with gr.Column(scale=3):
             with gr.Row():
                 # The height holds the label above the 196 px picture.
@@ -145,21 +170,26 @@ def _layout(registry: SessionRegistry, nearest_fn: NearestFn | None, explore: Ex
                 nearest = WriteOnceImage(label="Nearest real", visible=nearest_fn is not None,
                                          elem_id="draw-nearest", **picture)
             summary = gr.Markdown(elem_id="draw-summary")
-    return DrawTab(registry, nearest_fn, explore, tabs, model, pad, upload, find, to_explore, target, drawn,
-                   nearest, summary, gr.State(None))
+    return DrawTab(registry, nearest_fn, explore, interpolate, tabs, model, pad, upload, find, to_explore,
+                   to_interpolate, target, drawn, nearest, summary, gr.State(None))
 
 
-def build(registry: SessionRegistry, nearest_fn: NearestFn | None, explore: ExploreTab, tabs: gr.Tabs) -> DrawTab:
-    tab = _layout(registry, nearest_fn, explore, tabs)
+def build(registry: SessionRegistry, nearest_fn: NearestFn | None, explore: ExploreTab, interpolate: InterpolateTab,
+          tabs: gr.Tabs) -> DrawTab:
+    tab = _layout(registry, nearest_fn, explore, interpolate, tabs)
     # The /invert API's outputs: the reconstruction (in the G(z) picture), z and the label.
     z_text, label_out = gr.Textbox(label="z", visible=False), gr.Number(label="label", visible=False)
     api_button = gr.Button(visible=False)
     tab.find.click(bind(find_z, tab), [tab.model, tab.pad, tab.upload],
-                   [tab.target, tab.drawn, tab.nearest, tab.summary, tab.found, tab.to_explore],
+                   [tab.target, tab.drawn, tab.nearest, tab.summary, tab.found, tab.to_explore, tab.to_interpolate],
                    api_visibility="private", **DRAWING_POOL)
     tab.to_explore.click(bind(open_in_explore, tab), [tab.found, explore.k],
                          [explore.model, explore.digit, *explore.sliders, explore.image, explore.nearest, explore.z,
                           tabs], api_visibility="private", concurrency_limit=None)
+    explore_outputs = [explore.model, explore.digit, *explore.sliders, explore.image, explore.nearest, explore.z]
+    tab.to_interpolate.click(bind(interpolate_from_here, tab), [tab.found, explore.k],
+                             [*explore_outputs, interpolate.model, interpolate.start.source, interpolate.start.digit,
+                              interpolate.end.digit, tabs], api_visibility="private", concurrency_limit=None)
     api_button.click(bind(invert_api, tab), inputs_kwargs={"image": tab.upload, "model": tab.model},
                      outputs=[tab.drawn, z_text, label_out], api_name="invert", **DRAWING_POOL)
     return tab
