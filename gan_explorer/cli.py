@@ -1,4 +1,4 @@
-"""The `gan-explorer` command line: train, sample, info, evaluate, train-classifier.
+"""The `gan-explorer` command line: train, sample, info, evaluate, train-classifier, lessons, lesson.
 
 Each subcommand is one `_add_<name>(subparsers)` function that declares its flags and sets
 `handler`; `main` parses, dispatches, and turns any user error into one line on stderr.
@@ -20,6 +20,7 @@ from tqdm import tqdm
 from . import __version__, images
 from .checkpoints import CheckpointError, load_checkpoint, save_checkpoint, sidecar_path
 from .classifier import DEFAULT_CLASSIFIER, ClassifierError, load_classifier, train_classifier
+from .cli_lessons import add_lesson, add_lessons
 from .cli_args import (
     EXIT_USER_ERROR,
     Parser,
@@ -263,7 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="gan-explorer", description="Train, sample and inspect GANs on MNIST.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_add_train, _add_sample, _add_info, _add_evaluate, _add_train_classifier):
+    for add in (_add_train, _add_sample, _add_info, _add_evaluate, _add_train_classifier, add_lessons, add_lesson):
         add(subparsers)
     return parser
 

@@ -1,0 +1,199 @@
+"""Lessons: a named GAN experiment a teacher runs with one click, and the effect it promises as code.
+
+A Lesson says what to watch and why (two or three sentences), which run or pair of runs it starts
+(each a preset of config.PRESETS, so `gan-explorer train --preset NAME` trains it alone), which tab
+it opens, and its promised effect as a check: a function of the runs so far that returns the step
+at which the effect showed, or None. `lesson_runner.run_lesson` trains the runs, checks their
+samples every `check_every` steps and asks the check; `gan-explorer lesson NAME` prints its answer.
+Adding a lesson is one entry in LESSONS (and its runs' presets, if new, in config.PRESETS).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from . import latent, metrics
+from .config import TrainConfig
+from .diagnosis import READABLE_SHARE, RunState, diagnose
+from .models import Generator, NUM_CLASSES
+
+TABS = ("train", "interpolate")
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One run of a lesson as its check sees it: settings, metrics and quality checks so far."""
+    preset: str
+    config: TrainConfig
+    history: Sequence[Any]  # StepMetrics (or a checkpoint's dicts), oldest first
+    quality: Sequence[Mapping[str, Any]]  # metrics.quick_quality results with "step", oldest first
+    step: int
+    generator: Generator | None = None  # a shipped checkpoint's generator (lessons without training)
+
+    @property
+    def finding_kind(self) -> str:
+        cfg = self.config
+        return diagnose(RunState(self.history, self.quality, cfg.conditional, cfg.loss, cfg.g_lr, cfg.d_lr)).kind
+
+    @property
+    def readable_share(self) -> float:
+        return self.quality[-1].get("confident_share", 0.0) if self.quality else 0.0
+
+    def last(self, key: str, steps: int) -> np.ndarray:
+        """A metric over the run's last `steps` steps."""
+        return np.array([getattr(m, key) if not isinstance(m, Mapping) else m[key] for m in self.history[-steps:]],
+                        dtype=np.float64)
+
+
+Check = Callable[[Sequence[RunRecord]], "int | None"]
+
+
+@dataclass(frozen=True)
+class Lesson:
+    name: str
+    title: str
+    text: str  # what to watch and why it happens, two or three sentences
+    effect: str  # the promise the check tests, one line
+    check: Check
+    runs: tuple[str, ...] = ()  # preset names: one run, or run A (the problem) and run B (its fix)
+    checkpoint: str = ""  # a shipped checkpoint's name, for lessons that explore a trained G
+    tab: str = "train"
+    max_steps: int = 0  # the step budget: each run's steps within which the effect must show
+    check_every: int = 100  # steps between quality checks (each costs ~0.3 s of CPU per run)
+    notes: str = ""  # how its settings were found (measured figures), for the README and the teacher
+
+
+# ---------------------------------------------------------------- what the checks read
+
+# The minimax loss's gradient for G is D(G(z)) times the non-saturating one's, so while D wins it is
+# a few percent of it: under a quarter of the other run's (median over the last check's steps) is "vanished".
+VANISHED_RATIO = 0.25
+COVERED_DIGITS = 8  # the fix of a collapsed run draws at least this many of the 10 digits
+COLLAPSED_DIGITS = 3  # a collapsed run's readable samples are on at most this many digits
+DISTANCE_FALL = 0.5  # the critic's distance has fallen to half its peak as samples improved
+INTERPOLATION_PAIRS = 64
+INTERPOLATION_FRAMES = 9  # the middle frame (t = 0.5) is where a straight line's z is shortest
+
+
+def _readable(run: RunRecord) -> bool:
+    return run.readable_share >= READABLE_SHARE
+
+
+def _present(check: Mapping[str, Any]) -> list[int]:
+    return metrics.digits_present(check.get("confident_histogram") or [0.0] * NUM_CLASSES)
+
+
+def _healthy(runs: Sequence[RunRecord]) -> int | None:
+    run = runs[0]
+    return run.step if run.finding_kind == "healthy" else None
+
+
+def _saturating(runs: Sequence[RunRecord]) -> int | None:
+    """B (non-saturating) reads as digits while A (minimax) does not, and A's gradients have vanished."""
+    a, b = runs
+    if not _readable(b) or _readable(a):
+        return None
+    window = b.step - b.quality[-2]["step"] if len(b.quality) > 1 else b.step
+    ratio = np.median(a.last("g_grad_norm", window)) / max(np.median(b.last("g_grad_norm", window)), 1e-12)
+    return b.step if ratio < VANISHED_RATIO else None
+
+
+def _collapse(runs: Sequence[RunRecord]) -> int | None:
+    """A's readable samples sit on a few digits (diagnosis: mode collapse) while B covers most digits."""
+    a, b = runs
+    if not (_readable(a) and _readable(b)):
+        return None
+    collapsed = a.finding_kind == "mode_collapse" or len(_present(a.quality[-1])) <= COLLAPSED_DIGITS
+    return b.step if collapsed and len(_present(b.quality[-1])) >= COVERED_DIGITS else None
+
+
+def _d_wins(runs: Sequence[RunRecord]) -> int | None:
+    """Diagnosis says D is winning in A while B, the same networks with the fix, reads as digits."""
+    a, b = runs
+    return b.step if a.finding_kind == "d_winning" and _readable(b) else None
+
+
+def _wgan_gp(runs: Sequence[RunRecord]) -> int | None:
+    """A (standard loss) has not learned or was lost; B (WGAN-GP) reads as digits while its critic's
+    distance estimate, mean D(x) - D(G(z)), has fallen from its peak."""
+    a, b = runs
+    failed = a.finding_kind in ("diverged", "d_winning", "mode_collapse") or not _readable(a)
+    if not (failed and _readable(b)):
+        return None
+    gap = b.last("d_real", len(b.history)) - b.last("d_fake", len(b.history))
+    chunks = [c.mean() for c in np.array_split(gap, max(1, len(gap) // b.config.batch_size))]
+    return b.step if chunks[-1] <= DISTANCE_FALL * max(chunks) else None
+
+
+@torch.no_grad()
+def midpoint_readability(generator: Generator, method: str, pairs: int = INTERPOLATION_PAIRS) -> float:
+    """The share of interpolations from z0 to z1 (seeds 2i, 2i+1) whose middle frame the classifier
+    reads with confidence: is the path's middle still on the data manifold?"""
+    judge = metrics.default_judge()
+    middles = []
+    for i in range(pairs):
+        z0, z1 = (latent.latent_from_seed(s, generator.latent_dim) for s in (2 * i, 2 * i + 1))
+        label = i % NUM_CLASSES if generator.conditional else None
+        frames = latent.interpolation_frames(generator, z0, z1, INTERPOLATION_FRAMES, method, label)
+        middles.append(frames[INTERPOLATION_FRAMES // 2])
+    confidence = metrics.embed(judge.classifier, torch.stack(middles)).probs.max(1).values
+    return float((confidence >= metrics.CONFIDENT).double().mean())
+
+
+def _slerp_stays_on_digits(runs: Sequence[RunRecord]) -> int | None:
+    """Slerp's middle frames read as digits at least as often as the straight line's."""
+    run = runs[0]
+    generator = run.generator
+    assert generator is not None, "smooth-latent-space explores a shipped checkpoint"
+    return run.step if midpoint_readability(generator, "slerp") >= midpoint_readability(generator, "linear") else None
+
+
+# ---------------------------------------------------------------- the lessons
+
+LESSONS: dict[str, Lesson] = {}
+
+
+def register(lesson: Lesson) -> Lesson:
+    LESSONS[lesson.name] = lesson
+    return lesson
+
+
+register(Lesson(
+    name="what-g-and-d-do", title="What G and D do",
+    text="G turns random noise z into images; D sees real digits and G's fakes and learns to tell them apart. "
+         "On the 'What D says' chart D first pulls D(x) (real) up and D(G(z)) (fake) down; then G learns to "
+         "fool it, the two lines drift towards each other and the grid turns from noise into digits.",
+    effect="the diagnosis turns Healthy: half the samples read as digits, one column per digit, D unsure",
+    check=_healthy, runs=("fast",), max_steps=1200, check_every=100))
+
+register(Lesson(
+    name="saturating-loss", title="Saturating vs non-saturating loss",
+    text="Two runs from the same seed with the same networks and learning rates; only G's loss differs. With "
+         "the original minimax loss log(1 - D(G(z))) G's gradient is proportional to D(G(z)), so once D "
+         "rejects the fakes G hardly moves (the gradient-norm chart); the non-saturating loss -log D(G(z)) "
+         "pushes G hardest exactly then, and its grid turns into digits while the other stalls.",
+    effect="B (non-saturating) reads as digits while A (minimax) does not, with A's gradient under a quarter of B's",
+    check=_saturating, runs=("minimax-strong-d", "non-saturating-strong-d"), max_steps=1000, check_every=100))
+
+register(Lesson(
+    name="strong-discriminator", title="A discriminator far ahead",
+    text="Run A gives D ten times G's learning rate: D soon calls every real digit real and every fake fake "
+         "(D(x) near 1, D(G(z)) near 0), G's small steps cannot catch up, and its grid stays a blur. Run B, "
+         "the same networks with equal learning rates, stays balanced and turns into digits; the status "
+         "line names what happened in A and what to try.",
+    effect="the diagnosis says 'D is winning' in A (D(G(z)) under 0.02 for 300 steps) while B reads as digits",
+    check=_d_wins, runs=("slow-g", "fast"), max_steps=900, check_every=100))
+
+register(Lesson(
+    name="smooth-latent-space", title="A smooth latent space: slerp against lerp",
+    text="Walk from one z to another with the shipped DCGAN: each frame is a plausible digit, because G maps "
+         "nearby z to similar images. A random z in 64 dimensions has a length near 8, but the straight "
+         "line's midpoint between two of them is shorter (about 5.7), a z G rarely saw in training; "
+         "spherical interpolation (slerp) keeps the length typical all the way.",
+    effect="slerp's middle frames read as digits at least as often as the straight line's "
+           "(64 pairs, classifier confidence >= 0.9)",
+    check=_slerp_stays_on_digits, checkpoint="dcgan", tab="interpolate"))
