@@ -17,6 +17,7 @@ from .data import DATA_ENV, load_mnist
 from .device import cpu_summary, resolve_device
 from .lesson_runner import LessonResult, run_lesson
 from .lessons import LESSONS, Lesson, RunRecord
+from .metrics import default_judge, digit_reference
 
 EXIT_NOT_SHOWN = 1
 
@@ -66,13 +67,17 @@ def _lesson(args: argparse.Namespace) -> int:
     device = resolve_device(args.device)
     torch.set_num_threads(args.threads)
     print(f"{lesson.title}\n{lesson.text}\nPromised: {lesson.effect}\n{cpu_summary()}", file=sys.stderr)
-    data = load_mnist(args.data_root) if lesson.runs else None
-    result = run_lesson(lesson, data, device=str(device), max_steps=args.max_steps, progress=_print_progress)
+    data, reference = None, None
+    if lesson.runs:
+        data = load_mnist(args.data_root)
+        reference = digit_reference(default_judge(), load_mnist(args.data_root, train=False))
+    result = run_lesson(lesson, data, device=str(device), reference=reference, max_steps=args.max_steps,
+                        progress=print_progress)
     print(_verdict(result))
     return 0 if result.passed else EXIT_NOT_SHOWN
 
 
-def _print_progress(runs: tuple[RunRecord, ...], seconds: float) -> None:
+def print_progress(runs: tuple[RunRecord, ...], seconds: float) -> None:
     parts = []
     for label, run in zip("AB", runs):
         name = f"{label} ({run.preset})" if len(runs) > 1 else run.preset

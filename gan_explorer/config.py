@@ -298,6 +298,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     # measured by benchmarks/lessons.py.
     "minimax-strong-d": dict(_FAST, loss="minimax", d_lr=5e-3),
     "non-saturating-strong-d": dict(_FAST, d_lr=5e-3),
+    "wgan-gp-strong-d": dict(_FAST, loss="wgan_gp", d_lr=5e-3),
     "slow-g": dict(_FAST, g_lr=1e-4),  # D learns ten times as fast as G
 }
 DEFAULT_PRESET = "fast"

@@ -42,14 +42,14 @@ def run_lesson(lesson: Lesson, data: MNISTTensors | None = None, *, device: str 
                judge: metrics.Judge | None = None, reference: metrics.DigitReference | None = None,
                max_steps: int | None = None, progress: Progress | None = None) -> LessonResult:
     """Train the lesson's runs (A and B interleaved, step by step) up to its step budget (or
-    `max_steps`), checking every check_every steps; a checkpoint lesson is checked once."""
+    `max_steps`), checking every check_every steps; a checkpoint lesson is checked once.
+    `reference` (real digits' features, as the app's checks use) lets the checks tell real-looking
+    digits from blobs the classifier reads as digits; without it they judge by confidence alone."""
     start = time.perf_counter()
     if lesson.checkpoint:
         ckpt = load_checkpoint(SHIPPED_DIR / f"{lesson.checkpoint}.safetensors")
         runs = (RunRecord(lesson.checkpoint, ckpt.config, ckpt.history, [], ckpt.step, ckpt.generator),)
         shown = lesson.check(runs)
-        if progress is not None:
-            progress(runs, time.perf_counter() - start)
         return LessonResult(lesson, None if shown is None else 0, 0, time.perf_counter() - start, 0.0, runs)
     if data is None:
         raise ValueError(f"Lesson {lesson.name} trains on MNIST: pass its training images.")

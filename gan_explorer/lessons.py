@@ -75,6 +75,7 @@ VANISHED_RATIO = 0.25
 COVERED_DIGITS = 8  # the fix of a collapsed run draws at least this many of the 10 digits
 COLLAPSED_DIGITS = 3  # a collapsed run's readable samples are on at most this many digits
 DISTANCE_FALL = 0.5  # the critic's distance has fallen to half its peak as samples improved
+DISTANCE_CHUNK = 50  # steps per mean of the critic's distance: one step's gap is noisy
 INTERPOLATION_PAIRS = 64
 INTERPOLATION_FRAMES = 9  # the middle frame (t = 0.5) is where a straight line's z is shortest
 
@@ -125,7 +126,7 @@ def _wgan_gp(runs: Sequence[RunRecord]) -> int | None:
     if not (failed and _readable(b)):
         return None
     gap = b.last("d_real", len(b.history)) - b.last("d_fake", len(b.history))
-    chunks = [c.mean() for c in np.array_split(gap, max(1, len(gap) // b.config.batch_size))]
+    chunks = [c.mean() for c in np.array_split(gap, max(1, len(gap) // DISTANCE_CHUNK))]
     return b.step if chunks[-1] <= DISTANCE_FALL * max(chunks) else None
 
 
@@ -187,6 +188,16 @@ register(Lesson(
          "line names what happened in A and what to try.",
     effect="the diagnosis says 'D is winning' in A (D(G(z)) under 0.02 for 300 steps) while B reads as digits",
     check=_d_wins, runs=("slow-g", "fast"), max_steps=900, check_every=100))
+
+register(Lesson(
+    name="wgan-gp", title="WGAN-GP: a critic that measures a distance",
+    text="Both runs give D five times G's learning rate. With the original loss (run A) D soon rejects every "
+         "fake and G's gradients vanish; with WGAN-GP (run B) D is a critic whose gradient penalty keeps "
+         "its slope near 1, so a critic far ahead still tells G which way to go. Its score gap D(x) - D(G(z)) "
+         "estimates how far the fakes are from real digits: watch it fall as the grid improves.",
+    effect="B (WGAN-GP) reads as digits while A (minimax) has not learned, and B's critic gap has fallen "
+           "to half its peak",
+    check=_wgan_gp, runs=("minimax-strong-d", "wgan-gp-strong-d"), max_steps=900, check_every=100))
 
 register(Lesson(
     name="smooth-latent-space", title="A smooth latent space: slerp against lerp",

@@ -134,7 +134,7 @@ def test_slerp_check_fires_on_the_shipped_dcgan_and_not_on_the_mlp():
 def test_a_link_names_a_lesson_and_an_unknown_one_is_reported_and_ignored():
     from gan_explorer.ui.link import LinkState, read_link
 
-    assert read_link({"lesson": "wgan-gp"}) == (LinkState(lesson="wgan-gp"), "")
+    assert read_link({"lesson": "saturating-loss"}) == (LinkState(lesson="saturating-loss"), "")
     state, notice = read_link({"lesson": "no-such-lesson", "present": "1"})
     assert state == LinkState(present=True) and "lesson=no-such-lesson" in notice and "what-g-and-d-do" in notice
 
@@ -149,5 +149,6 @@ def test_the_lesson_endpoint_loads_run_a_and_shows_the_text(app_url):
     assert name == lesson.name and lesson.title in text and lesson.runs[1] in text
     assert preset_name == lesson.runs[0]
     assert "minimax" in outputs  # run A's loss is in the form
-    with pytest.raises(Exception, match="Unknown lesson"):
-        client.predict("no-such-lesson", api_name="/lesson")
+    for bad in ("no-such-lesson", None):
+        with pytest.raises(Exception, match="Lesson: .*what-g-and-d-do"):
+            client.predict(bad, api_name="/lesson")

@@ -12,6 +12,7 @@ import gradio as gr
 
 from ..lessons import LESSONS, Lesson
 from .common import SHIPPED_SUFFIX, friendly
+from .fields import Dropdown, refuse
 from .link import read_link
 from .train_controls import preset_values
 
@@ -27,7 +28,7 @@ class LessonPanel:
 
 def build() -> LessonPanel:
     with gr.Row(equal_height=False, elem_id="train-lesson"):
-        picker = gr.Dropdown([(lesson.title, lesson.name) for lesson in LESSONS.values()], value=None,
+        picker = Dropdown([(lesson.title, lesson.name) for lesson in LESSONS.values()], value=None,
                              label="Lesson", scale=1, min_width=220, elem_id="train-lesson-picker")
         text = gr.Markdown(NO_LESSON_TEXT, elem_id="train-lesson-text")
     return LessonPanel(picker, text)
@@ -49,8 +50,8 @@ def lesson_text(lesson: Lesson) -> str:
 
 
 def checked_lesson(name: Any) -> Lesson:
-    if not isinstance(name, str) or name not in LESSONS:
-        raise gr.Error(f"Unknown lesson {str(name)[:80]!r}: choose one of {', '.join(LESSONS)}.")
+    if name not in LESSONS:  # None: the picker (fields.Dropdown) refuses any other value outside its choices
+        raise refuse("Lesson", f"choose one of {', '.join(LESSONS)}.")
     return LESSONS[name]
 
 
