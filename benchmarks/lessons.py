@@ -18,8 +18,8 @@ import argparse
 
 import torch
 
-from gan_explorer.config import DEFAULT_PRESET, PRESETS
 from gan_explorer.cli_lessons import print_progress
+from gan_explorer.config import DEFAULT_PRESET, PRESETS
 from gan_explorer.data import MNISTTensors, load_mnist
 from gan_explorer.device import cpu_summary
 from gan_explorer.lesson_runner import run_lesson, step_rate

@@ -20,7 +20,6 @@ from tqdm import tqdm
 from . import __version__, images
 from .checkpoints import CheckpointError, load_checkpoint, save_checkpoint, sidecar_path
 from .classifier import DEFAULT_CLASSIFIER, ClassifierError, load_classifier, train_classifier
-from .cli_lessons import add_lesson, add_lessons
 from .cli_args import (
     EXIT_USER_ERROR,
     Parser,
@@ -31,6 +30,7 @@ from .cli_args import (
     positive_int,
     prepare_output,
 )
+from .cli_lessons import add_lesson, add_lessons
 from .config import DEFAULT_PRESET, PRESETS, ConfigError
 from .data import DATA_ENV, DataNotFoundError, load_mnist
 from .device import precision_warning, resolve_device

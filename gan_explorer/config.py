@@ -273,6 +273,8 @@ def _check_model_size(cfg: TrainConfig) -> None:
 _FAST: dict[str, Any] = dict(architecture="dcgan", loss="non_saturating", latent_dim=64, dcgan_width=32,
                              conditional=True, batch_size=32, g_lr=1e-3, d_lr=1e-3, beta1=0.5, beta2=0.999,
                              ema_decay=0.99, precision="auto")
+_DCGAN: dict[str, Any] = dict(architecture="dcgan", loss="non_saturating", latent_dim=64, dcgan_width=32,
+                              dcgan_fc=128, batch_size=64, g_lr=1e-3, d_lr=1e-3, beta1=0.5, beta2=0.999)
 PRESETS: dict[str, dict[str, Any]] = {
     # Conditional: each column of the sample grid is one digit, and per step it reaches readable,
     # evenly spread digits about twice as soon as the unconditional DCGAN (benchmarks/time_to_digits.py).
@@ -283,8 +285,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     # Unconditional, with the fully connected layer: 80% of samples confidently read at 60 s against
     # 58% without it; the shipped `dcgan` checkpoint (this layer, batch 256) scores FID 2.0 where the
     # plain DCGAN's scored 14 (docs/training-notes.md).
-    "dcgan": dict(architecture="dcgan", loss="non_saturating", latent_dim=64, dcgan_width=32, dcgan_fc=128,
-                  batch_size=64, g_lr=1e-3, d_lr=1e-3, beta1=0.5, beta2=0.999),
+    "dcgan": _DCGAN,
     "conditional": dict(architecture="dcgan", loss="non_saturating", latent_dim=64,
                         dcgan_width=32, conditional=True, batch_size=64, g_lr=1e-3, d_lr=1e-3),
     "mlp-classic": dict(architecture="mlp", loss="non_saturating", latent_dim=100, init="default",
@@ -300,6 +301,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     "non-saturating-strong-d": dict(_FAST, d_lr=5e-3),
     "wgan-gp-strong-d": dict(_FAST, loss="wgan_gp", d_lr=5e-3),
     "slow-g": dict(_FAST, g_lr=1e-4),  # D learns ten times as fast as G
+    "collapse-prone": dict(_DCGAN, beta1=0.9, g_lr=2e-3),  # G overshoots: one image for every z
 }
 DEFAULT_PRESET = "fast"
 

@@ -15,7 +15,7 @@ from . import metrics
 from .checkpoints import SHIPPED_DIR, load_checkpoint
 from .config import PRESETS, TrainConfig, preset
 from .data import MNISTTensors
-from .lessons import Lesson, RunRecord
+from .lessons import Lesson, RunRecord, sample_spread
 from .trainer import Trainer, TrainingDiverged
 
 QUALITY_SAMPLES = 500  # as the app's live check: what diagnosis' thresholds were measured at
@@ -64,8 +64,9 @@ def run_lesson(lesson: Lesson, data: MNISTTensors | None = None, *, device: str 
         if step % lesson.check_every and step != budget:
             continue
         for trainer, checks in zip(trainers, quality):
-            checks.append({"step": step, **metrics.quick_quality(trainer.snapshot(), QUALITY_SAMPLES, judge=judge,
-                                                                 reference=reference)})
+            checks.append({"step": step, "sample_spread": sample_spread(trainer.sample_fixed()),
+                           **metrics.quick_quality(trainer.snapshot(), QUALITY_SAMPLES, judge=judge,
+                                                   reference=reference)})
         runs = tuple(RunRecord(name, t.config, list(t.history), list(q), step)
                      for name, t, q in zip(lesson.runs, trainers, quality))
         if progress is not None:

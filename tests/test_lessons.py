@@ -5,16 +5,17 @@ is shown firing where it should and staying silent where it should not, on runs 
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 
 import pytest
 import torch
 
-from gan_explorer import cli, config
-from gan_explorer.lesson_runner import run_lesson
-from gan_explorer.lessons import LESSONS, TABS, Lesson, RunRecord
+from gan_explorer import cli, config, metrics
 from gan_explorer.checkpoints import SHIPPED_DIR
+from gan_explorer.lesson_runner import run_lesson
+from gan_explorer.lessons import LESSONS, TABS, RunRecord
 from gan_explorer.trainer import StepMetrics
 
 SIX = ["what-g-and-d-do", "saturating-loss", "mode-collapse", "strong-discriminator", "wgan-gp",
@@ -112,10 +113,41 @@ def test_the_saturating_check_needs_b_readable_a_not_and_as_gradient_vanished():
     assert check((_run(a, 0.8, 0.01), _run(b, 0.8, 1.0))) is None  # A learned too
 
 
-def test_the_saturating_check_does_not_fire_when_both_runs_use_the_same_loss(mnist):
+def _quality_run(name: str, shares: list[float], digit_fid: float, steps: int = 1000) -> RunRecord:
+    check = {"step": steps, "confident_share": 0.9, "confident_histogram": shares,
+             "digit_fid": [digit_fid if share > 0 else None for share in shares]}
+    return RunRecord(name, config.preset(name), [_metrics(i + 1, 1.0) for i in range(steps)], [check], steps)
+
+
+def test_the_collapse_check_wants_real_looking_digits_on_few_classes_not_blobs():
+    check = LESSONS["mode-collapse"].check
+    a, b = LESSONS["mode-collapse"].runs
+    ones, even = [0.0, 1.0] + [0.0] * 8, [0.1] * 10
+    assert check((_quality_run(a, ones, 20.0), _quality_run(b, even, 20.0))) == 1000
+    # the classifier reads noise blobs as a confident 8 (digit FID 259): not collapse, still learning
+    assert check((_quality_run(a, ones, 259.0), _quality_run(b, even, 20.0))) is None
+    assert check((_quality_run(a, ones, 20.0), _quality_run(b, ones, 20.0))) is None  # the cure must cover
+
+
+@pytest.fixture(scope="module")
+def reference(mnist_test) -> metrics.DigitReference:
+    return metrics.digit_reference(metrics.default_judge(), mnist_test)
+
+
+SATURATION_SHOWN = 300  # benchmarks/lessons.py: the saturating-loss lesson's effect shows at step 300
+
+
+@pytest.mark.timeout(300)
+def test_the_saturating_loss_lesson_shows_its_effect_on_its_real_runs(mnist, reference):
+    result = run_lesson(LESSONS["saturating-loss"], mnist, reference=reference, max_steps=SATURATION_SHOWN)
+    assert result.shown_at == SATURATION_SHOWN and result.passed
+
+
+@pytest.mark.timeout(300)
+def test_the_saturating_check_does_not_fire_when_both_runs_use_the_same_loss(mnist, reference):
     lesson = LESSONS["saturating-loss"]
-    same = Lesson(**{**lesson.__dict__, "runs": (lesson.runs[1], lesson.runs[1])})
-    result = run_lesson(same, mnist, max_steps=200)
+    same = dataclasses.replace(lesson, runs=(lesson.runs[1], lesson.runs[1]))
+    result = run_lesson(same, mnist, reference=reference, max_steps=SATURATION_SHOWN)
     assert result.shown_at is None and not result.passed
 
 
@@ -124,7 +156,7 @@ def test_slerp_check_fires_on_the_shipped_dcgan_and_not_on_the_mlp():
     # of 64 pairs), while the MLP's, latent size 100, do not gain from slerp
     lesson = LESSONS["smooth-latent-space"]
     assert run_lesson(lesson).passed
-    mlp = Lesson(**{**lesson.__dict__, "checkpoint": "mlp"})
+    mlp = dataclasses.replace(lesson, checkpoint="mlp")
     assert run_lesson(mlp).shown_at is None
 
 
