@@ -5,8 +5,9 @@ its seed, so they do not depend on how busy the machine is. Seconds come two way
 them (training and quality checks, on whatever else this machine was doing), and predicted for the
 issue's 2-core AVX2 CPU, where the old `fast` recipe (batch 64, no weight average) trained
 TARGET_BASELINE_STEPS_PER_S steps/s with one thread: steps / (the lesson's step rate here x
-TARGET_BASELINE_STEPS_PER_S / the old recipe's step rate here), both rates measured in this process.
-A pair lesson's step is one step of each run. Run it with ATEN_CPU_CAPABILITY=avx2
+TARGET_BASELINE_STEPS_PER_S / the old recipe's step rate here), both rates measured in this process
+(training only), and the whole run's seconds here, quality checks included, scaled by the same ratio of
+machines (noisier: the load changes during the run). A pair lesson's step is one step of each run. Run it with ATEN_CPU_CAPABILITY=avx2
 ONEDNN_MAX_CPU_ISA=AVX2 to imitate that CPU.
 
     ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2 python benchmarks/lessons.py
@@ -41,7 +42,8 @@ def main() -> None:
     print(cpu_summary(), f"torch threads {torch.get_num_threads()}")
     data = load_mnist()
     reference = digit_reference(default_judge(), load_mnist(train=False))
-    print(f"{'lesson':<22} {'shown at':>9} {'budget':>7} {'s here':>7} {'steps/s (old fast)':>19} {'predicted s':>12}")
+    print(f"{'lesson':<22} {'shown at':>9} {'budget':>7} {'s here':>7} {'steps/s (old fast)':>19} "
+          f"{'predicted s: training':>22} {'all':>5}")
     for name in args.lesson or list(LESSONS):
         lesson = LESSONS[name]
         result = run_lesson(lesson, data, reference=reference, progress=print_progress)
@@ -49,11 +51,13 @@ def main() -> None:
         if lesson.runs:
             baseline, rate = rates(lesson, data)
             steps = result.shown_at if result.shown_at is not None else result.steps
-            predicted = f"{steps * baseline / rate / TARGET_BASELINE_STEPS_PER_S:.0f}"
+            training = steps * baseline / rate / TARGET_BASELINE_STEPS_PER_S
+            scaled = result.seconds * baseline / TARGET_BASELINE_STEPS_PER_S
             rate_text = f"{rate:.1f} ({baseline:.1f})"
-            print(f"{name:<22} {shown:>9} {lesson.max_steps:>7,} {result.seconds:>7.0f} {rate_text:>19} {predicted:>12}")
+            print(f"{name:<22} {shown:>9} {lesson.max_steps:>7,} {result.seconds:>7.0f} {rate_text:>19} "
+                  f"{training:>22.0f} {scaled:>5.0f}")
         else:
-            print(f"{name:<22} {shown:>9} {'-':>7} {result.seconds:>7.1f} {'-':>19} {'-':>12}")
+            print(f"{name:<22} {shown:>9} {'-':>7} {result.seconds:>7.1f} {'-':>19} {'-':>22} {'-':>5}")
 
 
 def rates(lesson: Lesson, data: MNISTTensors) -> tuple[float, float]:

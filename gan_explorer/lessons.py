@@ -63,8 +63,7 @@ class Lesson:
     checkpoint: str = ""  # a shipped checkpoint's name, for lessons that explore a trained G
     tab: str = "train"
     max_steps: int = 0  # the step budget: each run's steps within which the effect must show
-    check_every: int = 100  # steps between quality checks (each costs ~0.3 s of CPU per run)
-    notes: str = ""  # how its settings were found (measured figures), for the README and the teacher
+    check_every: int = 100  # steps between quality checks of the runs' samples
 
 
 # ---------------------------------------------------------------- what the checks read
@@ -74,8 +73,8 @@ class Lesson:
 VANISHED_RATIO = 0.25
 COVERED_DIGITS = 8  # the fix of a collapsed run draws at least this many of the 10 digits
 # "The same sample for different z": the fixed-noise grid's mean pairwise pixel distance is under a third
-# of the healthy run's. Measured: 2.7-5.3 for a run drawing one blob 100 times, 15-20 for healthy runs
-# (real MNIST digits: 19.8).
+# of the healthy run's. Measured: 0.7-5.3 for collapse-prone (one picture 100 times, steps 100-800), 15-20
+# for healthy runs (real MNIST digits: 19.8).
 SAME_SAMPLE_SPREAD = 1 / 3
 DISTANCE_FALL = 0.5  # the critic's distance has fallen to half its peak as samples improved
 DISTANCE_CHUNK = 50  # steps per mean of the critic's distance: one step's gap is noisy
@@ -195,9 +194,9 @@ register(Lesson(
 register(Lesson(
     name="mode-collapse", title="Mode collapse: the same picture for every z",
     text="Run A gives Adam a heavy momentum (beta1 0.9) and G twice D's learning rate: G overshoots towards "
-         "whatever D accepts at the moment, and soon every z lands on one picture, the grid shows it 100 "
-         "times and the digit chart one bar. Run B, the same networks with beta1 0.5 and equal learning "
-         "rates (the dcgan preset), keeps its samples apart and draws every digit.",
+         "whatever D accepts at the moment and stops listening to z, so every z lands on the same picture "
+         "(a checkerboard, not even a digit) and the grid shows it 100 times. Run B, the dcgan preset "
+         "(beta1 0.5, equal learning rates), keeps its samples apart and draws every digit.",
     effect="A's fixed-noise samples are near-identical (their spread under a third of B's) or the diagnosis "
            "calls A mode collapse, while B is Healthy with at least 8 digits",
     check=_collapse, runs=("collapse-prone", "dcgan"), max_steps=900, check_every=100))
