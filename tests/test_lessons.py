@@ -152,8 +152,8 @@ def test_the_saturating_check_does_not_fire_when_both_runs_use_the_same_loss(mni
 
 
 def test_slerp_check_fires_on_the_shipped_dcgan_and_not_on_the_mlp():
-    # measured: the dcgan's straight-line midpoints are readable less often than slerp's (72% vs 91%
-    # of 64 pairs), while the MLP's, latent size 100, do not gain from slerp
+    # measured (64 pairs): the dcgan's middle frames read as digits 84% of the time along slerp, 81% along
+    # the straight line; the MLP's (latent size 100) 81% against 89%
     lesson = LESSONS["smooth-latent-space"]
     assert run_lesson(lesson).passed
     mlp = dataclasses.replace(lesson, checkpoint="mlp")
