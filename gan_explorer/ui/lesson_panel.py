@@ -10,14 +10,16 @@ from typing import Any
 
 import gradio as gr
 
+from ..config import DEFAULT_PRESET
 from ..lessons import LESSONS, Lesson
 from .common import SHIPPED_SUFFIX, friendly
 from .fields import Dropdown, refuse
 from .link import read_link
 from .train_controls import preset_values
 
-NO_LESSON_TEXT = ("**Lessons**: pick one to load its settings and read what to watch. "
-                  "`gan-explorer lessons` lists them on the command line.")
+# The page opens on the lesson whose run is the default preset, so picker, text and form agree (and the
+# API page advertises a default name).
+FIRST_LESSON = next(lesson.name for lesson in LESSONS.values() if lesson.runs == (DEFAULT_PRESET,))
 
 
 @dataclass
@@ -28,9 +30,9 @@ class LessonPanel:
 
 def build() -> LessonPanel:
     with gr.Row(equal_height=False, elem_id="train-lesson"):
-        picker = Dropdown([(lesson.title, lesson.name) for lesson in LESSONS.values()], value=None,
+        picker = Dropdown([(lesson.title, lesson.name) for lesson in LESSONS.values()], value=FIRST_LESSON,
                              label="Lesson", scale=1, min_width=220, elem_id="train-lesson-picker")
-        text = gr.Markdown(NO_LESSON_TEXT, elem_id="train-lesson-text")
+        text = gr.Markdown(lesson_text(LESSONS[FIRST_LESSON]), elem_id="train-lesson-text")
     return LessonPanel(picker, text)
 
 
