@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 import torch
 
-from gan_explorer import cli, config
+from gan_explorer import cli, config, metrics
 from gan_explorer.checkpoints import SHIPPED_DIR
 from gan_explorer.lesson_runner import run_lesson
 from gan_explorer.lessons import LESSONS, TABS, RunRecord
@@ -132,6 +132,15 @@ def test_the_collapse_check_wants_few_real_looking_digits_or_one_picture_for_eve
     assert check((_quality_run(a, ones, 20.0), _quality_run(b, ones, 20.0))) is None  # the cure must cover
 
 
+@pytest.fixture(scope="module")
+def reference(mnist_test) -> metrics.DigitReference:
+    return metrics.digit_reference(metrics.default_judge(), mnist_test)
+
+
+SATURATION_SHOWN = 300  # benchmarks/lessons.py: the saturating-loss lesson's effect shows at step 300
+
+
+@pytest.mark.timeout(300)
 def test_the_saturating_loss_lesson_shows_its_effect_on_its_real_runs(mnist, reference):
     result = run_lesson(LESSONS["saturating-loss"], mnist, reference=reference, max_steps=SATURATION_SHOWN)
     assert result.shown_at == SATURATION_SHOWN and result.passed
