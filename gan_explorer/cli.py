@@ -1,4 +1,5 @@
-"""The `gan-explorer` command line: train, sample, info, evaluate, train-classifier, invert, directions.
+"""The `gan-explorer` command line: train, sample, info, evaluate, train-classifier, invert, directions,
+lessons, lesson.
 
 Each subcommand is one `_add_<name>(subparsers)` function that declares its flags and sets
 `handler`; `main` parses, dispatches, and turns any user error into one line on stderr.
@@ -31,6 +32,7 @@ from .cli_args import (
     prepare_output,
 )
 from .cli_latent import add_directions, add_invert
+from .cli_lessons import add_lesson, add_lessons
 from .config import DEFAULT_PRESET, PRESETS, ConfigError
 from .data import DATA_ENV, NUM_CLASSES, DataNotFoundError, load_mnist
 from .device import DeviceError, precision_warning, resolve_device
@@ -270,7 +272,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="gan-explorer", description="Train, sample and inspect GANs on MNIST.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_add_train, _add_sample, _add_info, _add_evaluate, _add_train_classifier, add_invert, add_directions):
+    for add in (_add_train, _add_sample, _add_info, _add_evaluate, _add_train_classifier, add_invert, add_directions,
+                add_lessons, add_lesson):
         add(subparsers)
     return parser
 

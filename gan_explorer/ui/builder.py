@@ -15,7 +15,7 @@ from ..device import resolve_device, usable_cpus
 from ..memory import limit_allocator_arenas
 from ..models import Generator
 from ..sessions import QualityFn
-from . import draw_tab, explore_tab, interpolate_tab, loading, page, train_tab, tsne_tab
+from . import draw_tab, explore_tab, interpolate_tab, lesson_panel, loading, page, train_tab, tsne_tab
 from .common import LIVE_RUN, bind, default_model
 from .explore_tab import NearestFn
 from .link import read_link
@@ -113,6 +113,7 @@ def build_demo() -> gr.Blocks:
         link_notice = gr.Markdown(visible=False, elem_id="gx-link-notice")
         with gr.Tabs() as tabs:
             with gr.Tab("Train", id="train"):
+                lesson = lesson_panel.build()
                 train = train_tab.build(registry, quality_fn)
             with gr.Tab("Explore", id="explore"):
                 explore = explore_tab.build(registry, nearest_fn)
@@ -128,6 +129,7 @@ def build_demo() -> gr.Blocks:
             demo.load(bind(explore_tab.from_seed, explore), explore.seed_inputs, explore.z_outputs,
                       api_visibility="private", concurrency_limit=None)
         _wire_link(demo, present, link_notice)
+        lesson_panel.wire(demo, lesson, train.preset, train.settings, tabs, interpolate.model)
         demo.unload(registry.close)
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=None)
     return demo

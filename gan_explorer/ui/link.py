@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..lessons import LESSONS
+
 # Gradio's own query parameters (theme, API page, deep links, ...): Gradio reads them, we leave them be.
 GRADIO_PARAMETERS = frozenset({"__theme", "view", "deep_link", "write_token", "ui"})
 
@@ -19,6 +21,7 @@ GRADIO_PARAMETERS = frozenset({"__theme", "view", "deep_link", "write_token", "u
 class LinkState:
     """The page state a link can set; fields not in the link keep these defaults."""
     present: bool = False  # the presentation layout: big text, settings hidden
+    lesson: str = ""  # a lesson's name (lessons.LESSONS): its settings, text and tab
 
 
 @dataclass(frozen=True)
@@ -35,8 +38,15 @@ def _flag(text: str) -> bool:
     raise ValueError("use 1 or 0")
 
 
+def _lesson(text: str) -> str:
+    if text not in LESSONS:
+        raise ValueError(f"unknown lesson; the lessons are {', '.join(LESSONS)}")
+    return text
+
+
 PARAMETERS: dict[str, Parameter] = {
     "present": Parameter("present", _flag),
+    "lesson": Parameter("lesson", _lesson),
 }
 
 

@@ -44,7 +44,8 @@ CSS = """
 body.gx-present { --gx-stage: 420px; --body-text-size: 20px;
   --block-label-text-size: 18px; --block-info-text-size: 16px; --input-text-size: 18px;
   --button-large-text-size: 20px; --section-header-text-size: 18px; }
-.gx-present #gx-header, .gx-present #train-settings, .gx-present #train-checkpoints { display: none !important; }
+.gx-present #gx-header, .gx-present #train-settings, .gx-present #train-checkpoints,
+.gx-present #train-lesson { display: none !important; }
 .gx-present .gradio-container { padding-top: 4px !important; padding-bottom: 4px !important; }
 .gx-present #train-buttons button { padding-top: 4px; padding-bottom: 4px; min-height: 0; }
 .gx-present .gx-status { font-size: 20px !important; line-height: 1.45 !important; }

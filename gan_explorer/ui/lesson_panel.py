@@ -1,0 +1,79 @@
+"""The Train tab's lesson picker: choosing a lesson (or opening `?lesson=NAME`, or calling /lesson)
+loads its first run's settings into the form, shows its text, and opens the tab it teaches on.
+
+A pair lesson's second run is named in the text: its preset trains it in a second browser tab.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import gradio as gr
+
+from ..config import DEFAULT_PRESET
+from ..lessons import LESSONS, Lesson
+from .common import SHIPPED_SUFFIX, friendly
+from .fields import Dropdown, refuse
+from .link import read_link
+from .train_controls import preset_values
+
+# The page opens on the lesson whose run is the default preset, so picker, text and form agree (and the
+# API page advertises a default name).
+FIRST_LESSON = next(lesson.name for lesson in LESSONS.values() if lesson.runs == (DEFAULT_PRESET,))
+
+
+@dataclass
+class LessonPanel:
+    picker: gr.Dropdown
+    text: gr.Markdown
+
+
+def build() -> LessonPanel:
+    with gr.Row(equal_height=False, elem_id="train-lesson"):
+        picker = Dropdown([(lesson.title, lesson.name) for lesson in LESSONS.values()], value=FIRST_LESSON,
+                             label="Lesson", scale=1, min_width=220, elem_id="train-lesson-picker")
+        text = gr.Markdown(lesson_text(LESSONS[FIRST_LESSON]), elem_id="train-lesson-text")
+    return LessonPanel(picker, text)
+
+
+def lesson_text(lesson: Lesson) -> str:
+    """The lesson's words as the page shows them: title, what to watch, the promise, the runs."""
+    if lesson.checkpoint:
+        runs = (f"Open **Interpolate** with **{lesson.checkpoint}{SHIPPED_SUFFIX}** and compare *slerp* "
+                f"with *linear*.")
+    elif len(lesson.runs) == 2:
+        runs = (f"The form holds run A (preset `{lesson.runs[0]}`): press Start. Run B, its fix, is preset "
+                f"`{lesson.runs[1]}`: train it in a second browser tab to see both.")
+    else:
+        runs = f"The form holds preset `{lesson.runs[0]}`: press Start."
+    return (f"### {lesson.title}\n{lesson.text}\n\n**Expect**: {lesson.effect} (within "
+            f"{lesson.max_steps:,} steps).\n\n{runs}" if lesson.max_steps else
+            f"### {lesson.title}\n{lesson.text}\n\n**Expect**: {lesson.effect}.\n\n{runs}")
+
+
+def checked_lesson(name: Any) -> Lesson:
+    if name not in LESSONS:  # None: the picker (fields.Dropdown) refuses any other value outside its choices
+        raise refuse("Lesson", f"choose one of {', '.join(LESSONS)}.")
+    return LESSONS[name]
+
+
+def wire(demo: gr.Blocks, panel: LessonPanel, preset_box: gr.Dropdown, settings: dict[str, Any],
+         tabs: gr.Tabs, interpolate_model: gr.Dropdown) -> None:
+    outputs = [panel.picker, panel.text, preset_box, *settings.values(), tabs, interpolate_model]
+
+    def values(lesson: Lesson) -> tuple[Any, ...]:
+        form = preset_values(lesson.runs[0], settings) if lesson.runs else {}
+        model = (gr.Dropdown(value=lesson.checkpoint + SHIPPED_SUFFIX) if lesson.checkpoint else gr.skip())
+        return (lesson.name, lesson_text(lesson), lesson.runs[0] if lesson.runs else gr.skip(),
+                *(form.get(control, gr.skip()) for control in settings.values()), gr.Tabs(selected=lesson.tab), model)
+
+    @friendly
+    def choose(name: str) -> tuple[Any, ...]:
+        return values(checked_lesson(name))
+
+    def open_link(request: gr.Request) -> tuple[Any, ...]:
+        name = read_link(request.query_params)[0].lesson  # an unknown name is reported by the link notice
+        return values(LESSONS[name]) if name else tuple(gr.skip() for _ in outputs)
+
+    panel.picker.input(choose, panel.picker, outputs, api_name="lesson", concurrency_limit=None)
+    demo.load(open_link, None, outputs, api_visibility="private", concurrency_limit=None, show_progress="hidden")

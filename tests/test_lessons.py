@@ -1,0 +1,189 @@
+"""Lessons: the registry's entries are runnable, the CLI's contract, and the checks on real runs.
+
+The full runs of every lesson (up to its step budget) are in benchmarks/lessons.py; here each check
+is shown firing where it should and staying silent where it should not, on runs short enough for CI.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterator
+
+import pytest
+import torch
+
+from gan_explorer import cli, config, metrics
+from gan_explorer.checkpoints import SHIPPED_DIR
+from gan_explorer.lesson_runner import run_lesson
+from gan_explorer.lessons import LESSONS, TABS, RunRecord
+from gan_explorer.trainer import StepMetrics
+
+SIX = ["what-g-and-d-do", "saturating-loss", "mode-collapse", "strong-discriminator", "wgan-gp",
+       "smooth-latent-space"]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread() -> Iterator[None]:
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_the_six_lessons_are_registered_by_their_names():
+    assert [name for name in SIX if name in LESSONS] == SIX
+
+
+@pytest.mark.parametrize("name", list(LESSONS))
+def test_every_lesson_starts_valid_presets_or_a_shipped_checkpoint(name):
+    lesson = LESSONS[name]
+    assert lesson.name == name and lesson.tab in TABS and lesson.title and lesson.effect
+    assert 2 <= lesson.text.count(". ") + 1 <= 4, "two or three sentences"
+    assert bool(lesson.runs) != bool(lesson.checkpoint), "a lesson trains runs or explores a checkpoint"
+    for run in lesson.runs:
+        assert run in config.PRESETS
+        config.preset(run)  # validates
+    if lesson.runs:
+        assert 1 <= len(lesson.runs) <= 2 and lesson.max_steps >= lesson.check_every > 0
+    else:
+        assert (SHIPPED_DIR / f"{lesson.checkpoint}.safetensors").is_file()
+
+
+def test_a_pair_lesson_differs_in_a_few_settings_only():
+    # "side by side from the same seed": a pair's B is its A with the fix, not another experiment
+    for lesson in LESSONS.values():
+        if len(lesson.runs) == 2:
+            a, b = (config.preset(r).to_dict() for r in lesson.runs)
+            assert 1 <= sum(a[k] != b[k] for k in a) <= 3, lesson.name
+
+
+# ---------------------------------------------------------------- the CLI
+
+
+def test_lessons_lists_every_lesson(capsys):
+    assert cli.main(["lessons"]) == 0
+    out = capsys.readouterr().out
+    assert all(name in out for name in LESSONS)
+
+
+def test_lessons_json_has_each_lessons_fields(capsys):
+    assert cli.main(["lessons", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [item["name"] for item in listed] == list(LESSONS)
+    assert all({"title", "text", "runs", "tab", "max_steps", "effect"} <= set(item) for item in listed)
+
+
+def test_an_unknown_lesson_is_exit_2_naming_the_lessons(capsys):
+    assert cli.main(["lesson", "no-such-lesson"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "no-such-lesson" in err and all(name in err for name in LESSONS)
+
+
+def test_lesson_runs_headless_and_exits_1_when_the_effect_did_not_show(capsys, mnist_root):
+    # 20 steps are far too few for digits: the check must not fire, and the exit code says so
+    code = cli.main(["lesson", "what-g-and-d-do", "--max-steps", "20", "--data-root", str(mnist_root)])
+    captured = capsys.readouterr()
+    assert code == 1 and "did NOT show within 20 steps" in captured.out
+    assert "step 20" in captured.err  # progress at the last check
+
+
+def test_a_checkpoint_lesson_runs_and_exits_0_when_its_effect_shows(capsys):
+    assert cli.main(["lesson", "smooth-latent-space"]) == 0
+    assert "smooth-latent-space: the effect showed on the shipped checkpoint" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- the checks can fail
+
+
+def _metrics(step: int, g_grad: float) -> StepMetrics:
+    return StepMetrics(step, 0.0, 1.0, 1.0, 0.6, 0.4, g_grad, 1.0, 0.0, 0.0, 1e-3, 1e-3)
+
+
+def _run(name: str, readable: float, g_grad: float, steps: int = 200) -> RunRecord:
+    quality = [{"step": s, "confident_share": readable, "confident_histogram": [0.1] * 10}
+               for s in range(100, steps + 1, 100)]
+    return RunRecord(name, config.preset(name), [_metrics(i + 1, g_grad) for i in range(steps)], quality, steps)
+
+
+def test_the_saturating_check_needs_b_readable_a_not_and_as_gradient_vanished():
+    check = LESSONS["saturating-loss"].check
+    a, b = LESSONS["saturating-loss"].runs
+    assert check((_run(a, 0.05, 0.01), _run(b, 0.8, 1.0))) == 200
+    assert check((_run(a, 0.05, 0.9), _run(b, 0.8, 1.0))) is None  # A's gradient did not vanish
+    assert check((_run(a, 0.8, 0.01), _run(b, 0.8, 1.0))) is None  # A learned too
+
+
+def _quality_run(name: str, shares: list[float], digit_fid: float, spread: float = 18.0,
+                 steps: int = 1000) -> RunRecord:
+    check = {"step": steps, "confident_share": 0.9, "confident_histogram": shares, "sample_spread": spread,
+             "digit_fid": [digit_fid if share > 0 else None for share in shares]}
+    return RunRecord(name, config.preset(name), [_metrics(i + 1, 1.0) for i in range(steps)], [check], steps)
+
+
+def test_the_collapse_check_wants_few_real_looking_digits_or_one_picture_for_every_z():
+    check = LESSONS["mode-collapse"].check
+    a, b = LESSONS["mode-collapse"].runs
+    ones, even = [0.0, 1.0] + [0.0] * 8, [0.1] * 10
+    assert check((_quality_run(a, ones, 20.0), _quality_run(b, even, 20.0))) == 1000
+    # the classifier reads noise blobs as a confident 8 (digit FID 259): not collapse, still learning...
+    assert check((_quality_run(a, ones, 259.0), _quality_run(b, even, 20.0))) is None
+    # ... unless every z gives the same picture (collapse-prone's grid: spread 0.7-5.3, healthy runs 15-20)
+    assert check((_quality_run(a, ones, 259.0, spread=3.0), _quality_run(b, even, 20.0))) == 1000
+    assert check((_quality_run(a, ones, 20.0), _quality_run(b, ones, 20.0))) is None  # the cure must cover
+
+
+@pytest.fixture(scope="module")
+def reference(mnist_test) -> metrics.DigitReference:
+    return metrics.digit_reference(metrics.default_judge(), mnist_test)
+
+
+SATURATION_SHOWN = 300  # benchmarks/lessons.py: the saturating-loss lesson's effect shows at step 300
+
+
+@pytest.mark.timeout(300)
+def test_the_saturating_loss_lesson_shows_its_effect_on_its_real_runs(mnist, reference):
+    result = run_lesson(LESSONS["saturating-loss"], mnist, reference=reference, max_steps=SATURATION_SHOWN)
+    assert result.shown_at == SATURATION_SHOWN and result.passed
+
+
+@pytest.mark.timeout(300)
+def test_the_saturating_check_does_not_fire_when_both_runs_use_the_same_loss(mnist, reference):
+    lesson = LESSONS["saturating-loss"]
+    same = dataclasses.replace(lesson, runs=(lesson.runs[1], lesson.runs[1]))
+    result = run_lesson(same, mnist, reference=reference, max_steps=SATURATION_SHOWN)
+    assert result.shown_at is None and not result.passed
+
+
+def test_slerp_check_fires_on_the_shipped_dcgan_and_not_on_the_mlp():
+    # measured (64 pairs): the dcgan's middle frames read as digits 84% of the time along slerp, 81% along
+    # the straight line; the MLP's (latent size 100) 81% against 89%
+    lesson = LESSONS["smooth-latent-space"]
+    assert run_lesson(lesson).passed
+    mlp = dataclasses.replace(lesson, checkpoint="mlp")
+    assert run_lesson(mlp).shown_at is None
+
+
+# ---------------------------------------------------------------- the page
+
+
+def test_a_link_names_a_lesson_and_an_unknown_one_is_reported_and_ignored():
+    from gan_explorer.ui.link import LinkState, read_link
+
+    assert read_link({"lesson": "saturating-loss"}) == (LinkState(lesson="saturating-loss"), "")
+    state, notice = read_link({"lesson": "no-such-lesson", "present": "1"})
+    assert state == LinkState(present=True) and "lesson=no-such-lesson" in notice and "what-g-and-d-do" in notice
+
+
+def test_the_lesson_endpoint_loads_run_a_and_shows_the_text(app_url):
+    from gradio_client import Client
+
+    client = Client(app_url, verbose=False, analytics_enabled=False)
+    lesson = LESSONS["saturating-loss"]
+    outputs = client.predict(lesson.name, api_name="/lesson")
+    name, text, preset_name = outputs[:3]
+    assert name == lesson.name and lesson.title in text and lesson.runs[1] in text
+    assert preset_name == lesson.runs[0]
+    assert "minimax" in outputs  # run A's loss is in the form
+    for bad in ("no-such-lesson", None):
+        with pytest.raises(Exception, match="Lesson: .*what-g-and-d-do"):
+            client.predict(bad, api_name="/lesson")
