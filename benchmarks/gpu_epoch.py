@@ -26,8 +26,8 @@ from torch import nn
 from torch.utils.data import DataLoader
 from torchvision import datasets, transforms
 
-from gan_explorer.config import preset
 from gan_explorer.data import default_data_root, load_mnist
+from gan_explorer.presets import preset
 from gan_explorer.trainer import Trainer
 
 WARMUP_STEPS = 50

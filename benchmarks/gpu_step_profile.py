@@ -17,8 +17,8 @@ from collections import Counter
 import torch
 from torch.profiler import ProfilerActivity, profile
 
-from gan_explorer.config import preset
 from gan_explorer.data import default_data_root, load_mnist
+from gan_explorer.presets import preset
 from gan_explorer.trainer import Trainer
 
 STEPS_PER_EPOCH = 938

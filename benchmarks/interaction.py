@@ -25,13 +25,13 @@ import torch
 from PIL import Image
 
 from gan_explorer.checkpoints import load_checkpoint
-from gan_explorer.config import DEFAULT_PRESET, PRESETS, preset
 from gan_explorer.data import load_mnist
 from gan_explorer.device import cpu_summary
 from gan_explorer.embedding import TSNESettings, embed_samples, knn_accuracy, pca_reduce, tsne_2d
 from gan_explorer.images import gif_bytes, to_uint8, upscale
 from gan_explorer.latent import generate, interpolation_frames, latent_from_seed, with_slider_values
 from gan_explorer.models import Generator, build_models
+from gan_explorer.presets import DEFAULT_PRESET, PRESETS, preset
 
 IMAGE_SCALE = 14  # as the Explore tab: 28 px -> 392 px
 

@@ -20,12 +20,12 @@ import argparse
 import torch
 
 from gan_explorer.cli_lessons import print_progress
-from gan_explorer.config import DEFAULT_PRESET, PRESETS
 from gan_explorer.data import MNISTTensors, load_mnist
 from gan_explorer.device import cpu_summary
 from gan_explorer.lesson_runner import run_lesson, step_rate
 from gan_explorer.lessons import LESSONS, Lesson
 from gan_explorer.metrics import default_judge, digit_reference
+from gan_explorer.presets import DEFAULT_PRESET, PRESETS
 
 TARGET_BASELINE_STEPS_PER_S = 8.5  # issue 14's 2-core AVX2 CPU, the old `fast` recipe, one thread
 BASELINE = {**PRESETS[DEFAULT_PRESET], "batch_size": 64, "ema_decay": 0.0}  # that recipe

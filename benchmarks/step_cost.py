@@ -16,9 +16,9 @@ import time
 import torch
 from time_to_digits import _parse_override
 
-from gan_explorer.config import DEFAULT_PRESET, PRESETS, preset
 from gan_explorer.data import load_mnist
 from gan_explorer.device import cpu_summary
+from gan_explorer.presets import DEFAULT_PRESET, PRESETS, preset
 from gan_explorer.trainer import Trainer
 
 WARMUP_STEPS = 10

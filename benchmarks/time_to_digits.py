@@ -26,9 +26,9 @@ from dataclasses import dataclass
 import torch
 
 from gan_explorer.classifier import load_classifier
-from gan_explorer.config import DEFAULT_PRESET, PRESETS, preset
 from gan_explorer.data import load_mnist
 from gan_explorer.device import cpu_summary
+from gan_explorer.presets import DEFAULT_PRESET, PRESETS, preset
 from gan_explorer.trainer import Trainer
 
 CONFIDENCE = 0.9

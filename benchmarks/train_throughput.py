@@ -27,12 +27,13 @@ import torch
 from torch.utils.data import DataLoader
 from torchvision import datasets, transforms
 
-from gan_explorer.config import TrainConfig, preset
+from gan_explorer.config import TrainConfig
 from gan_explorer.data import default_data_root, load_mnist
 from gan_explorer.device import cpu_summary
 from gan_explorer.losses import build_loss
 from gan_explorer.models import build_models
 from gan_explorer.optim import build_optimizer
+from gan_explorer.presets import preset
 from gan_explorer.trainer import Trainer
 
 PRESET_FOR = {"mlp": "mlp-classic", "dcgan": "dcgan"}  # unconditional: the textbook loop feeds no labels

@@ -33,12 +33,13 @@ from .cli_args import (
 )
 from .cli_latent import add_directions, add_invert
 from .cli_lessons import add_lesson, add_lessons
-from .config import DEFAULT_PRESET, PRESETS, ConfigError
+from .config import ConfigError
 from .data import DATA_ENV, NUM_CLASSES, DataNotFoundError, load_mnist
 from .device import DeviceError, precision_warning, resolve_device
 from .latent import generate, sample
 from .metrics import REFERENCE_STATS, MetricsError, evaluate_generator, quality_bar_failures
 from .parsing import InputError
+from .presets import DEFAULT_PRESET, PRESETS
 from .reference import build_reference
 from .timelapse import DEFAULT_EVERY, MAX_FRAMES, Timelapse
 from .trainer import GRID_SIDE, Trainer, TrainingDiverged

@@ -10,11 +10,12 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from .config import DEFAULT_PRESET, PRECISIONS, TrainConfig, preset
+from .config import PRECISIONS, TrainConfig
 from .losses import LOSSES
 from .models import ARCHITECTURES, INITS
 from .optim import OPTIMIZERS
 from .parsing import InputError, number_list
+from .presets import DEFAULT_PRESET, preset
 
 EXIT_USER_ERROR = 2
 

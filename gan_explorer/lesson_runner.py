@@ -13,9 +13,10 @@ from typing import Any
 
 from . import metrics
 from .checkpoints import SHIPPED_DIR, load_checkpoint
-from .config import PRESETS, TrainConfig, preset
+from .config import TrainConfig
 from .data import MNISTTensors
 from .lessons import Lesson, RunRecord, sample_spread
+from .presets import PRESETS, preset
 from .trainer import Trainer, TrainingDiverged
 
 QUALITY_SAMPLES = 500  # as the app's live check: what diagnosis' thresholds were measured at

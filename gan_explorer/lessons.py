@@ -1,11 +1,11 @@
 """Lessons: a named GAN experiment a teacher runs with one click, and the effect it promises as code.
 
 A Lesson says what to watch and why (two or three sentences), which run or pair of runs it starts
-(each a preset of config.PRESETS, so `gan-explorer train --preset NAME` trains it alone), which tab
+(each a preset of presets.PRESETS, so `gan-explorer train --preset NAME` trains it alone), which tab
 it opens, and its promised effect as a check: a function of the runs so far that returns the step
 at which the effect showed, or None. `lesson_runner.run_lesson` trains the runs, checks their
 samples every `check_every` steps and asks the check; `gan-explorer lesson NAME` prints its answer.
-Adding a lesson is one entry in LESSONS (and its runs' presets, if new, in config.PRESETS).
+Adding a lesson is one entry in LESSONS (and its runs' presets, if new, in presets.PRESETS).
 """
 from __future__ import annotations
 

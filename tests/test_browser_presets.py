@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from browsing import marks, open_app  # tests/ is on sys.path (pytest's default import mode)
 
-from gan_explorer.config import PRESETS, preset
+from gan_explorer.presets import PRESETS, preset
 
 STATUS = "document.querySelector('#train-status')?.innerText"
 ERRORS = "[data-testid='toast-body'].error, .modal-backdrop"  # Gradio's error toast, and its error modal

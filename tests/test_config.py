@@ -5,8 +5,9 @@ import re
 
 import pytest
 
-from gan_explorer.config import LABELS, PRESETS, ConfigError, TrainConfig, preset
+from gan_explorer.config import LABELS, ConfigError, TrainConfig
 from gan_explorer.models import build_models
+from gan_explorer.presets import PRESETS, preset
 
 BAD_VALUES = [
     ("g_lr", 0.0), ("g_lr", -1e-3), ("d_lr", float("nan")), ("d_lr", float("inf")), ("g_lr", 2.0),

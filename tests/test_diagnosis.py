@@ -9,8 +9,8 @@ import torch
 from torch import nn
 
 from gan_explorer import metrics
-from gan_explorer.config import preset
 from gan_explorer.diagnosis import D_WINS_STEPS, RULES, RunState, diagnose
+from gan_explorer.presets import preset
 from gan_explorer.trainer import Trainer
 
 

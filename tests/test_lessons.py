@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 import torch
 
-from gan_explorer import cli, config, metrics
+from gan_explorer import cli, metrics, presets
 from gan_explorer.checkpoints import SHIPPED_DIR
 from gan_explorer.lesson_runner import run_lesson
 from gan_explorer.lessons import LESSONS, TABS, RunRecord
@@ -41,8 +41,8 @@ def test_every_lesson_starts_valid_presets_or_a_shipped_checkpoint(name):
     assert 2 <= lesson.text.count(". ") + 1 <= 4, "two or three sentences"
     assert bool(lesson.runs) != bool(lesson.checkpoint), "a lesson trains runs or explores a checkpoint"
     for run in lesson.runs:
-        assert run in config.PRESETS
-        config.preset(run)  # validates
+        assert run in presets.PRESETS
+        presets.preset(run)  # validates
     if lesson.runs:
         assert 1 <= len(lesson.runs) <= 2 and lesson.max_steps >= lesson.check_every > 0
     else:
@@ -53,7 +53,7 @@ def test_a_pair_lesson_differs_in_a_few_settings_only():
     # "side by side from the same seed": a pair's B is its A with the fix, not another experiment
     for lesson in LESSONS.values():
         if len(lesson.runs) == 2:
-            a, b = (config.preset(r).to_dict() for r in lesson.runs)
+            a, b = (presets.preset(r).to_dict() for r in lesson.runs)
             assert 1 <= sum(a[k] != b[k] for k in a) <= 3, lesson.name
 
 
@@ -102,7 +102,7 @@ def _metrics(step: int, g_grad: float) -> StepMetrics:
 def _run(name: str, readable: float, g_grad: float, steps: int = 200) -> RunRecord:
     quality = [{"step": s, "confident_share": readable, "confident_histogram": [0.1] * 10}
                for s in range(100, steps + 1, 100)]
-    return RunRecord(name, config.preset(name), [_metrics(i + 1, g_grad) for i in range(steps)], quality, steps)
+    return RunRecord(name, presets.preset(name), [_metrics(i + 1, g_grad) for i in range(steps)], quality, steps)
 
 
 def test_the_saturating_check_needs_b_readable_a_not_and_as_gradient_vanished():
@@ -117,7 +117,7 @@ def _quality_run(name: str, shares: list[float], digit_fid: float, spread: float
                  steps: int = 1000) -> RunRecord:
     check = {"step": steps, "confident_share": 0.9, "confident_histogram": shares, "sample_spread": spread,
              "digit_fid": [digit_fid if share > 0 else None for share in shares]}
-    return RunRecord(name, config.preset(name), [_metrics(i + 1, 1.0) for i in range(steps)], [check], steps)
+    return RunRecord(name, presets.preset(name), [_metrics(i + 1, 1.0) for i in range(steps)], [check], steps)
 
 
 def test_the_collapse_check_wants_few_real_looking_digits_or_one_picture_for_every_z():

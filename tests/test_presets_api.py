@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from gradio_client import Client
 
-from gan_explorer.config import PRESETS, preset
 from gan_explorer.losses import LOSSES
+from gan_explorer.presets import PRESETS, preset
 
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")  # the client must not reach 127.0.0.1 via a proxy
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from gan_explorer.config import preset
 from gan_explorer.data import MNISTTensors
+from gan_explorer.presets import preset
 from gan_explorer.sessions import Session
 from gan_explorer.trainer import Trainer
 from gan_explorer.ui import live_view

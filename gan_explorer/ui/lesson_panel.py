@@ -10,8 +10,8 @@ from typing import Any
 
 import gradio as gr
 
-from ..config import DEFAULT_PRESET
 from ..lessons import LESSONS, Lesson
+from ..presets import DEFAULT_PRESET
 from .common import SHIPPED_SUFFIX, friendly
 from .fields import Dropdown, refuse
 from .link import read_link

@@ -11,12 +11,13 @@ from typing import Any
 
 import gradio as gr
 
-from ..config import DEFAULT_PRESET, FIELD_TYPES, LABELS, PRESETS, TrainConfig, preset
+from ..config import FIELD_TYPES, LABELS, TrainConfig
 from ..device import precision_choices, resolve_device
 from ..losses import LOSSES
 from ..models import ARCHITECTURES, INITS
 from ..optim import OPTIMIZERS
 from ..parsing import whole_number
+from ..presets import DEFAULT_PRESET, PRESETS, preset
 from .common import friendly
 from .fields import Dropdown, Number, Slider
 
