@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -114,8 +115,11 @@ class SlowMotion(GANAlgorithm):
             self._check_finite("G", g_loss)
             if self.generator_ema is not None:
                 ema_update_(self.generator_ema, self.generator, ema_decay_at(cfg.ema_decay, self.step_count))
-            for scheduler in self.schedulers:
-                scheduler.step()
+            with warnings.catch_warnings():
+                # D's schedule follows the generator steps too, though D may not have been updated yet
+                warnings.filterwarnings("ignore", "Detected call of `lr_scheduler.step", UserWarning)
+                for scheduler in self.schedulers:
+                    scheduler.step()
             self.step_count += 1
             self.train_seconds += time.perf_counter() - start
             return before, self._probe()
