@@ -26,8 +26,9 @@ from .losses import build_loss
 from .models import Generator, build_models, draw_dropout_from
 from .optim import build_optimizer, build_scheduler, ema_decay_at, ema_update_, set_learning_rate
 from .run_control import Launched, RunControl, StepMetrics, TrainingDiverged, live_runs
+from .slow_motion import Probe, SlowMotion
 
-__all__ = ["GRID_SIDE", "LIVE_SETTINGS", "Applied", "StepMetrics", "Trainer", "TrainingDiverged", "live_runs"]
+__all__ = ["GRID_SIDE", "LIVE_SETTINGS", "Applied", "Probe", "StepMetrics", "Trainer", "TrainingDiverged", "live_runs"]
 
 GRID_SIDE = 10  # the fixed-noise grid is 10 x 10; for a conditional model column j shows digit j
 
@@ -39,7 +40,9 @@ class Applied:
     needs_new_run: tuple[str, ...]  # settings that differ but need new networks; nothing was applied then
 
 
-class Trainer(RunControl, GANAlgorithm):
+class Trainer(RunControl, SlowMotion, GANAlgorithm):
+    """One run: full steps (step, run), half steps and their probe (d_step, g_step, probe: slow_motion.py)."""
+
     def __init__(self, config: TrainConfig, device: str | torch.device = "auto",
                  data: MNISTTensors | None = None, data_root: str | None = None,
                  cuda_graph: bool | None = None, compile_models: bool = False) -> None:

@@ -110,8 +110,8 @@ def quiet_log(capfd: pytest.CaptureFixture, caplog: pytest.LogCaptureFixture) ->
     assert not traced, [r.getMessage() for r in traced]
 
 
-ENDPOINTS_WITH_PARAMETERS = ["/train", "/step", "/update_settings", "/generate", "/interpolate", "/tsne",
-                             "/load_checkpoint", "/load_shipped", "/invert", "/directions", "/lesson"]
+ENDPOINTS_WITH_PARAMETERS = ["/train", "/step", "/d_step", "/g_step", "/update_settings", "/generate", "/interpolate",
+                             "/tsne", "/load_checkpoint", "/load_shipped", "/invert", "/directions", "/lesson"]
 
 
 def test_the_corpus_covers_every_endpoint_with_parameters(endpoints: dict[str, list[dict[str, Any]]]) -> None:
@@ -131,8 +131,8 @@ def test_every_bad_value_of_every_parameter_gets_a_clear_message(
     assert raw("/generate")[0] == "complete", "the server no longer answers"
 
 
-@pytest.mark.parametrize("api_name", ["/train", "/step", "/pause", "/stop", "/reset", "/update_settings",
-                                      "/save_checkpoint", "/generate", "/interpolate", "/tsne",
+@pytest.mark.parametrize("api_name", ["/train", "/step", "/d_step", "/g_step", "/pause", "/stop", "/reset",
+                                      "/update_settings", "/save_checkpoint", "/generate", "/interpolate", "/tsne",
                                       "/load_checkpoint", "/load_shipped", "/invert", "/directions", "/lesson"])
 def test_every_endpoint_works_with_the_defaults_the_api_page_advertises(
         client: Client, api_name: str, quiet_log: None) -> None:

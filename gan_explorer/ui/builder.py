@@ -15,7 +15,7 @@ from ..device import resolve_device, usable_cpus
 from ..memory import limit_allocator_arenas
 from ..models import Generator
 from ..sessions import QualityFn
-from . import draw_tab, explore_tab, interpolate_tab, lesson_panel, loading, page, train_tab, tsne_tab
+from . import draw_tab, explore_tab, interpolate_tab, lesson_panel, loading, page, slow_motion, train_tab, tsne_tab
 from .common import LIVE_RUN, bind, default_model
 from .explore_tab import NearestFn
 from .link import read_link
@@ -115,6 +115,7 @@ def build_demo() -> gr.Blocks:
             with gr.Tab("Train", id="train"):
                 lesson = lesson_panel.build()
                 train = train_tab.build(registry, quality_fn)
+                slow_motion.wire(train)
             with gr.Tab("Explore", id="explore"):
                 explore = explore_tab.build(registry, nearest_fn)
             with gr.Tab("Interpolate", id="interpolate"):

@@ -42,6 +42,8 @@ class TrainTab:
     pause: gr.Button
     stop: gr.Button
     step: gr.Button
+    d_step: gr.Button  # one D update alone; with g_step, wired by slow_motion.py
+    g_step: gr.Button
     reset: gr.Button
     status: gr.HTML
     outputs: list[gr.components.Component]  # what the live view updates, in live_view order
@@ -116,16 +118,26 @@ def train(tab: TrainTab, request: gr.Request, steps: int, **values: Any) -> Iter
         raise
 
 
-@friendly
-def step(tab: TrainTab, request: gr.Request, **values: Any) -> tuple[Any, ...]:
+TRAINING_REFUSAL = "The run is training: press Pause first, then {} one step at a time."
+
+
+def trainer_to_step(tab: TrainTab, request: gr.Request, values: dict[str, Any],
+                    button: str = "Step") -> tuple[Session, Trainer]:
+    """The session and the trainer that Step (or D step, G step) advances by hand."""
     session = tab.registry.get(request)
     if session.running and not session.trainer.paused:
-        raise gr.Error("The run is training: press Pause first, then Step one step at a time.")
+        raise gr.Error(TRAINING_REFUSAL.format(button))
     # A paused run keeps its trainer (its thread waits on it); otherwise settings may start a new one.
     trainer = session.trainer if session.running else _trainer_for(session, config_from(values))
     run = session.adopt(trainer)  # a new trainer starts a new Run: nothing of the last run's status stays
     if not session.running:
         run.target_step, run.error = 0, None  # stepping by hand: no Start target to count towards
+    return session, trainer
+
+
+@friendly
+def step(tab: TrainTab, request: gr.Request, **values: Any) -> tuple[Any, ...]:
+    session, trainer = trainer_to_step(tab, request, values)
     trainer.step()
     return live_view(session)
 
@@ -220,6 +232,8 @@ def _layout(registry: SessionRegistry, quality_fn: QualityFn | None) -> TrainTab
                            gr.Button("Pause", elem_id="train-pause", min_width=80),
                            gr.Button("Stop", variant="stop", elem_id="train-stop", min_width=80),
                            gr.Button("Step", elem_id="train-step", min_width=80),
+                           gr.Button("D step", elem_id="train-d-step", min_width=80),
+                           gr.Button("G step", elem_id="train-g-step", min_width=80),
                            gr.Button("Reset", elem_id="train-reset", min_width=80)]
             outputs = build_stage(quality_fn)
             checkpoint_controls = _checkpoint_controls()
