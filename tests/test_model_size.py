@@ -17,13 +17,12 @@ from gan_explorer.config import (
     LABELS,
     MAX_HIDDEN_LAYERS,
     MAX_NETWORK_PARAMETERS,
-    PRESETS,
     ConfigError,
     TrainConfig,
     network_shapes,
-    preset,
 )
 from gan_explorer.models import build_models
+from gan_explorer.presets import PRESETS, preset
 
 HUGE = (8192, 8192, 8192)
 
