@@ -15,11 +15,11 @@ from test_browser_projector import CHART_TEXT_JS  # tests/ is on sys.path
 pytestmark = marks(300)
 sync_api = pytest.importorskip("playwright.sync_api")
 
-# The screen box of the generated point farthest from any other point: nothing else lies over it.
+# The generated point farthest from any other point (nothing else lies over it), scrolled into view: its box.
 ISOLATED_GENERATED_POINT_JS = """
 () => {
   const points = [...document.querySelectorAll('#tsne-plot .scatterlayer .trace')].flatMap((trace, i) =>
-    [...trace.querySelectorAll('.point')].map((p) => ({box: p.getBoundingClientRect(),
+    [...trace.querySelectorAll('.point')].map((p) => ({el: p, box: p.getBoundingClientRect(),
       generated: document.querySelector('#tsne-plot .js-plotly-plot').data[i].name.includes('generated')})));
   const centre = (b) => [b.x + b.width / 2, b.y + b.height / 2];
   let best = null, far = -1;
@@ -27,9 +27,11 @@ ISOLATED_GENERATED_POINT_JS = """
     const [x, y] = centre(p.box);
     let near = Infinity;
     for (const q of points) { if (q === p) continue; const [u, v] = centre(q.box); near = Math.min(near, Math.hypot(x - u, y - v)); }
-    if (near > far) { far = near; best = p.box; }
+    if (near > far) { far = near; best = p.el; }
   }
-  return {x: best.x, y: best.y, width: best.width, height: best.height};
+  best.scrollIntoView({block: 'center'});  // the map is taller than a 720 px screen
+  const box = best.getBoundingClientRect();
+  return {x: box.x, y: box.y, width: box.width, height: box.height};
 }
 """
 
