@@ -38,10 +38,10 @@ EXPLANATIONS: dict[str, Explanation] = {
         "both stay within a decade or two of where they started.",
         "G's norm falling by many decades (vanishing gradients) or either shooting up (instability)."),
     "quality": Explanation(
-        "Measured every few hundred steps on 500 samples. FID compares a classifier's view of samples "
-        "and real digits: lower is better, and real digits themselves score the dotted floor. IS is "
-        "high when samples are both confidently readable and of every digit.",
-        "FID falls towards its floor, IS rises towards 10.",
+        "Measured every 250 steps on 500 samples. FID compares a classifier's view of samples and real "
+        "digits: lower is better. IS is high when samples are both confidently readable and of every "
+        "digit (at most 10). The dotted lines are what 500 real digits themselves score.",
+        "FID falls towards its dotted line, IS rises towards its own.",
         "FID stalls high, or climbs again after falling (often mode collapse)."),
     "digits": Explanation(
         "Which digits the samples are, as a classifier trained on MNIST reads them.",
@@ -49,12 +49,15 @@ EXPLANATIONS: dict[str, Explanation] = {
         "a few tall bars and missing digits: G draws only what fools D best (mode collapse)."),
     "spectrum": Explanation(
         "How much fine detail the samples hold: power at each spatial frequency, generated against "
-        "real digits (left: broad shapes, right: fine detail and noise).",
+        "real digits (dotted), measured with the quality check (left: broad shapes, right: fine detail "
+        "and noise). At step 0 the generated curve lies far below: G draws nearly flat grey.",
         "the two curves meet, also at the right.",
-        "the generated curve far above at the right (grainy noise or checkerboard artefacts)."),
+        "a gap at the right: the generated curve above (grainy noise, checkerboard artefacts) or below "
+        "(blurry strokes)."),
     "tsne": Explanation(
         "Each sample placed so that similar images sit close together (t-SNE keeps neighbours, not "
-        "distances). Colours or frames give each sample's digit.",
+        "distances). As dots: the colour is the digit, an x a real MNIST digit. As pictures: each sample "
+        "drawn as itself, framed in its digit's colour; real digits framed grey.",
         "generated samples spread over every cluster, mixed with real digits.",
         "generated samples bunched in a few clusters or off on their own, away from the real digits."),
 }

@@ -68,6 +68,7 @@ class Session:
     thread: threading.Thread | None = None
     checkpoints: dict[str, Checkpoint] = field(default_factory=Uploads)  # uploaded, by label
     embedding: Any = None  # the last t-SNE Embedding, so a click can find its point's z
+    embedding_colours: str = ""  # what the last map's colours are read from, to redraw it in another style
     last_seen: float = field(default_factory=time.monotonic)
 
     @property

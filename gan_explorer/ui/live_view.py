@@ -19,6 +19,7 @@ from ..images import grid
 from ..losses import LOSSES
 from ..sessions import QualityFn, Session
 from ..trainer import GRID_SIDE
+from .explained import explain
 from .picture import WriteOnceImage
 from .status import run_status
 
@@ -35,7 +36,8 @@ def grid_caption(config: TrainConfig | None) -> str:
 
 
 def live_view(session: Session) -> tuple[Any, ...]:
-    """(losses, D outputs, grad norms, grid, status, quality, digit histogram, grid caption) for the current run."""
+    """(losses, D outputs, grad norms, grid, status, quality, digit histogram, frequencies, grid caption)
+    for the current run."""
     run = session.run
     history = list(run.trainer.history) if run is not None else []
     image = grid(run.trainer.sample_fixed(), nrow=GRID_SIDE, scale=GRID_SCALE) if run is not None else None
@@ -44,7 +46,7 @@ def live_view(session: Session) -> tuple[Any, ...]:
     histogram = plots.class_histogram_figure(latest.get("class_histogram"), latest.get("step"))
     probabilities = run is None or LOSSES[run.trainer.config.loss].scores_are_probabilities
     return (*plots.training_figures(history, probabilities), image, run_status(session),
-            plots.quality_figure(quality, QUALITY_EVERY), histogram,
+            plots.quality_figure(quality, QUALITY_EVERY), histogram, plots.spectrum_figure(latest),
             grid_caption(run.trainer.config if run is not None else None))
 
 
@@ -58,17 +60,25 @@ def build_stage(quality_fn: QualityFn | None) -> list[gr.components.Component]:
             sample_grid = WriteOnceImage(show_label=False, format="png", type="numpy", interactive=False,
                                          elem_id="train-grid", elem_classes="gx-pixelated", height=420,
                                          buttons=["download"])
+            explain("train-grid")
         with gr.Column(elem_id="train-charts"):
             losses = gr.Plot(plots.loss_figure([]), show_label=False, elem_id="chart-losses", elem_classes="gx-stage")
+            explain("chart-losses")
             scores = gr.Plot(plots.score_figure([]), show_label=False, elem_id="chart-scores", elem_classes="gx-stage")
+            explain("chart-scores")
+    more = {}
     with gr.Row(equal_height=False, elem_id="train-more-charts"):
         # min_width: on a narrow screen a chart moves to the next line rather than cutting its text
-        grads = gr.Plot(plots.grad_norm_figure([]), show_label=False, elem_id="chart-grads", min_width=300)
-        quality = gr.Plot(plots.quality_figure([], QUALITY_EVERY), show_label=False, scale=2, min_width=440,
-                          visible=quality_fn is not None, elem_id="chart-quality")
-        histogram = gr.Plot(plots.class_histogram_figure(None), show_label=False, min_width=300,
-                            visible=quality_fn is not None, elem_id="chart-digits")
-    return [losses, scores, grads, sample_grid, status, quality, histogram, caption]
+        for elem_id, figure, scale, min_width, needs_quality in (
+                ("chart-grads", plots.grad_norm_figure([]), 1, 300, False),
+                ("chart-quality", plots.quality_figure([], QUALITY_EVERY), 2, 440, True),
+                ("chart-digits", plots.class_histogram_figure(None), 1, 300, True),
+                ("chart-spectrum", plots.spectrum_figure(None), 1, 300, True)):
+            with gr.Column(scale=scale, min_width=min_width, visible=quality_fn is not None or not needs_quality):
+                more[elem_id] = gr.Plot(figure, show_label=False, elem_id=elem_id)
+                explain(elem_id)
+    return [losses, scores, more["chart-grads"], sample_grid, status, more["chart-quality"], more["chart-digits"],
+            more["chart-spectrum"], caption]
 
 
 def watch(session: Session) -> Iterator[tuple[Any, ...]]:

@@ -59,6 +59,8 @@ body.gx-present { --gx-stage: 420px; --body-text-size: 20px;
 .gx-present #train-charts { flex-direction: row !important; flex: 1 1 0 !important; }
 .gx-present #train-charts > * { flex: 1 1 0; min-width: 0; }
 .gx-present .gx-stage .js-plotly-plot { height: calc(var(--gx-stage) - 4px); }
+/* The stage's explanations would push it off the screen; the charts below the stage keep theirs. */
+.gx-present #train-stage .gx-explained { display: none !important; }
 """
 
 # Plotly hover/click on the t-SNE scatter. gr.Plot has no click event, so: hover shows the

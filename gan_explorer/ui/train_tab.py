@@ -103,7 +103,8 @@ def checkpoint_view(checkpoint: Checkpoint, quality_fn: QualityFn | None = None)
     return (*plots.training_figures(checkpoint.history, probabilities), image,
             checkpoint_status(checkpoint, quality),
             plots.quality_figure(quality, QUALITY_EVERY),
-            plots.class_histogram_figure(latest.get("class_histogram"), latest.get("step")), grid_caption(cfg))
+            plots.class_histogram_figure(latest.get("class_histogram"), latest.get("step")),
+            plots.spectrum_figure(latest), grid_caption(cfg))
 
 
 @friendly

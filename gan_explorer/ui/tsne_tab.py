@@ -18,7 +18,9 @@ from ..data import default_data_root, load_mnist
 from ..embedding import MAX_REAL, MAX_SAMPLES, MIN_SAMPLES, Embedding, embed_samples
 from ..images import png_data_url, upscale
 from ..parsing import whole_number
+from ..picture_map import picture_map
 from .common import bind, default_model, friendly, model_choices, resolve_generator
+from .explained import explain
 from .explore_tab import IMAGE_SCALE, ExploreTab, check_seed, show_z
 from .fields import Dropdown, Number, Slider
 from .picture import WriteOnceImage
@@ -27,6 +29,8 @@ from .sessions import SessionRegistry
 HOVER_HINT = ('<div id="tsne-hover"><img id="tsne-hover-img" alt="">'
               '<div id="tsne-hover-text">Hover over a point to see its image; click a generated one '
               'to open its z in Explore.</div></div>')
+STYLES = ("dots", "pictures")
+MAX_PICTURES = 2000  # a new map shows pictures up to this many points (readable at the default zoom), dots above
 
 
 @dataclass
@@ -41,22 +45,31 @@ class TSNETab:
     n_real: Slider
     seed: Number
     run: gr.Button
+    style: gr.Radio
     plot: gr.Plot
     picked: WriteOnceImage
     pick_index: Number  # the clicked point's index, read in the page (page.HEAD) when #tsne-pick is clicked
     pick_button: gr.Button
 
 
-def figure_for(embedding: Embedding, colour_source: str) -> Any:
+def default_style(points: int) -> str:
+    return "pictures" if points <= MAX_PICTURES else "dots"
+
+
+def figure_for(embedding: Embedding, colour_source: str, style: str = "dots") -> Any:
+    """The map as dots, or as pictures (each point its own digit; the markers stay, invisible, for hover)."""
     thumbnails = [png_data_url(image) for image in embedding.images]
-    return plots.tsne_figure(embedding.coords, embedding.labels, embedding.source == "real", thumbnails,
-                             colour_source)
+    is_real = embedding.source == "real"
+    pictures = picture_map(embedding.coords, embedding.images, is_real, plots.frame_colours(embedding.labels)) \
+        if style == "pictures" else None
+    return plots.tsne_figure(embedding.coords, embedding.labels, is_real, thumbnails, colour_source, pictures)
 
 
 @friendly
 def tsne(tab: TSNETab, request: gr.Request, model: str, n: int, n_real: int = 0, seed: int = 0,
          progress: gr.Progress = gr.Progress()) -> Any:
-    """Embed n generated samples (plus n_real real test digits) with PCA + t-SNE; returns the scatter."""
+    """Embed n generated samples (plus n_real real test digits) with PCA + t-SNE; returns the map, as
+    pictures up to MAX_PICTURES points, as dots above."""
     session = tab.registry.get(request)
     generator = resolve_generator(session, model)
     # Every value is checked before the work starts: a t-SNE of thousands of points takes a while.
@@ -68,9 +81,26 @@ def tsne(tab: TSNETab, request: gr.Request, model: str, n: int, n_real: int = 0,
     embedding = embed_samples(generator, n, seed, real, n_real, labeler,
                               progress=lambda fraction, message: progress(fraction, desc=message))
     session.embedding = embedding
-    source = ("the digit G was asked for" if generator.conditional
-              else "the classifier's digit" if labeler is not None else "no digit labels")
-    return figure_for(embedding, source)
+    session.embedding_colours = ("the digit G was asked for" if generator.conditional
+                                 else "the classifier's digit" if labeler is not None else "no digit labels")
+    return figure_for(embedding, session.embedding_colours, default_style(len(embedding)))
+
+
+def shown_style(tab: TSNETab, request: gr.Request) -> str:
+    """The toggle follows the style a new map is drawn in."""
+    embedding = tab.registry.get(request).embedding
+    return default_style(len(embedding)) if embedding is not None else gr.skip()
+
+
+@friendly
+def restyle(tab: TSNETab, request: gr.Request, style: str) -> Any:
+    """The last map again, as dots or as pictures: t-SNE is not run again."""
+    if style not in STYLES:
+        raise gr.Error(f"Show points as {' or '.join(STYLES)}, not {style!r}.")
+    session = tab.registry.get(request)
+    if session.embedding is None:
+        return gr.skip()  # no map yet: the next Embed draws in the chosen style's default
+    return figure_for(session.embedding, session.embedding_colours, style)
 
 
 @friendly
@@ -103,13 +133,18 @@ def _layout(registry: SessionRegistry, explore: ExploreTab, tabs: gr.Tabs,
                         scale=3, elem_id="tsne-real")
         seed = Number(0, precision=0, label="Seed", scale=1)
         run = gr.Button("Embed", variant="primary", scale=1, elem_id="tsne-run")
+    style = gr.Radio(list(STYLES), value="pictures", label="Show points as", elem_id="tsne-style",
+                     info=f"pictures: real digits framed grey, generated ones in their digit's colour; "
+                          f"a new map of more than {MAX_PICTURES:,} points starts as dots")
     with gr.Row(equal_height=False):
-        plot = gr.Plot(show_label=False, elem_id="tsne-plot", scale=4)
+        with gr.Column(scale=4):
+            plot = gr.Plot(show_label=False, elem_id="tsne-plot")
+            explain("tsne-plot")
         with gr.Column(scale=1, min_width=200):
             gr.HTML(HOVER_HINT)
             picked = WriteOnceImage(label="Clicked point", format="png", type="numpy", interactive=False,
                                     height=224, width=224, elem_classes="gx-pixelated")
-    return TSNETab(registry, classify_fn, explore, tabs, model, n, n_real, seed, run, plot, picked,
+    return TSNETab(registry, classify_fn, explore, tabs, model, n, n_real, seed, run, style, plot, picked,
                    Number(-1, precision=0, visible="hidden"),
                    gr.Button("pick", visible="hidden", elem_id="tsne-pick"))
 
@@ -119,7 +154,11 @@ def build(registry: SessionRegistry, explore: ExploreTab, tabs: gr.Tabs,
     tab = _layout(registry, explore, tabs, classify_fn)
     tab.run.click(bind(tsne, tab), inputs_kwargs={"model": tab.model, "n": tab.n, "n_real": tab.n_real,
                                                   "seed": tab.seed},
-                  outputs=tab.plot, api_name="tsne", concurrency_limit=1, concurrency_id="tsne")
+                  outputs=tab.plot, api_name="tsne", concurrency_limit=1, concurrency_id="tsne").success(
+        bind(shown_style, tab), None, tab.style, api_visibility="private", concurrency_limit=None)
+    # .input: only a person's choice redraws; Embed setting the toggle itself does not draw twice.
+    tab.style.input(bind(restyle, tab), inputs_kwargs={"style": tab.style}, outputs=tab.plot,
+                    api_visibility="private", concurrency_limit=1, concurrency_id="tsne")
     tab.pick_button.click(bind(pick, tab), [tab.pick_index, tab.model, explore.k, explore.digit],
                           [tab.picked, explore.model, *explore.z_outputs, tabs],
                           js="(index, ...rest) => [window.gxTsnePick ?? -1, ...rest]", api_visibility="private",
