@@ -57,7 +57,7 @@ EXPLANATIONS: dict[str, Explanation] = {
     "tsne": Explanation(
         "Each sample placed so that similar images sit close together (t-SNE keeps neighbours, not "
         "distances). As dots: the colour is the digit, an x a real MNIST digit. As pictures: each sample "
-        "drawn as itself, framed in its digit's colour; real digits framed grey.",
+        "drawn as itself, framed in its digit's colour; real digits framed white.",
         "generated samples spread over every cluster, mixed with real digits.",
         "generated samples bunched in a few clusters or off on their own, away from the real digits."),
 }

@@ -11,11 +11,12 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw
 
 CANVAS_PX = 1600  # the composite's side: twice what a chart shows, so a 2x zoom stays crisp
 MIN_THUMB_PX, MAX_THUMB_PX = 28, 64
-REAL_FRAME = (150, 150, 150)  # real MNIST digits: a grey frame; generated ones: their digit's colour
+REAL_FRAME = (255, 255, 255)  # real MNIST digits: a white frame with a black edge; generated: their digit's colour
+EDGE = (0, 0, 0)  # the real frame's 1-px outline, so white stands out on the white map (grey is digit 7's)
 UNLABELLED_FRAME = (85, 85, 85)
 
 
@@ -43,13 +44,15 @@ def _framed(image: np.ndarray, side: int, colour: tuple[int, int, int]) -> Image
     digit = Image.fromarray(image).resize((side - 4, side - 4), Image.Resampling.BILINEAR).convert("RGB")
     framed = Image.new("RGB", (side, side), colour)
     framed.paste(digit, (2, 2))
+    if colour == REAL_FRAME:
+        ImageDraw.Draw(framed).rectangle((0, 0, side - 1, side - 1), outline=EDGE)
     return framed
 
 
 def picture_map(coords: np.ndarray, images: np.ndarray, is_real: np.ndarray, frame_colours: list[str],
                 canvas_px: int = CANVAS_PX) -> PictureMap:
     """The composite of `images` (N, H, W) uint8 placed at `coords` (N, 2); `frame_colours` are the
-    generated points' frame colours ("#rrggbb"); real points get a grey frame and are drawn first,
+    generated points' frame colours ("#rrggbb"); real points get a white frame and are drawn first,
     so generated digits stay on top where they overlap."""
     if not (len(coords) == len(images) == len(is_real) == len(frame_colours)) or len(coords) == 0:
         raise ValueError("picture_map needs one image, one flag and one colour per point, and at least one point")

@@ -252,4 +252,4 @@ def _draw_pictures(figure: go.Figure, pictures: PictureMap) -> None:
     figure.update_xaxes(range=list(pictures.x), showgrid=False)
     figure.update_yaxes(range=list(pictures.y), showgrid=False, scaleanchor="x", scaleratio=1)
     # taller than the dots' map: on a 1920x1080 screen 2,000 digits are then ~20 px each, readable
-    figure.update_layout(legend_title_text="frame: digit colour = generated, grey = real", height=760)
+    figure.update_layout(legend_title_text="frame: digit colour = generated, white = real", height=760)

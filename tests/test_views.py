@@ -97,6 +97,6 @@ def test_the_toggle_redraws_the_last_map_in_either_style_without_running_tsne_ag
     assert not dots.layout.images and all(t.marker.opacity > 0 for t in dots.data)
     customdata = [[row[0] for row in t.customdata] for t in pictures.data]  # hover and click still find points
     assert sorted(sum(customdata, [])) == list(range(40))
-    assert "grey = real" in json.dumps(pictures.layout.legend.to_plotly_json())
+    assert "white = real" in json.dumps(pictures.layout.legend.to_plotly_json())
     with pytest.raises(gr.Error, match="dots or pictures"):
         tsne_tab.restyle(tab, request, "stars")

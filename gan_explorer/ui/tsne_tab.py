@@ -134,7 +134,7 @@ def _layout(registry: SessionRegistry, explore: ExploreTab, tabs: gr.Tabs,
         seed = Number(0, precision=0, label="Seed", scale=1)
         run = gr.Button("Embed", variant="primary", scale=1, elem_id="tsne-run")
     style = gr.Radio(list(STYLES), value="pictures", label="Show points as", elem_id="tsne-style",
-                     info=f"pictures: real digits framed grey, generated ones in their digit's colour; "
+                     info=f"pictures: real digits framed white, generated ones in their digit's colour; "
                           f"a new map of more than {MAX_PICTURES:,} points starts as dots")
     with gr.Row(equal_height=False):
         with gr.Column(scale=4):
