@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from gan_explorer.checkpoints import load_checkpoint
-from gan_explorer.config import preset
 from gan_explorer.data import MNISTTensors
 from gan_explorer.embedding import Embedding
 from gan_explorer.explanations import EXPLANATIONS
+from gan_explorer.presets import preset
 from gan_explorer.sessions import Session
 from gan_explorer.trainer import Trainer
 from gan_explorer.ui import builder, live_view, train_tab, tsne_tab
