@@ -80,3 +80,6 @@ def test_exports_of_a_stepped_run(app_url: str) -> None:
     *charts, grid, caption = client.predict(0, api_name="/replay")
     assert "Replay: step 0" in caption and np.asarray(Image.open(grid)).shape == (604, 604)
     assert json.loads(charts[0]["plot"])["layout"]["shapes"][0]["x0"] == 0
+    for bad in (-1, 2.5, "abc", 10**6):
+        with pytest.raises(AppError, match="Replay: move back through the run's grids must be a whole number"):
+            client.predict(bad, api_name="/replay")
