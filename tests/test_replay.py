@@ -67,11 +67,18 @@ def test_exports_and_replay_without_a_run_say_so(fresh: Client, api_name: str) -
         fresh.predict(*([3] if api_name == "/replay" else []), api_name=api_name)
 
 
+def test_the_step_button_keeps_the_grids_due(app_url: str) -> None:
+    client = Client(app_url, verbose=False, analytics_enabled=False)
+    for _ in range(DEFAULT_EVERY + 1):
+        client.predict(api_name="/step")
+    assert "Replay: step 25**" in client.predict(DEFAULT_EVERY + 1, api_name="/replay")[-1]
+
+
 def test_exports_of_a_stepped_run(app_url: str) -> None:
     client = Client(app_url, verbose=False, analytics_enabled=False)
     for _ in range(3):
         client.predict(api_name="/step")
-    rows = list(csv.DictReader(Path(client.predict(api_name="/export_csv")).open()))
+    rows = list(csv.DictReader(Path(client.predict(api_name="/export_csv")).read_text().splitlines()))
     assert [int(r["step"]) for r in rows] == [1, 2, 3] and "d_loss" in rows[0]
     png = Image.open(client.predict(api_name="/export_grid"))
     assert png.format == "PNG" and png.size == (604, 604)

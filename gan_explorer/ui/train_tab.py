@@ -130,6 +130,7 @@ def step(tab: TrainTab, request: gr.Request, **values: Any) -> tuple[Any, ...]:
     if not session.running:
         run.target_step, run.error = 0, None  # stepping by hand: no Start target to count towards
     trainer.step()
+    run.keep_frame()  # a stepped run replays too
     return live_view(session)
 
 
