@@ -108,6 +108,13 @@ def training_figures(history: Sequence[Any], probabilities: bool = True) -> tupl
     return loss_figure(history), score_figure(history, probabilities), grad_norm_figure(history)
 
 
+def with_cursor(figures: Sequence[go.Figure], step: int) -> tuple[go.Figure, ...]:
+    """The figures with a dotted vertical line at `step`: where a replay of the run stands."""
+    for figure in figures:
+        figure.add_vline(x=step, line_dash="dot", line_color="#444", line_width=2)
+    return tuple(figures)
+
+
 def compare_figures(history_a: Sequence[Any], history_b: Sequence[Any],
                     probabilities: bool = True) -> tuple[go.Figure, go.Figure, go.Figure]:
     """The training charts of two runs overlaid: run A solid, run B dashed in the same colours,

@@ -18,6 +18,7 @@ from typing import Any
 from .checkpoints import Checkpoint
 from .diagnosis import Finding, RunState, diagnose
 from .models import Generator
+from .timelapse import Timelapse
 from .trainer import Trainer, TrainingDiverged
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,14 @@ class Run:
     quality: list[dict[str, Any]] = field(default_factory=list)  # {"step", "fid", ...} per check
     quality_thread: threading.Thread | None = None
     error: str | None = None  # why the run ended early, shown in the status line
+    timelapse: Timelapse = field(default_factory=Timelapse)  # the fixed-noise grid through the run, for replay
+
+    def keep_frame(self, force: bool = False) -> None:
+        """Keep the fixed-noise grid of now when the timelapse is due (or empty: the noise the run
+        starts from), or always when `force`d (a run's last step). A grid costs about one step."""
+        step = self.trainer.step_count
+        if force or not self.timelapse.frames or self.timelapse.due(step):
+            self.timelapse.record(step, self.trainer.sample_fixed())
 
     def diagnosis(self) -> Finding:
         cfg = self.trainer.config
@@ -83,6 +92,7 @@ class Session:
         """The Run of `trainer`: the current one, or a fresh one when the trainer is new."""
         if self.run is None or self.run.trainer is not trainer:
             self.run = Run(trainer)
+            self.run.keep_frame()  # the grid it starts from
         return self.run
 
     def start_run(self, trainer: Trainer, steps: int, quality_fn: QualityFn | None,
@@ -102,6 +112,7 @@ class Session:
         trainer = run.trainer
         try:
             for metrics in trainer.run(max_steps=steps):
+                run.keep_frame()
                 if quality_fn is not None and metrics.step % quality_every == 0:
                     _check_quality(run, quality_fn)
                 if metrics.step % DIAGNOSE_EVERY == 0 and (finding := run.diagnosis()).hopeless:
@@ -112,6 +123,8 @@ class Session:
         except Exception as e:  # a bug must not kill the server silently: log it and show a short reason
             log.exception("training thread failed")
             run.error = f"Training stopped by an unexpected error: {type(e).__name__}: {e}"
+        finally:
+            _keep_last_frame(run)
 
     def stop_run(self) -> None:
         """Stop the run after its current step; the trainer is kept (Save and Explore still work)."""
@@ -123,6 +136,14 @@ class Session:
     def reset(self) -> None:
         self.stop_run()
         self.run, self.thread = None, None
+
+
+def _keep_last_frame(run: Run) -> None:
+    """The grid where the run ended, so a replay reaches its last step (a diverged G may fail to draw)."""
+    try:
+        run.keep_frame(force=True)
+    except Exception:
+        log.exception("could not keep the run's last grid")
 
 
 def _check_quality(run: Run, quality_fn: QualityFn) -> None:

@@ -111,7 +111,7 @@ def quiet_log(capfd: pytest.CaptureFixture, caplog: pytest.LogCaptureFixture) ->
 
 
 ENDPOINTS_WITH_PARAMETERS = ["/train", "/step", "/d_step", "/g_step", "/update_settings", "/generate", "/interpolate",
-                             "/tsne", "/load_checkpoint", "/load_shipped", "/invert", "/directions", "/lesson"]
+                             "/tsne", "/load_checkpoint", "/load_shipped", "/invert", "/directions", "/lesson", "/replay"]
 
 
 def test_the_corpus_covers_every_endpoint_with_parameters(endpoints: dict[str, list[dict[str, Any]]]) -> None:
@@ -133,7 +133,8 @@ def test_every_bad_value_of_every_parameter_gets_a_clear_message(
 
 @pytest.mark.parametrize("api_name", ["/train", "/step", "/d_step", "/g_step", "/pause", "/stop", "/reset",
                                       "/update_settings", "/save_checkpoint", "/generate", "/interpolate", "/tsne",
-                                      "/load_checkpoint", "/load_shipped", "/invert", "/directions", "/lesson"])
+                                      "/load_checkpoint", "/load_shipped", "/invert", "/directions", "/lesson",
+                                      "/replay"])
 def test_every_endpoint_works_with_the_defaults_the_api_page_advertises(
         client: Client, api_name: str, quiet_log: None) -> None:
     """As gradio_client calls them when given no arguments (it fills in the advertised defaults)."""

@@ -15,14 +15,17 @@ import gradio as gr
 
 from .. import plots
 from ..config import TrainConfig
-from ..images import grid
+from ..images import grid, upscale
 from ..losses import LOSSES
+from ..parsing import whole_number
 from ..sessions import QualityFn, Session
 from ..trainer import GRID_SIDE
 from .explained import explain
+from .fields import Slider
 from .picture import WriteOnceImage
 from .status import run_status
 
+REPLAY_LABEL = "Replay: move back through the run's grids"
 REFRESH_S = 0.8  # one chart refresh per 0.8 s: the browser keeps up and lag stays < 1 s (docs/performance.md)
 POLL_S = 0.1  # how quickly the stream notices that the run ended
 GRID_SCALE = 2  # 302 px grid -> 604 px, nearest-neighbour
@@ -33,6 +36,37 @@ def grid_caption(config: TrainConfig | None) -> str:
     """The words above the sample grid; the columns are digits only for a conditional model."""
     caption = "**G(fixed noise)**: the same 100 z all run long"
     return caption + ("; column j draws digit j" if config is not None and config.conditional else "")
+
+
+def live_caption(config: TrainConfig | None) -> str:
+    """The caption over the run's grid as it is now (a replay says "Replay" instead)."""
+    return ("**Live** · " if config is not None else "") + grid_caption(config)
+
+
+def replay_caption(step: int, last: int) -> str:
+    return f"**Replay: step {step:,}** of {last:,}: the grid as it was then (Start or Step shows it live again)"
+
+
+def replay_range(session: Session) -> dict[str, Any]:
+    """The Replay slider for the session's run: from its first kept grid to its last, at the last."""
+    frames = session.run.timelapse.frames if session.run is not None else ()
+    if not frames:
+        return gr.Slider(minimum=0, maximum=1, value=0, interactive=False)
+    return gr.Slider(minimum=frames[0].step, maximum=max(frames[-1].step, frames[0].step + 1),
+                     value=frames[-1].step, interactive=True)
+
+
+def replay_view(session: Session, step: float) -> tuple[Any, ...]:
+    """(losses, D outputs, grad norms, grid, caption) of the run at `step`: the grid kept then, and
+    a cursor at that step on the charts."""
+    run = session.run
+    if run is None or not run.timelapse.frames:
+        raise gr.Error("There is no run to replay yet: press Start or Step first.")
+    last = run.timelapse.frames[-1].step
+    frame = run.timelapse.at(whole_number(REPLAY_LABEL, step, 0, max(last, run.trainer.step_count)))
+    probabilities = LOSSES[run.trainer.config.loss].scores_are_probabilities
+    figures = plots.with_cursor(plots.training_figures(list(run.trainer.history), probabilities), frame.step)
+    return (*figures, upscale(frame.grid, GRID_SCALE), replay_caption(frame.step, last))
 
 
 def live_view(session: Session) -> tuple[Any, ...]:
@@ -47,11 +81,12 @@ def live_view(session: Session) -> tuple[Any, ...]:
     probabilities = run is None or LOSSES[run.trainer.config.loss].scores_are_probabilities
     return (*plots.training_figures(history, probabilities), image, run_status(session),
             plots.quality_figure(quality, QUALITY_EVERY), histogram, plots.spectrum_figure(latest),
-            grid_caption(run.trainer.config if run is not None else None))
+            live_caption(run.trainer.config if run is not None else None))
 
 
-def build_stage(quality_fn: QualityFn | None) -> list[gr.components.Component]:
-    """The status line, the sample grid and the charts: the live view's outputs, in live_view order."""
+def build_stage(quality_fn: QualityFn | None) -> tuple[list[gr.components.Component], gr.Slider]:
+    """The status line, the sample grid and the charts (the live view's outputs, in live_view order),
+    and the Replay slider under the grid."""
     status = gr.HTML(run_status(Session()), elem_id="train-status")
     with gr.Row(equal_height=False, elem_id="train-stage"):
         with gr.Column(elem_id="train-grid-column"):
@@ -60,6 +95,7 @@ def build_stage(quality_fn: QualityFn | None) -> list[gr.components.Component]:
             sample_grid = WriteOnceImage(show_label=False, format="png", type="numpy", interactive=False,
                                          elem_id="train-grid", elem_classes="gx-pixelated", height=420,
                                          buttons=["download"])
+            replay = Slider(0, 1, value=0, step=1, label=REPLAY_LABEL, interactive=False, elem_id="train-replay")
             explain("train-grid")
         with gr.Column(elem_id="train-charts"):
             losses = gr.Plot(plots.loss_figure([]), show_label=False, elem_id="chart-losses", elem_classes="gx-stage")
@@ -78,7 +114,7 @@ def build_stage(quality_fn: QualityFn | None) -> list[gr.components.Component]:
                 more[elem_id] = gr.Plot(figure, show_label=False, elem_id=elem_id)
                 explain(elem_id)
     return [losses, scores, more["chart-grads"], sample_grid, status, more["chart-quality"], more["chart-digits"],
-            more["chart-spectrum"], caption]
+            more["chart-spectrum"], caption], replay
 
 
 def watch(session: Session) -> Iterator[tuple[Any, ...]]:

@@ -22,6 +22,7 @@ STATUS = 4  # the status line's place among the live view's outputs
 def _half_step(tab: TrainTab, request: gr.Request, kind: str, values: dict[str, Any]) -> tuple[Any, ...]:
     session, trainer = trainer_to_step(tab, request, values, button=f"{kind.upper()} step")
     before, after = trainer.d_step() if kind == "d" else trainer.g_step()
+    session.run.keep_frame()  # a G step is a step: the replay keeps its grid when one is due
     line = describe(kind, before, after, LOSSES[trainer.config.loss].scores_are_probabilities)
     view = list(live_view(session))
     view[STATUS] = run_status(session, line)

@@ -25,6 +25,7 @@ from .downloads import save_checkpoint_download
 from .fields import Dropdown, UploadButton
 from .live_view import GRID_SCALE, QUALITY_EVERY, build_stage, grid_caption, live_view, watch
 from .refusal import checked
+from .replay import Exports, build_exports, wire
 from .sessions import SessionRegistry
 from .status import checkpoint_status, run_status
 from .train_controls import build_settings, check_steps, config_from, preset_values
@@ -52,6 +53,8 @@ class TrainTab:
     shipped: gr.Dropdown
     load: gr.Button
     saved: gr.File
+    replay: gr.Slider  # under the grid: scrubs back through the run's kept grids
+    exports: Exports
 
     @property
     def live_controls(self) -> dict[str, gr.components.Component]:
@@ -140,6 +143,7 @@ def trainer_to_step(tab: TrainTab, request: gr.Request, values: dict[str, Any],
 def step(tab: TrainTab, request: gr.Request, **values: Any) -> tuple[Any, ...]:
     session, trainer = trainer_to_step(tab, request, values)
     trainer.step()
+    session.run.keep_frame()  # a stepped run replays too
     return live_view(session)
 
 
@@ -209,8 +213,9 @@ def fill_preset(tab: TrainTab, name: str) -> dict[Any, Any]:
     return preset_values(name, tab.settings)
 
 
-def _checkpoint_controls() -> tuple[gr.Button, UploadButton, Dropdown, gr.Button, gr.File]:
-    with gr.Accordion("Checkpoints: save this run, or load one to explore", open=False, elem_id="train-checkpoints"):
+def _checkpoint_controls() -> tuple[gr.Button, UploadButton, Dropdown, gr.Button, gr.File, Exports]:
+    with gr.Accordion("Save or export this run, or load a checkpoint to explore", open=False,
+                      elem_id="train-checkpoints"):
         with gr.Row(equal_height=True):
             save = gr.Button("Save checkpoint", elem_id="train-save", min_width=120)
             upload = UploadButton("Upload a checkpoint", file_types=[".safetensors"], type="filepath",
@@ -220,7 +225,8 @@ def _checkpoint_controls() -> tuple[gr.Button, UploadButton, Dropdown, gr.Button
             load = gr.Button("Load shipped", elem_id="train-load", min_width=120)
         saved = gr.File(label="Download (.safetensors weights + .json history)", interactive=False,
                         file_count="multiple", visible=False)
-    return save, upload, shipped, load, saved
+        exports = build_exports()
+    return save, upload, shipped, load, saved, exports
 
 
 def _layout(registry: SessionRegistry, quality_fn: QualityFn | None) -> TrainTab:
@@ -236,10 +242,10 @@ def _layout(registry: SessionRegistry, quality_fn: QualityFn | None) -> TrainTab
                            gr.Button("D step", elem_id="train-d-step", min_width=80),
                            gr.Button("G step", elem_id="train-g-step", min_width=80),
                            gr.Button("Reset", elem_id="train-reset", min_width=80)]
-            outputs = build_stage(quality_fn)
-            checkpoint_controls = _checkpoint_controls()
+            outputs, replay = build_stage(quality_fn)
+            *checkpoint_controls, exports = _checkpoint_controls()
     return TrainTab(registry, quality_fn, preset_box, settings, steps, *buttons, outputs[4], outputs,
-                    *checkpoint_controls)
+                    *checkpoint_controls, replay, exports)
 
 
 def build(registry: SessionRegistry, quality_fn: QualityFn | None) -> TrainTab:
@@ -249,18 +255,20 @@ def build(registry: SessionRegistry, quality_fn: QualityFn | None) -> TrainTab:
     tab.preset.input(bind(fill_preset, tab), tab.preset, list(tab.settings.values()), api_visibility="private",
                      concurrency_limit=None)
     # A refused Start or Step leaves the grid and charts as they were (refusal.py).
-    checked(tab.start.click, bind(check_start, tab), inputs_kwargs=run_inputs).success(
+    trained = checked(tab.start.click, bind(check_start, tab), inputs_kwargs=run_inputs).success(
         bind(train, tab), inputs_kwargs=run_inputs, outputs=tab.outputs, api_name="train",
         concurrency_limit=max_runs(), concurrency_id="train",
         # on the status line only: a run waiting for a free slot shows its place in the queue there,
         # and no spinner covers the live charts
         show_progress="full", show_progress_on=[tab.status])
-    checked(tab.step.click, bind(check_step, tab), inputs_kwargs=tab.settings).success(
+    stepped = checked(tab.step.click, bind(check_step, tab), inputs_kwargs=tab.settings).success(
         bind(step, tab), inputs_kwargs=tab.settings, outputs=tab.outputs, api_name="step", concurrency_limit=None,
         show_progress="hidden")
     tab.pause.click(bind(toggle_pause, tab), None, [tab.pause, tab.status], api_name="pause", concurrency_limit=None)
     tab.stop.click(bind(stop_run, tab), None, [tab.pause, tab.status], api_name="stop", concurrency_limit=None)
-    tab.reset.click(bind(reset_run, tab), None, [tab.pause, *tab.outputs], api_name="reset", concurrency_limit=None)
+    reset = tab.reset.click(bind(reset_run, tab), None, [tab.pause, *tab.outputs], api_name="reset",
+                            concurrency_limit=None)
+    wire(tab.registry, tab.outputs, tab.replay, tab.exports, [trained, stepped, reset])
     live_controls = tab.live_controls
     listeners = [getattr(control, name) for control in live_controls.values()
                  for name in ("blur", "submit", "release") if hasattr(control, name)]
