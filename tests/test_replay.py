@@ -13,8 +13,8 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-from gan_explorer.config import preset
 from gan_explorer.data import MNISTTensors
+from gan_explorer.presets import preset
 from gan_explorer.sessions import Session
 from gan_explorer.timelapse import DEFAULT_EVERY
 from gan_explorer.trainer import Trainer
