@@ -18,21 +18,20 @@ from __future__ import annotations
 import argparse
 import os
 import socket
+import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
-
-import sys  # noqa: E402
-from pathlib import Path  # noqa: E402
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # tests/browsing.py: Chromium's launch
-from browsing import chromium, open_app  # noqa: E402
 
-from gan_explorer.device import cpu_summary  # noqa: E402
+from browsing import chromium, open_app
+
+from gan_explorer.device import cpu_summary
 
 COUNT_JS = """
 () => {
@@ -54,6 +53,7 @@ class Drag:
     during: int  # new pictures while the mouse was down
     after: int  # new pictures after the release
     release_to_last_s: float | None  # from the release to the last picture, when one came after it
+    requests: int  # drawings the page asked the server for (queue joins): more than pictures = a pile-up
 
     @property
     def per_s(self) -> float:
@@ -62,7 +62,7 @@ class Drag:
     def __str__(self) -> str:
         tail = "" if self.release_to_last_s is None else f", last {self.release_to_last_s:.2f} s after release"
         return (f"{self.per_s:5.2f} pictures/s during the drag ({self.during} in {self.seconds:.1f} s), "
-                f"{self.after} after release{tail}")
+                f"{self.after} after release{tail}; {self.requests} requests sent")
 
 
 def _free_port() -> int:
@@ -92,6 +92,13 @@ def _launch(release_only: bool) -> tuple[Any, str]:
 def _drag(page: Any, seconds: float, step_ms: int) -> Drag:
     """Drag z[0] back and forth for `seconds` without releasing, then release and let it settle."""
     page.evaluate(COUNT_JS)
+    joins: list[str] = []
+
+    def count_joins(request: Any) -> None:
+        if "/queue/join" in request.url:
+            joins.append(request.url)
+
+    page.on("request", count_joins)
     box = page.locator("#explore-z0 input[type=range]").bounding_box()
     y, positions = box["y"] + box["height"] / 2, [0.1 + 0.8 * i / 40 for i in range(41)]
     positions += positions[-2:0:-1]  # there and back: every move changes the value
@@ -108,8 +115,10 @@ def _drag(page: Any, seconds: float, step_ms: int) -> Drag:
     while page.evaluate(f"window.gxTimes.filter(t => t > performance.now() - {1000 * SETTLE_S}).length"):
         time.sleep(SETTLE_S)  # pictures still arriving
     times = page.evaluate("window.gxTimes")
+    page.remove_listener("request", count_joins)
     during, after = [t for t in times if t <= released], [t for t in times if t > released]
-    return Drag((released - start) / 1000, len(during), len(after), (after[-1] - released) / 1000 if after else None)
+    return Drag((released - start) / 1000, len(during), len(after), (after[-1] - released) / 1000 if after else None,
+                len(joins))
 
 
 def _explore(page: Any) -> None:
