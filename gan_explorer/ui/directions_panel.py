@@ -106,6 +106,6 @@ def build(registry: SessionRegistry, model: gr.Dropdown, z_state: gr.State, digi
                  **DRAWING_POOL)
     api_button.click(directions_api, inputs_kwargs={"model": model, "method": method, "z": z_state, "digit": digit},
                      outputs=strips, api_name="directions", **DRAWING_POOL)
-    for slider in sliders:
-        slider.release(slide, [model, z_state, digit, directions, *sliders], image, trigger_mode="always_last",
-                       api_visibility="private", **DRAWING_POOL)
+    # As Explore's sliders: drawn while they move, the latest values winning (explore_tab.build).
+    gr.on([slider.input for slider in sliders], slide, [model, z_state, digit, directions, *sliders], image,
+          trigger_mode="always_last", show_progress="hidden", api_visibility="private", **DRAWING_POOL)

@@ -214,8 +214,12 @@ def build(registry: SessionRegistry, nearest_fn: NearestFn | None) -> ExploreTab
             bind(from_seed, tab), tab.seed_inputs, tab.z_outputs, **fast)
     tab.randomise.click(bind(randomised, tab), [tab.model, tab.k, tab.digit], [tab.seed, *tab.z_outputs], **fast)
     render_inputs, drawn = [tab.model, tab.z, tab.seed, tab.digit, tab.k, *tab.sliders], [tab.z, tab.image, tab.nearest]
-    for slider in tab.sliders:
-        slider.release(bind(render, tab), render_inputs, drawn, trigger_mode="always_last", **fast)
+    # While the slider moves, not on release: .input fires at every step of a drag (and on a typed value,
+    # not when a handler sets the slider). One event for all the sliders, always_last: the page sends
+    # one request at a time, and while it is out only remembers that another is due, which reads the
+    # sliders when it goes; so each page has at most one drawing queued, holding the latest values.
+    gr.on([slider.input for slider in tab.sliders], bind(render, tab), render_inputs, drawn,
+          trigger_mode="always_last", **fast)
     tab.digit.input(bind(render, tab), render_inputs, drawn, **fast)
     tab.k.release(bind(show_sliders, tab), tab.k, tab.sliders, **{**fast, "concurrency_limit": None, "concurrency_id": None})
     tab.api_button.click(bind(generate_api, tab), inputs_kwargs={"model": tab.model, "seed": tab.seed,
