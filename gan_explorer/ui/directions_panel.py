@@ -7,6 +7,7 @@ from Explore's current z, so a student sees what a direction does before moving 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
@@ -17,7 +18,7 @@ from ..directions import DEFAULT_DIRECTIONS, PREVIEW_SPAN, PREVIEW_STEPS, find_d
 from ..images import grid, to_uint8, upscale
 from ..latent import generate, latent_from_seed
 from ..models import Generator
-from .common import DRAWING_POOL, friendly, resolve_generator
+from .common import DRAWING_POOL, bind, friendly, resolve_generator
 from .fields import Radio, Slider, refuse
 from .picture import WriteOnceImage
 from .sessions import SessionRegistry
@@ -44,10 +45,64 @@ def _base(generator: Generator, z: list[float] | None) -> torch.Tensor:
     return torch.tensor(z) if z and len(z) == generator.latent_dim else latent_from_seed(0, generator.latent_dim)
 
 
-def build(registry: SessionRegistry, model: gr.Dropdown, z_state: gr.State, digit: gr.Radio) -> None:
-    """The panel, under Explore's picture; reads Explore's model, z and digit."""
+@dataclass
+class DirectionsPanel:
+    """The panel's controls, and the Explore controls it reads (model, z, digit)."""
+    registry: SessionRegistry
+    model: gr.Dropdown
+    z_state: gr.State
+    digit: gr.Radio
+    method: Radio
+    show: gr.Button
+    strips: WriteOnceImage
+    sliders: list[Slider]
+    image: WriteOnceImage
+    directions: gr.State  # the directions shown, as lists, for the sliders
+
+
+def strips_and_directions(panel: DirectionsPanel, request: gr.Request, model: str, method: str,
+                          z: list[float] | None, digit: Any) -> tuple[np.ndarray, list[list[float]]]:
     from .explore_tab import check_digit  # here: explore_tab imports this module
 
+    generator = resolve_generator(panel.registry.get(request), model)
+    found = find_directions(generator, _method(method, panel.method.label), DEFAULT_DIRECTIONS)
+    frames = preview_strips(generator, _base(generator, z), found, check_digit(generator, digit))
+    return grid(frames, nrow=PREVIEW_STEPS, scale=STRIP_SCALE), found.tolist()
+
+
+@friendly
+def preview(panel: DirectionsPanel, request: gr.Request, model: str, method: str, z: list[float] | None,
+            digit: Any) -> tuple[Any, ...]:
+    """New strips and directions; the sliders along them go back to 0."""
+    picture, found = strips_and_directions(panel, request, model, method, z, digit)
+    return picture, found, *[gr.Slider(value=0.0) for _ in panel.sliders], None
+
+
+@friendly
+def directions_api(panel: DirectionsPanel, request: gr.Request, model: str, method: str,
+                   z: list[float] | None = None, digit: Any = 0) -> np.ndarray:
+    """Preview strips (PNG, one row per direction, -3 to +3 sigma) of a model's top directions by a method,
+    from the z of seed 0 (Explore's current z on the page)."""
+    return strips_and_directions(panel, request, model, method, z, digit)[0]
+
+
+@friendly
+def slide(panel: DirectionsPanel, request: gr.Request, model: str, z: list[float], digit: Any,
+          shown: list[list[float]], *amounts: Any) -> np.ndarray:
+    from .explore_tab import check_digit
+
+    generator = resolve_generator(panel.registry.get(request), model)
+    if not shown or len(shown[0]) != generator.latent_dim:
+        raise gr.Error("Press “Preview from the current z” first: the directions belong to a model.",
+                       print_exception=False)
+    values = [a if isinstance(a, (int, float)) and not isinstance(a, bool) else math.nan for a in amounts]
+    if not all(abs(v) <= PREVIEW_SPAN for v in values):  # NaN fails this too
+        raise refuse("direction", f"amounts must be from -{PREVIEW_SPAN} to {PREVIEW_SPAN}; got {values}.")
+    z_moved = moved(_base(generator, z), torch.tensor(shown), values)
+    return upscale(to_uint8(generate(generator, z_moved, check_digit(generator, digit)))[0], IMAGE_SCALE)
+
+
+def _layout(registry: SessionRegistry, model: gr.Dropdown, z_state: gr.State, digit: gr.Radio) -> DirectionsPanel:
     with gr.Accordion("Discovered directions (SeFa, GANSpace)", open=True, elem_id="directions-panel"):
         gr.Markdown(NOTE)
         with gr.Row():
@@ -63,49 +118,21 @@ def build(registry: SessionRegistry, model: gr.Dropdown, z_state: gr.State, digi
                 image = WriteOnceImage(label="G(z moved along the directions)", format="png", type="numpy",
                                        interactive=False, height=224, width=224, elem_id="directions-image",
                                        elem_classes="gx-pixelated")
-    directions = gr.State([])  # the directions shown, as lists, for the sliders
+    return DirectionsPanel(registry, model, z_state, digit, method, show, strips, sliders, image, gr.State([]))
+
+
+def build(registry: SessionRegistry, model: gr.Dropdown, z_state: gr.State, digit: gr.Radio) -> None:
+    """The panel, under Explore's picture; reads Explore's model, z and digit."""
+    panel = _layout(registry, model, z_state, digit)
     api_button = gr.Button(visible=False)
-    method_label = method.label
-
-    def strips_and_directions(request: gr.Request, model: str, method: str, z: list[float] | None,
-                              digit: Any) -> tuple[np.ndarray, list[list[float]]]:
-        generator = resolve_generator(registry.get(request), model)
-        found = find_directions(generator, _method(method, method_label), DEFAULT_DIRECTIONS)
-        frames = preview_strips(generator, _base(generator, z), found, check_digit(generator, digit))
-        return grid(frames, nrow=PREVIEW_STEPS, scale=STRIP_SCALE), found.tolist()
-
-    @friendly
-    def preview(request: gr.Request, model: str, method: str, z: list[float] | None, digit: Any) -> tuple[Any, ...]:
-        """New strips and directions; the sliders along them go back to 0."""
-        picture, found = strips_and_directions(request, model, method, z, digit)
-        return picture, found, *[gr.Slider(value=0.0) for _ in sliders], None
-
-    @friendly
-    def directions_api(request: gr.Request, model: str, method: str, z: list[float] | None = None,
-                       digit: Any = 0) -> np.ndarray:
-        """Preview strips (PNG, one row per direction, -3 to +3 sigma) of a model's top directions by a method,
-        from the z of seed 0 (Explore's current z on the page)."""
-        return strips_and_directions(request, model, method, z, digit)[0]
-
-    @friendly
-    def slide(request: gr.Request, model: str, z: list[float], digit: Any, shown: list[list[float]],
-              *amounts: Any) -> np.ndarray:
-        generator = resolve_generator(registry.get(request), model)
-        if not shown or len(shown[0]) != generator.latent_dim:
-            raise gr.Error("Press “Preview from the current z” first: the directions belong to a model.",
-                           print_exception=False)
-        values = [a if isinstance(a, (int, float)) and not isinstance(a, bool) else math.nan for a in amounts]
-        if not all(abs(v) <= PREVIEW_SPAN for v in values):  # NaN fails this too
-            raise refuse("direction", f"amounts must be from -{PREVIEW_SPAN} to {PREVIEW_SPAN}; got {values}.")
-        z_moved = moved(_base(generator, z), torch.tensor(shown), values)
-        return upscale(to_uint8(generate(generator, z_moved, check_digit(generator, digit)))[0], IMAGE_SCALE)
-
-    page_inputs = [model, method, z_state, digit]
-    show.click(preview, page_inputs, [strips, directions, *sliders, image], api_visibility="private", **DRAWING_POOL)
-    method.input(preview, page_inputs, [strips, directions, *sliders, image], api_visibility="private",
-                 **DRAWING_POOL)
-    api_button.click(directions_api, inputs_kwargs={"model": model, "method": method, "z": z_state, "digit": digit},
-                     outputs=strips, api_name="directions", **DRAWING_POOL)
+    page_inputs = [model, panel.method, z_state, digit]
+    previewed = [panel.strips, panel.directions, *panel.sliders, panel.image]
+    for event in (panel.show.click, panel.method.input):
+        event(bind(preview, panel), page_inputs, previewed, api_visibility="private", **DRAWING_POOL)
+    api_button.click(bind(directions_api, panel),
+                     inputs_kwargs={"model": model, "method": panel.method, "z": z_state, "digit": digit},
+                     outputs=panel.strips, api_name="directions", **DRAWING_POOL)
     # As Explore's sliders: drawn while they move, the latest values winning (explore_tab.build).
-    gr.on([slider.input for slider in sliders], slide, [model, z_state, digit, directions, *sliders], image,
+    gr.on([slider.input for slider in panel.sliders], bind(slide, panel),
+          [model, z_state, digit, panel.directions, *panel.sliders], panel.image,
           trigger_mode="always_last", show_progress="hidden", api_visibility="private", **DRAWING_POOL)
