@@ -52,7 +52,7 @@ def test_a_damaged_upload_is_refused_and_leaves_the_grid_and_charts_as_they_were
     grid, title = wait_until_settled(page, SHOWN_JS)  # the step's last output has landed
     damaged = tmp_path / "damaged.safetensors"
     damaged.write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{not json")
-    page.get_by_text("Checkpoints: save this run").click()
+    page.get_by_text("Save or export this run").click()
     with page.expect_file_chooser() as chooser:
         page.click("#train-upload")
     chooser.value.set_files(str(damaged))
