@@ -171,6 +171,16 @@ def readability(emb: Embedding, reference: DigitReference | None = None,
     return result
 
 
+def variety(images: Tensor) -> dict[str, float]:
+    """How different the samples are from one another: sample_spread, the mean pixel distance between two
+    of them (L2 on [-1, 1] pixels: 19.8 for real digits, near 0 when G draws one picture for every z),
+    beside picture_contrast, how far their mean picture strays from a flat grey (L2: near 0 for G's
+    blank start, 9.6 for real digits), so that "little spread" can be told from "nothing drawn yet"."""
+    flat = images.flatten(1).double()
+    mean = flat.mean(0)
+    return {"sample_spread": float(torch.pdist(flat).mean()), "picture_contrast": float((mean - mean.mean()).norm())}
+
+
 def kl_to_uniform(shares: list[float]) -> float:
     """0 when every digit is equally common; log(10) = 2.30 when all samples are one digit."""
     return float(sum(s * np.log(s * NUM_CLASSES) for s in shares if s > 0))
@@ -242,7 +252,8 @@ def quick_quality(generator: Generator, n: int = 500, seed: int = 0, judge: Judg
     emb = embed(judge.classifier, images)
     labels = torch.arange(n) % NUM_CLASSES if generator.conditional else None
     result = {"fid": mnist_fid(judge, emb.features), "inception_score": inception_score(emb.probs),
-              "class_histogram": class_histogram(emb.probs), **readability(emb, reference, labels)}
+              "class_histogram": class_histogram(emb.probs), **readability(emb, reference, labels),
+              **variety(images)}
     if reference is not None:
         spectrum = radial_power(images)
         result.update(spectrum=spectrum.tolist(), spectrum_real=reference.spectrum.tolist(),

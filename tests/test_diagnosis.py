@@ -92,6 +92,19 @@ def test_digits_disappearing_after_coverage_was_reached_are_mode_collapse():
     assert finding.message.startswith("Mode collapse: 7 of 10 digits have disappeared since step 1,500")
 
 
+def test_near_identical_samples_with_a_visible_picture_are_mode_collapse_even_unreadable():
+    same = {**_check(400, 0.05, EVEN), "sample_spread": 3.0, "picture_contrast": 22.0}
+    finding = diagnose(_state(_history(400), [same]))
+    assert finding.kind == "mode_collapse" and "same picture for every z" in finding.message
+
+
+def test_the_blank_start_and_varied_samples_are_not_the_same_picture():
+    blank = {**_check(0, 0.0, EVEN), "sample_spread": 0.1, "picture_contrast": 0.1}
+    varied = {**_check(100, 0.1, EVEN), "sample_spread": 6.4, "picture_contrast": 7.6}  # dcgan at step 100
+    for check in (blank, varied):
+        assert diagnose(_state(_history(100), [check])).kind == "still_learning"
+
+
 def test_a_conditional_model_is_never_called_collapsed_but_can_ignore_its_labels():
     follows = diagnose(_state(_history(500), [_check(500, 0.9, EVEN, hits=[0.7] * 10)], conditional=True))
     assert follows.kind == "healthy"
@@ -173,3 +186,15 @@ def test_a_real_run_at_learning_rate_1_is_flagged_hopeless_within_100_steps(mnis
     finding = diagnose(RunState(trainer.history, [], True, "non_saturating", 1.0, 1.0))
     assert finding.kind == "diverged" and finding.hopeless
     assert np.isfinite(trainer.history[-1].g_loss)  # exploded, not NaN: the trainer alone never stopped it
+
+
+@pytest.mark.timeout(240)
+def test_a_real_collapse_prone_run_is_called_the_same_picture_for_every_z(judge, reference, mnist):
+    torch.set_num_threads(1)
+    trainer = Trainer(preset("collapse-prone"), data=mnist)
+    for _ in range(300):
+        trainer.step()
+    check = {"step": 300, **metrics.quick_quality(trainer.snapshot(), n=500, judge=judge, reference=reference)}
+    cfg = trainer.config
+    finding = diagnose(RunState(trainer.history, [check], cfg.conditional, cfg.loss, cfg.g_lr, cfg.d_lr))
+    assert finding.kind == "mode_collapse" and "same picture" in finding.message, (finding, check["sample_spread"])
