@@ -23,6 +23,7 @@ DIGITS = tuple(range(NUM_CLASSES))
 DIGIT_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                  "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 G_COLOUR, D_COLOUR = "#d62728", "#1f77b4"
+FEW_POINTS = 20  # up to this many points a line chart also marks each one: a line needs two points to show
 
 
 # automargin: the plot area gives way to long tick labels and axis titles instead of cutting them off.
@@ -73,9 +74,10 @@ def _lines(history: Sequence[Any], series: dict[str, tuple[str, str]], title: st
     data = downsample(history, list(series))
     step = int(_field(history[-1], "step")) if history else 0
     figure = go.Figure(layout=_layout(f"{title} (step {step})", "generator step", ytitle, chart=title))
+    mode = "lines+markers" if len(data["step"]) <= FEW_POINTS else "lines"  # one Step is one point: show it
     for key, (name, colour) in series.items():
-        figure.add_trace(go.Scatter(x=data["step"], y=data[key], name=name, mode="lines",
-                                    line={"color": colour, "width": 1.5}))
+        figure.add_trace(go.Scatter(x=data["step"], y=data[key], name=name, mode=mode,
+                                    line={"color": colour, "width": 1.5}, marker={"size": 6}))
     return figure
 
 

@@ -95,3 +95,10 @@ def test_compared_runs_share_each_chart_a_solid_and_b_dashed():
     assert [t.line.dash for t in losses.data] == [None, None, "dash", "dash"]
     assert list(losses.data[3].y) == [5.0] * 5 and list(losses.data[1].y) == [2.0] * 5
     assert len(scores.data) == len(grads.data) == 4
+
+
+def test_a_run_of_one_step_shows_its_point_and_a_long_run_draws_plain_lines() -> None:
+    one = [{"step": 1, "d_loss": 1.3, "g_loss": 0.7}]
+    long = [{"step": i, "d_loss": 1.3, "g_loss": 0.7} for i in range(1, 200)]
+    assert all("markers" in trace.mode for trace in plots.loss_figure(one).data)
+    assert all(trace.mode == "lines" for trace in plots.loss_figure(long).data)
