@@ -144,8 +144,10 @@ class Session:
                 _keep_last_frame(run)
 
     def pause(self) -> None:
-        for run in self.runs:
-            run.trainer.pause()
+        """Pause training after the step in progress. Only run A's trainer waits: in a comparison the
+        thread then halts where a round of steps begins, so both runs wait at the same step."""
+        if self.run is not None:
+            self.run.trainer.pause()
 
     def resume(self) -> None:
         for run in self.runs:
@@ -165,11 +167,18 @@ class Session:
                  run.trainer.to_checkpoint({**info, **compared, "quality": list(run.quality)})) for run in self.runs]
 
     def stop_run(self) -> None:
-        """Stop the runs after their current step; the trainers are kept (Save and Explore still work)."""
-        for run in self.runs:
-            run.trainer.stop()
+        """Stop the runs after their current step; the trainers are kept (Save and Explore still work).
+        A comparison stops where a round of steps ends, so both runs stop at the same step: run A stops
+        first (its next step would begin a round) and a paused run B finishes the round in progress."""
+        first, *others = self.runs or (None,)
+        if first is not None:
+            first.trainer.stop()
+        for run in others:
+            run.trainer.resume()
         if self.thread is not None:
             self.thread.join(STOP_TIMEOUT_S)
+        for run in others:
+            run.trainer.stop()
 
     def reset(self) -> None:
         self.stop_run()

@@ -120,17 +120,27 @@ def test_pause_step_and_stop_act_on_both_runs(small_data: MNISTTensors) -> None:
     session.start_run(a, 100_000, None, 250, rival=b)
     _wait(lambda: a.step_count >= 2)
     session.pause()
-    assert a.paused and b.paused and session.paused
-    time.sleep(0.2)  # let the step in progress end; then neither run moves while paused
+    assert session.paused
+    time.sleep(0.3)  # let the round in progress end; then neither run moves while paused
     counts = (a.step_count, b.step_count)
     time.sleep(0.3)
-    assert (a.step_count, b.step_count) == counts and abs(counts[0] - counts[1]) <= 1
+    assert (a.step_count, b.step_count) == counts and counts[0] == counts[1]  # paused where a round ends
     session.step()  # Step while paused: one step of each
     assert (a.step_count, b.step_count) == (counts[0] + 1, counts[1] + 1)
     session.resume()
     _wait(lambda: a.step_count >= counts[0] + 3)
     session.stop_run()
     assert not session.running and a.stopped and b.stopped
+    assert a.step_count == b.step_count  # stopped where a round of steps ended
+
+
+def test_stop_while_paused_leaves_both_runs_at_the_same_step(small_data: MNISTTensors) -> None:
+    session, a, b = _session_pair(small_data)
+    session.start_run(a, 100_000, None, 250, rival=b)
+    _wait(lambda: a.step_count >= 2)
+    session.pause()
+    session.stop_run()
+    assert not session.running and a.stopped and b.stopped and a.step_count == b.step_count
 
 
 def test_save_gives_a_checkpoint_of_each_run_named_by_its_run(small_data: MNISTTensors) -> None:

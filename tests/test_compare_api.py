@@ -1,0 +1,79 @@
+"""Compare through gradio_client, against a real launched server (MNIST needed): /train with its
+defaults still trains one run; with "Compare with (run B)" it trains two side by side, which Step,
+Pause, Stop and Save act on together; a bad comparison is a clear message."""
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+from gradio_client import Client
+from gradio_client.exceptions import AppError
+
+os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
+
+STATUS, GRID_B, CAPTION_B = 4, 9, 10  # in /train's outputs: the live view's, then run B's grid and caption
+pytestmark = pytest.mark.timeout(180)
+
+
+def _client(url: str) -> Client:
+    return Client(url, verbose=False, analytics_enabled=False)
+
+
+def _traces(plot: dict) -> list[dict]:
+    return json.loads(plot["plot"])["data"]
+
+
+def test_train_with_its_defaults_still_trains_one_run(app_url: str) -> None:
+    outputs = _client(app_url).predict(steps=3, api_name="/train")
+    assert len(outputs) == 11 and outputs[GRID_B] is None and outputs[CAPTION_B] == ""
+    assert "<b>Step 3</b>" in outputs[STATUS] and "runs A and B" not in outputs[STATUS]
+    assert [t.get("line", {}).get("dash") for t in _traces(outputs[0])] == [None, None]
+
+
+def test_train_with_a_comparison_trains_both_runs_side_by_side(app_url: str) -> None:
+    client = _client(app_url)
+    outputs = client.predict(steps=3, compare_with="slow-g", api_name="/train")
+    status = outputs[STATUS]
+    assert "<b>Step 3</b>" in status and "runs A and B in turn" in status, status
+    assert "A: g_lr 0.001 · " in status and "B: g_lr 0.0001 · " in status  # each run's own diagnosis
+    assert Path(outputs[GRID_B]).suffix == ".png" and outputs[CAPTION_B].startswith("**B: g_lr 0.0001**")
+    losses = _traces(outputs[0])
+    assert [t.get("line", {}).get("dash") for t in losses if t["x"] != [None]] == [None, None, "dash", "dash"]
+    assert [t["name"] for t in losses if t.get("showlegend") is not False][-2:] == ["A: g_lr 0.001", "B: g_lr 0.0001"]
+    stepped = client.predict(compare_with="slow-g", api_name="/step")  # Step: one step of each
+    assert "<b>Step 4</b>" in stepped[STATUS] and "runs A and B in turn" in stepped[STATUS]
+    saved = client.predict(api_name="/save_checkpoint")
+    assert sorted(Path(p).name.split("-gan-")[0] for p in saved) == ["run-A", "run-A", "run-B", "run-B"]
+    sidecars = [json.loads(Path(p).read_text()) for p in saved if p.endswith(".json")]
+    assert sorted(s["config"]["g_lr"] for s in sidecars) == [1e-4, 1e-3] and {s["step"] for s in sidecars} == {4}
+
+
+def test_pause_and_stop_act_on_both_runs_of_a_comparison(app_url: str) -> None:
+    client = _client(app_url)
+    job = client.submit(steps=100_000, compare_with="slow-g", api_name="/train")
+    try:
+        deadline = time.monotonic() + 60
+        while not job.outputs() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert job.outputs(), "no update from /train within 60 s"
+        status = client.predict(api_name="/pause")  # the Pause button is not an API output
+        assert "<b>paused</b>" in status
+    finally:
+        status = client.predict(api_name="/stop")
+    assert "<b>stopped</b>" in status and "runs A and B in turn" in status  # B stopped at A's step
+    deadline = time.monotonic() + 10
+    while not job.done() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert job.done(), "the stream was still open 10 s after /stop"
+
+
+@pytest.mark.parametrize(("settings", "message"), [
+    ({"compare_with": "no-such-preset"}, r"Compare with \(run B\): 'no-such-preset' is not one of the choices"),
+    ({"compare_with": "fast"}, "The two runs have the same settings"),  # run B would be run A again
+])
+def test_a_bad_comparison_is_a_clear_message(app_url: str, settings: dict, message: str) -> None:
+    with pytest.raises(AppError, match=message):
+        _client(app_url).predict(steps=3, **settings, api_name="/train")
