@@ -115,6 +115,11 @@ def with_cursor(figures: Sequence[go.Figure], step: int) -> tuple[go.Figure, ...
     return tuple(figures)
 
 
+# Room above a compared chart for its title and a legend of four entries (two rows on a laptop, four on a
+# projector, where page.py scales this margin with the text).
+COMPARE_TOP_MARGIN = 96
+
+
 def compare_figures(history_a: Sequence[Any], history_b: Sequence[Any], probabilities: bool = True,
                     names: Sequence[str] = ("A", "B")) -> tuple[go.Figure, go.Figure, go.Figure]:
     """The training charts of two runs overlaid: run A solid, run B dashed in the same colours.
@@ -129,6 +134,7 @@ def compare_figures(history_a: Sequence[Any], history_b: Sequence[Any], probabil
             figure.add_trace(trace.update(line_dash="dash", showlegend=False,
                                           hovertemplate=f"{trace.name}, {names[1]}: %{{y:.3g}}<extra></extra>"))
         add_run_keys(figure, names)
+        figure.update_layout(margin_t=COMPARE_TOP_MARGIN)
     return figures
 
 
@@ -152,7 +158,7 @@ def compare_quality_figure(points_a: Sequence[dict[str, Any]], points_b: Sequenc
                                     name=f"{key}, {names[1]}", line={"color": colour, "dash": "dash"},
                                     marker={"symbol": "diamond"}, xaxis=axes[0], yaxis=axes[1], showlegend=False))
     add_run_keys(figure, names)
-    figure.update_layout(showlegend=True, margin={"t": 80}, legend={"y": 1.08})
+    figure.update_layout(showlegend=True, margin={"t": 80}, legend={"y": 1.08})  # the legend above the panel titles
     return figure
 
 

@@ -77,3 +77,11 @@ def test_pause_and_stop_act_on_both_runs_of_a_comparison(app_url: str) -> None:
 def test_a_bad_comparison_is_a_clear_message(app_url: str, settings: dict, message: str) -> None:
     with pytest.raises(AppError, match=message):
         _client(app_url).predict(steps=3, **settings, api_name="/train")
+
+
+def test_a_pair_lesson_sets_run_b_and_a_lesson_of_one_run_clears_it(app_url: str) -> None:
+    client = _client(app_url)
+    pair = client.predict("saturating-loss", api_name="/lesson")
+    assert pair[2] == "minimax-strong-d" and pair[-1] == "non-saturating-strong-d"  # run A's preset, run B
+    assert "second browser tab" not in pair[1] and "side by side" in pair[1]
+    assert client.predict("what-g-and-d-do", api_name="/lesson")[-1] == "No comparison"

@@ -44,9 +44,9 @@ def live_caption(config: TrainConfig | None) -> str:
 
 
 def run_caption(run: Run, lines: str) -> str:
-    """The caption over one grid of a comparison: the run by what differs, and its charts' line style."""
-    digits = "; column j draws digit j" if run.trainer.config.conditional else ""
-    return f"**{run.name}** · {lines} lines · the same 100 z in both grids{digits}"
+    """The caption over one grid of a comparison (both show the same z): the run by what differs, and
+    its charts' line style. Short, so the two grids stay level."""
+    return f"**{run.name}** ({lines})"
 
 
 def replay_caption(step: int, last: int) -> str:

@@ -64,11 +64,11 @@ def _pair_steps(session: Session) -> str:
 def _findings(session: Session) -> list[tuple[str, str]]:
     """Each run's diagnosis, or why it ended early; in a comparison each line starts with its run's name."""
     named = tuple(run.name for run in session.runs if run.name)  # "" alone: nothing to prefix
-    lines = []
-    for run in session.runs:
-        text, css = (run.error, "gx-error") if run.error else finding_line(run.diagnosis())
-        lines.append((f"{run.name} · {text}" if named and not text.startswith(named) else text, css))
-    return lines
+    lines = [(run.error, "gx-error") if run.error else finding_line(run.diagnosis()) for run in session.runs]
+    if len(lines) == 2 and lines[0] == lines[1]:  # both runs say the same: once, for both
+        return [(f"A and B · {lines[0][0]}", lines[0][1])]
+    return [(f"{run.name} · {text}" if named and not text.startswith(named) else text, css)
+            for run, (text, css) in zip(session.runs, lines)]
 
 
 def _lines(items: list[tuple[str | None, str]]) -> str:
