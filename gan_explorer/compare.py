@@ -21,6 +21,10 @@ NAMES = ("A", "B")
 class RunDiverged(TrainingDiverged):
     """One run of a comparison diverged; every run was stopped and the message names the one."""
 
+    def __init__(self, message: str, index: int) -> None:
+        super().__init__(message)
+        self.index = index  # which of the runs
+
 
 def differences(a: TrainConfig, b: TrainConfig) -> list[str]:
     """The settings that differ, in the config's field order ("loss", "d_lr", ...)."""
@@ -92,7 +96,7 @@ def _stop_all(trainers: Sequence[Trainer], names: Sequence[str], i: int, error: 
     for trainer in trainers:
         trainer.stop()
     name = names[i] if i < len(names) else ""
-    return RunDiverged(f"{name} · {error}" if name else str(error))
+    return RunDiverged(f"{name} · {error}" if name else str(error), i)
 
 
 class Comparison:

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .checkpoints import Checkpoint
-from .compare import in_turn, run_names, step_each
+from .compare import RunDiverged, in_turn, run_names, step_each
 from .diagnosis import Finding, RunState, diagnose
 from .models import Generator
 from .timelapse import Timelapse
-from .trainer import Trainer, TrainingDiverged
+from .trainer import Trainer
 
 log = logging.getLogger(__name__)
 
@@ -134,8 +134,8 @@ class Session:
             for metrics in in_turn(trainers, steps, [run.name for run in runs]):
                 for run, step in zip(runs, metrics):
                     _after_step(run, step.step, runs, quality_fn, quality_every)
-        except TrainingDiverged as e:  # the run that diverged is named in a comparison: show it on A's line
-            runs[0].error = str(e) if len(runs) == 1 else f"{e} Both runs were stopped."
+        except RunDiverged as e:  # said on the line of the run that diverged, which a comparison names
+            runs[e.index].error = str(e) if len(runs) == 1 else f"{e} Both runs were stopped."
         except Exception as e:  # a bug must not kill the server silently: log it and show a short reason
             log.exception("training thread failed")
             runs[0].error = f"Training stopped by an unexpected error: {type(e).__name__}: {e}"

@@ -165,8 +165,8 @@ def test_a_diverging_run_b_stops_the_pair_and_says_which_run(small_data: MNISTTe
     session.start_run(a, 100_000, None, 250, rival=_diverging(b))
     session.thread.join(30)
     assert not session.running and a.stopped and b.stopped
-    assert session.run.error.startswith("B: loss non_saturating · Training diverged at step 1")
-    assert session.run.error.endswith("Both runs were stopped.")
+    assert session.rival.error.startswith("B: loss non_saturating · Training diverged at step 1")
+    assert session.rival.error.endswith("Both runs were stopped.") and session.run.error is None
 
 
 def test_step_by_hand_with_a_diverging_run_stops_both(small_data: MNISTTensors) -> None:

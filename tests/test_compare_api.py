@@ -38,7 +38,8 @@ def test_train_with_a_comparison_trains_both_runs_side_by_side(app_url: str) -> 
     outputs = client.predict(steps=3, compare_with="slow-g", api_name="/train")
     status = outputs[STATUS]
     assert "<b>Step 3</b>" in status and "runs A and B in turn" in status, status
-    assert "A: g_lr 0.001 · " in status and "B: g_lr 0.0001 · " in status  # each run's own diagnosis
+    # each run's own diagnosis, or one for both while they agree (three steps in: no verdict on either)
+    assert ("A: g_lr 0.001 · " in status and "B: g_lr 0.0001 · " in status) or "A and B · " in status
     assert Path(outputs[GRID_B]).suffix == ".png" and outputs[CAPTION_B].startswith("**B: g_lr 0.0001**")
     losses = _traces(outputs[0])
     assert [t.get("line", {}).get("dash") for t in losses if t["x"] != [None]] == [None, None, "dash", "dash"]
@@ -85,3 +86,47 @@ def test_a_pair_lesson_sets_run_b_and_a_lesson_of_one_run_clears_it(app_url: str
     assert pair[2] == "minimax-strong-d" and pair[-1] == "non-saturating-strong-d"  # run A's preset, run B
     assert "second browser tab" not in pair[1] and "side by side" in pair[1]
     assert client.predict("what-g-and-d-do", api_name="/lesson")[-1] == "No comparison"
+
+
+def test_the_replay_slider_moves_run_b_grid_with_run_a(mnist) -> None:
+    from gan_explorer.compare import paired
+    from gan_explorer.config import TrainConfig
+    from gan_explorer.sessions import Session
+    from gan_explorer.timelapse import DEFAULT_EVERY
+    from gan_explorer.trainer import Trainer
+    from gan_explorer.ui.live_view import replay_view, rival_replay_view
+
+    a = TrainConfig(architecture="mlp", mlp_g_hidden=(32,), mlp_d_hidden=(32,), latent_dim=8, batch_size=16)
+    session = Session()
+    session.adopt(Trainer(a, "cpu", data=mnist), Trainer(paired(a, a.replace(loss="minimax")), "cpu", data=mnist))
+    for _ in range(DEFAULT_EVERY):  # to the next kept grid
+        session.step()
+    grid_a, caption_a = replay_view(session, 0)[3:]
+    grid_b, caption_b = rival_replay_view(session, 0)
+    assert caption_a.startswith("**Replay: step 0**") and caption_b.endswith("**Replay: step 0**")
+    assert (grid_a == grid_b).all()  # at step 0 both runs draw the same z with the same weights
+    assert not (rival_replay_view(session, DEFAULT_EVERY)[0] == grid_b).all()
+
+
+def test_the_status_line_names_the_run_that_diverged(mnist) -> None:
+    import dataclasses
+    import math
+
+    import torch
+
+    from gan_explorer.compare import paired
+    from gan_explorer.config import TrainConfig
+    from gan_explorer.sessions import Session
+    from gan_explorer.trainer import Trainer
+    from gan_explorer.ui.status import run_status
+
+    a = TrainConfig(architecture="mlp", mlp_g_hidden=(32,), mlp_d_hidden=(32,), latent_dim=8, batch_size=16)
+    rival = Trainer(paired(a, a.replace(loss="minimax")), "cpu", data=mnist)
+    launch = rival._launch
+    rival._launch = lambda: dataclasses.replace(launch(), values=torch.full((6,), math.nan))  # B blows up
+    session = Session()
+    session.start_run(Trainer(a, "cpu", data=mnist), 100, None, 250, rival=rival)
+    session.thread.join(30)
+    status = run_status(session)
+    assert "B: loss minimax · Training diverged at step 1" in status and "Both runs were stopped." in status
+    assert "A: loss non_saturating · " in status and "<b>stopped</b>" in status

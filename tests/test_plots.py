@@ -109,4 +109,4 @@ def test_compared_runs_share_the_quality_chart_and_the_digit_histogram():
     assert [list(t.y) for t in dashed] == [[200.0], [3.0]]
     assert [t.name for t in quality.data if t.showlegend is not False] == ["A: x", "B: y"]
     histogram = compare_histogram_figure([0.1] * 10, [1.0] + [0.0] * 9, 250, names=("A: x", "B: y"))
-    assert [t.name for t in histogram.data] == ["A: x", "B: y"] and list(histogram.data[1].y)[0] == 1.0
+    assert [t.name for t in histogram.data] == ["A: x", "B: y"] and histogram.data[1].y[0] == 1.0

@@ -74,6 +74,16 @@ def replay_view(session: Session, step: float) -> tuple[Any, ...]:
     return (*figures, upscale(frame.grid, GRID_SCALE), replay_caption(frame.step, last))
 
 
+def rival_replay_view(session: Session, step: float) -> tuple[Any, Any]:
+    """(run B's grid, its caption) at `step` in a comparison, so both grids replay together; unchanged alone."""
+    rival = session.rival
+    if rival is None or not rival.timelapse.frames:
+        return gr.skip(), gr.skip()
+    frame = rival.timelapse.at(whole_number(REPLAY_LABEL, step, 0, max(rival.timelapse.frames[-1].step,
+                                                                     rival.trainer.step_count)))
+    return upscale(frame.grid, GRID_SCALE), f"{run_caption(rival, 'dashed')} · **Replay: step {frame.step:,}**"
+
+
 def training_figures(session: Session) -> tuple[Any, ...]:
     """Losses, D's outputs and gradient norms of the session's run, run B's dashed over them in a comparison."""
     runs = session.runs

@@ -46,8 +46,8 @@ def run_status(session: Session, note: str = "") -> str:
     if trainer.stopped and not note:  # every view of a stopped run says what comes next, the stream's last too
         note = STOPPED_NOTE
     where, bar = _progress(run)
-    lines = [f"{where}{_pair_steps(session)} · epoch {epoch:.2f} · {rate:,.0f} images/s{lrs} · device {device} · "
-             f"<b>{state}</b>", bar]
+    lines = [(f"{where}{_pair_steps(session)} · epoch {epoch:.2f} · {rate:,.0f} images/s{lrs} · device {device} · "
+              f"<b>{state}</b>"), bar]
     notes = dict.fromkeys(LOSSES[r.trainer.config.loss].score_note for r in session.runs)  # each once
     lines.append(_lines([*_findings(session), *((n, "") for n in notes), (note, "")]))
     return f'<div class="gx-status">{"".join(lines)}</div>'

@@ -21,7 +21,7 @@ from ..sessions import QualityFn, Session
 from ..trainer import GRID_SIDE, LIVE_SETTINGS, Trainer
 from . import compare_view
 from .common import bind, friendly, shipped_choices
-from .downloads import save_checkpoint_download
+from .downloads import save_runs
 from .fields import Dropdown, UploadButton
 from .live_view import GRID_SCALE, QUALITY_EVERY, build_stage, grid_caption, stage_view, watch
 from .refusal import checked
@@ -214,7 +214,7 @@ def check_step(tab: TrainTab, request: gr.Request, compare_with: Any = compare_v
 
 @friendly
 def save_run(tab: TrainTab, request: gr.Request) -> list[str]:
-    return _saved_files(tab.registry.get(request))
+    return save_runs(tab.registry.get(request))
 
 
 def fill_preset(tab: TrainTab, name: str) -> dict[Any, Any]:
@@ -278,7 +278,7 @@ def build(registry: SessionRegistry, quality_fn: QualityFn | None) -> TrainTab:
     reset = tab.reset.click(bind(reset_run, tab), None, [tab.pause, *tab.stage], api_name="reset",
                             concurrency_limit=None)
     tab.compare.change(compare_view.show_rival, tab.compare, tab.rival_column, api_visibility="private", queue=False)
-    wire(tab.registry, tab.outputs, tab.replay, tab.exports, [trained, stepped, reset])
+    wire(tab.registry, tab.stage, tab.replay, tab.exports, [trained, stepped, reset])
     live_controls = tab.live_controls
     listeners = [getattr(control, name) for control in live_controls.values()
                  for name in ("blur", "submit", "release") if hasattr(control, name)]
@@ -289,15 +289,3 @@ def build(registry: SessionRegistry, quality_fn: QualityFn | None) -> TrainTab:
     tab.save.click(bind(save_run, tab), None, tab.saved, api_name="save_checkpoint", concurrency_limit=None).success(
         lambda: gr.File(visible=True), None, tab.saved, api_visibility="private", queue=False)
     return tab
-
-
-def _saved_files(session: Session) -> list[str]:
-    """Write the session's run (each run of a comparison, named run-A-..., run-B-...) as .safetensors + .json
-    into Gradio's cache and return the paths for download."""
-    if session.trainer is None:
-        raise gr.Error("There is no run to save yet: press Start or Step first.")
-    # The quality checks go into the sidecar, so loading the run draws its quality and digits again.
-    paths = [path for tag, checkpoint in session.to_checkpoints({"source": "GAN Explorer app"})
-             for path in save_checkpoint_download(checkpoint, f"{f'run-{tag}-' if tag else ''}gan-"
-                                                  f"{checkpoint.config.architecture}-step{checkpoint.step}")]
-    return [str(p) for p in paths]
