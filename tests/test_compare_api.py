@@ -46,6 +46,8 @@ def test_train_with_a_comparison_trains_both_runs_side_by_side(app_url: str) -> 
     assert [t["name"] for t in losses if t.get("showlegend") is not False][-2:] == ["A: g_lr 0.001", "B: g_lr 0.0001"]
     stepped = client.predict(compare_with="slow-g", api_name="/step")  # Step: one step of each
     assert "<b>Step 4</b>" in stepped[STATUS] and "runs A and B in turn" in stepped[STATUS]
+    halves = client.predict(compare_with="slow-g", api_name="/d_step")[STATUS]  # slow motion: each run too
+    assert "A: D step: D(x) " in halves and " · B: D step: D(x) " in halves, halves
     saved = client.predict(api_name="/save_checkpoint")
     assert sorted(Path(p).name.split("-gan-")[0] for p in saved) == ["run-A", "run-A", "run-B", "run-B"]
     sidecars = [json.loads(Path(p).read_text()) for p in saved if p.endswith(".json")]
