@@ -52,6 +52,8 @@ def test_train_with_a_comparison_trains_both_runs_side_by_side(app_url: str) -> 
     assert sorted(Path(p).name.split("-gan-")[0] for p in saved) == ["run-A", "run-A", "run-B", "run-B"]
     sidecars = [json.loads(Path(p).read_text()) for p in saved if p.endswith(".json")]
     assert sorted(s["config"]["g_lr"] for s in sidecars) == [1e-4, 1e-3] and {s["step"] for s in sidecars} == {4}
+    loaded = client.predict(shipped="dcgan (shipped)", api_name="/load_shipped")  # the stage shows one model
+    assert loaded[4 + 9] == "No comparison"  # after the 4 model pickers and the live view: run B's grid goes
 
 
 def test_pause_and_stop_act_on_both_runs_of_a_comparison(app_url: str) -> None:
