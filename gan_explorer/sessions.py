@@ -4,8 +4,8 @@ their uploaded checkpoints.
 Each Session owns its Trainer and the thread that trains it, so a run outlives any single
 request: a UI's stream only watches it, and Stop/Pause/lr changes from other requests act on it
 between steps. A comparison's second run (`rival`, run B) trains in the same thread, in turn with
-the first (compare.in_turn); Start, Stop, Pause, Step and Reset act on both. Plain Python: the app keeps one per browser tab (ui/sessions.py), a script or a
-test may hold its own.
+the first (compare.in_turn); Start, Stop, Pause, Step and Reset act on both. Plain Python: the app
+keeps one per browser tab (ui/sessions.py), a script or a test may hold its own.
 """
 from __future__ import annotations
 

@@ -134,3 +134,12 @@ def test_the_status_line_names_the_run_that_diverged(mnist) -> None:
     status = run_status(session)
     assert "B: loss minimax · Training diverged at step 1" in status and "Both runs were stopped." in status
     assert "A: loss non_saturating · " in status and "<b>stopped</b>" in status
+
+
+def test_a_live_learning_rate_change_applies_to_run_a_only(app_url: str) -> None:
+    client = _client(app_url)
+    client.predict(steps=2, compare_with="slow-g", api_name="/train")
+    client.predict(g_lr=5e-4, d_lr=1e-3, api_name="/update_settings")  # the form is run A's
+    rates = {Path(p).name[:5]: json.loads(Path(p).read_text())["config"]["g_lr"]
+             for p in client.predict(api_name="/save_checkpoint") if p.endswith(".json")}
+    assert rates == {"run-A": 5e-4, "run-B": 1e-4}

@@ -45,8 +45,6 @@ def trainers_for(session: Session, config: TrainConfig, choice: str | None) -> t
     return Trainer(config, data=data), Trainer(rival_settings, data=data) if rival_settings is not None else None
 
 
-
-
 def show_rival(choice: str | None) -> gr.Column:
     """Run B's grid beside run A's while a comparison is chosen."""
     return gr.Column(visible=choice not in (None, NO_COMPARISON))

@@ -181,15 +181,16 @@ def reset_run(tab: TrainTab, request: gr.Request) -> dict[Any, Any]:
 
 @friendly
 def update_live(tab: TrainTab, request: gr.Request, **values: Any) -> tuple[Any, ...]:
-    """Apply changed live settings to the run; every live control then shows the value in force,
-    so a refused value (gr.Warning says why) does not stay in its field while training ignores it."""
-    trainer = tab.registry.get(request).trainer
+    """Apply changed live settings to the run (run A of a comparison: the form is A's); every live control
+    then shows the value in force, so a refused value (gr.Warning says why) does not stay in its field."""
+    session = tab.registry.get(request)
+    trainer = session.trainer
     if trainer is None or trainer.stopped:
         return tuple(gr.skip() for _ in tab.live_controls)
     try:
         changed = trainer.apply(config_from({**trainer.config.to_dict(), **values})).changed
         if changed:
-            gr.Info(f"From step {trainer.step_count + 1}: "
+            gr.Info(f"{'Run A, f' if session.rival is not None else 'F'}rom step {trainer.step_count + 1}: "
                     + ", ".join(f"{k} = {v:g}" for k, v in sorted(changed.items())))
     except (ConfigError, ValueError, TypeError) as e:
         gr.Warning(f"{e} Training goes on with the value in force.")
