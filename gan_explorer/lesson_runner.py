@@ -13,11 +13,12 @@ from typing import Any
 
 from . import metrics
 from .checkpoints import SHIPPED_DIR, load_checkpoint
+from .compare import in_turn
 from .config import TrainConfig
 from .data import MNISTTensors
 from .lessons import Lesson, RunRecord, sample_spread
 from .presets import PRESETS, preset
-from .trainer import Trainer, TrainingDiverged
+from .trainer import Trainer
 
 QUALITY_SAMPLES = 500  # as the app's live check: what diagnosis' thresholds were measured at
 
@@ -59,9 +60,8 @@ def run_lesson(lesson: Lesson, data: MNISTTensors | None = None, *, device: str 
     quality: list[list[dict[str, Any]]] = [[] for _ in trainers]
     budget = lesson.max_steps if max_steps is None else max_steps
     runs: tuple[RunRecord, ...] = ()
-    for step in range(1, budget + 1):
-        for trainer in trainers:
-            _step(trainer)
+    # A run whose losses become NaN stops there (its history shows it) and the other goes on.
+    for step, _ in enumerate(in_turn(trainers, budget, keep_going=True), start=1):
         if step % lesson.check_every and step != budget:
             continue
         for trainer, checks in zip(trainers, quality):
@@ -78,16 +78,6 @@ def run_lesson(lesson: Lesson, data: MNISTTensors | None = None, *, device: str 
     return _result(lesson, None, budget, start, trainers, runs)
 
 
-def _step(trainer: Trainer) -> None:
-    """One step; a run whose losses became NaN stops there (its history shows it) and the other goes on."""
-    if trainer.stopped:
-        return
-    try:
-        trainer.step()
-    except TrainingDiverged:
-        pass
-
-
 def _result(lesson: Lesson, shown: int | None, steps: int, start: float, trainers: list[Trainer],
             runs: tuple[RunRecord, ...]) -> LessonResult:
     return LessonResult(lesson, shown, steps, time.perf_counter() - start,
@@ -101,11 +91,9 @@ def step_rate(lesson: Lesson, data: MNISTTensors, steps: int = 30, device: str =
     (settings as dicts) replace the lesson's runs, to time a baseline the same way."""
     settings = configs or [PRESETS[name] for name in lesson.runs]
     trainers = [Trainer(TrainConfig(**s), device, data=data) for s in settings]
-    for _ in range(5):
-        for t in trainers:
-            _step(t)
+    for _ in in_turn(trainers, 5, keep_going=True):
+        pass
     begin = [t.train_seconds for t in trainers]
-    for _ in range(steps):
-        for t in trainers:
-            _step(t)
+    for _ in in_turn(trainers, steps, keep_going=True):
+        pass
     return steps / sum(t.train_seconds - b for t, b in zip(trainers, begin))

@@ -117,17 +117,65 @@ def with_cursor(figures: Sequence[go.Figure], step: int) -> tuple[go.Figure, ...
     return tuple(figures)
 
 
-def compare_figures(history_a: Sequence[Any], history_b: Sequence[Any],
-                    probabilities: bool = True) -> tuple[go.Figure, go.Figure, go.Figure]:
-    """The training charts of two runs overlaid: run A solid, run B dashed in the same colours,
-    each trace's name ending in its run's letter (the page names the runs by what differs)."""
+# Room above a compared chart for its title and a legend of four entries (two rows on a laptop, four on a
+# projector, where page.py scales this margin with the text).
+COMPARE_TOP_MARGIN = 96
+
+
+def compare_figures(history_a: Sequence[Any], history_b: Sequence[Any], probabilities: bool = True,
+                    names: Sequence[str] = ("A", "B")) -> tuple[go.Figure, go.Figure, go.Figure]:
+    """The training charts of two runs overlaid: run A solid, run B dashed in the same colours.
+    The legend keys the colours once (A's traces) and the two line styles by the runs' `names`
+    (what differs: compare.run_names), so it stays two short rows on a projector; every trace's
+    hover names its run."""
     figures = training_figures(history_a, probabilities)
     for figure, other in zip(figures, training_figures(history_b, probabilities)):
         for trace in figure.data:
-            trace.name = f"{trace.name} A"
+            trace.update(hovertemplate=f"{trace.name}, {names[0]}: %{{y:.3g}}<extra></extra>")
         for trace in other.data:
-            figure.add_trace(trace.update(name=f"{trace.name} B", line_dash="dash"))
+            figure.add_trace(trace.update(line_dash="dash", showlegend=False,
+                                          hovertemplate=f"{trace.name}, {names[1]}: %{{y:.3g}}<extra></extra>"))
+        add_run_keys(figure, names)
+        figure.update_layout(margin_t=COMPARE_TOP_MARGIN)
     return figures
+
+
+def add_run_keys(figure: go.Figure, names: Sequence[str]) -> None:
+    """Two legend entries, a grey solid line for run A and a dashed one for run B, named by what differs."""
+    for name, dash in zip(names, (None, "dash")):
+        figure.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=name, hoverinfo="skip",
+                                    line={"color": "#555", "width": 2, "dash": dash}))
+
+
+def compare_quality_figure(points_a: Sequence[dict[str, Any]], points_b: Sequence[dict[str, Any]], every: int,
+                           names: Sequence[str] = ("A", "B")) -> go.Figure:
+    """quality_figure of run A with run B's FID and IS dashed over it, and the runs keyed in a legend."""
+    figure = quality_figure(points_a, every)
+    figure.update_traces(showlegend=False)  # the panels name FID and IS; the legend keys the runs
+    steps = [p["step"] for p in points_b]
+    last = max(steps + [p["step"] for p in points_a], default=every)
+    figure.update_layout(xaxis_range=[0, last + every / 2], xaxis2_range=[0, last + every / 2])
+    for key, colour, axes in (("fid", FID_COLOUR, ("x", "y")), ("inception_score", IS_COLOUR, ("x2", "y2"))):
+        figure.add_trace(go.Scatter(x=steps, y=[p[key] for p in points_b], mode="lines+markers",
+                                    name=f"{key}, {names[1]}", line={"color": colour, "dash": "dash"},
+                                    marker={"symbol": "diamond"}, xaxis=axes[0], yaxis=axes[1], showlegend=False))
+    add_run_keys(figure, names)
+    figure.update_layout(showlegend=True, margin={"t": 80}, legend={"y": 1.08})  # the legend above the panel titles
+    return figure
+
+
+def compare_histogram_figure(fractions_a: Sequence[float] | None, fractions_b: Sequence[float] | None,
+                             step: int | None = None, names: Sequence[str] = ("A", "B")) -> go.Figure:
+    """The digits each run draws, side by side per digit: run A's bars solid, run B's hatched."""
+    figure = class_histogram_figure(fractions_a, step)
+    figure.data[0].update(name=names[0], offsetgroup="A")
+    figure.add_trace(go.Bar(x=list(DIGITS), y=list(fractions_b if fractions_b is not None else [0.0] * len(DIGITS)),
+                            name=names[1], offsetgroup="B", marker_color=list(DIGIT_COLOURS),
+                            marker_pattern_shape="/", marker_pattern_fgcolor="white",
+                            hovertemplate=f"digit %{{x}}, {names[1]}: %{{y:.0%}}<extra></extra>"))
+    figure.data[0].hovertemplate = f"digit %{{x}}, {names[0]}: %{{y:.0%}}<extra></extra>"
+    figure.update_layout(barmode="group", showlegend=True)
+    return figure
 
 
 FID_TICKS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]

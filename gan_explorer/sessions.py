@@ -1,9 +1,11 @@
-"""A person's session: their run, the background thread that trains it, their uploaded checkpoints.
+"""A person's session: their run (or two runs side by side), the background thread that trains it,
+their uploaded checkpoints.
 
 Each Session owns its Trainer and the thread that trains it, so a run outlives any single
 request: a UI's stream only watches it, and Stop/Pause/lr changes from other requests act on it
-between steps. Plain Python: the app keeps one per browser tab (ui/sessions.py), a script or a
-test may hold its own.
+between steps. A comparison's second run (`rival`, run B) trains in the same thread, in turn with
+the first (compare.in_turn); Start, Stop, Pause, Step and Reset act on both. Plain Python: the app
+keeps one per browser tab (ui/sessions.py), a script or a test may hold its own.
 """
 from __future__ import annotations
 
@@ -16,10 +18,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .checkpoints import Checkpoint
+from .compare import RunDiverged, in_turn, run_names, step_each
 from .diagnosis import Finding, RunState, diagnose
 from .models import Generator
 from .timelapse import Timelapse
-from .trainer import Trainer, TrainingDiverged
+from .trainer import Trainer
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +60,7 @@ class Run:
     quality_thread: threading.Thread | None = None
     error: str | None = None  # why the run ended early, shown in the status line
     timelapse: Timelapse = field(default_factory=Timelapse)  # the fixed-noise grid through the run, for replay
+    name: str = ""  # in a comparison, the run named by what differs ("A: loss minimax"); else ""
 
     def keep_frame(self, force: bool = False) -> None:
         """Keep the fixed-noise grid of now when the timelapse is due (or empty: the noise the run
@@ -74,6 +78,7 @@ class Run:
 @dataclass
 class Session:
     run: Run | None = None
+    rival: Run | None = None  # run B of a comparison, trained in turn with `run` (run A); None alone
     thread: threading.Thread | None = None
     checkpoints: dict[str, Checkpoint] = field(default_factory=Uploads)  # uploaded, by label
     embedding: Any = None  # the last t-SNE Embedding, so a click can find its point's z
@@ -85,57 +90,114 @@ class Session:
         return self.run.trainer if self.run is not None else None
 
     @property
+    def runs(self) -> tuple[Run, ...]:
+        """The session's runs: none, run A alone, or runs A and B of a comparison."""
+        return tuple(run for run in (self.run, self.rival) if run is not None)
+
+    @property
     def running(self) -> bool:
         return self.thread is not None and self.thread.is_alive()
 
-    def adopt(self, trainer: Trainer) -> Run:
-        """The Run of `trainer`: the current one, or a fresh one when the trainer is new."""
-        if self.run is None or self.run.trainer is not trainer:
-            self.run = Run(trainer)
-            self.run.keep_frame()  # the grid it starts from
+    @property
+    def paused(self) -> bool:
+        return self.trainer is not None and self.trainer.paused
+
+    def adopt(self, trainer: Trainer, rival: Trainer | None = None) -> Run:
+        """The Run of `trainer` (and of `rival`, run B beside it): the current ones, or fresh ones
+        when either trainer is new. Two runs are named by what differs between them."""
+        current = (self.trainer, self.rival.trainer if self.rival is not None else None)
+        if current != (trainer, rival):
+            names = run_names(trainer.config, rival.config) if rival is not None else ("", "")
+            self.run = Run(trainer, name=names[0])
+            self.rival = Run(rival, name=names[1]) if rival is not None else None
+            for run in self.runs:
+                run.keep_frame()  # the grid it starts from
         return self.run
 
     def start_run(self, trainer: Trainer, steps: int, quality_fn: QualityFn | None,
-                  quality_every: int) -> None:
-        """Train `steps` more steps in a background thread."""
+                  quality_every: int, rival: Trainer | None = None) -> None:
+        """Train `steps` more steps (of each run, in turn, with a `rival`) in a background thread."""
         if self.running:
             raise RunAlreadyGoing("A run is already going: Pause/Resume or Stop it (Reset starts afresh).")
-        run = self.adopt(trainer)
-        run.error, run.start_step = None, trainer.step_count
-        run.target_step = trainer.step_count + steps
-        self.thread = threading.Thread(target=self._train, args=(run, steps, quality_fn, quality_every),
+        self.adopt(trainer, rival)
+        for run in self.runs:
+            run.error, run.start_step = None, run.trainer.step_count
+            run.target_step = run.trainer.step_count + steps
+        self.thread = threading.Thread(target=self._train, args=(self.runs, steps, quality_fn, quality_every),
                                        name="gan-explorer-train", daemon=True)
         self.thread.start()
 
     @staticmethod
-    def _train(run: Run, steps: int, quality_fn: QualityFn | None, quality_every: int) -> None:
-        trainer = run.trainer
+    def _train(runs: tuple[Run, ...], steps: int, quality_fn: QualityFn | None, quality_every: int) -> None:
+        trainers = [run.trainer for run in runs]
         try:
-            for metrics in trainer.run(max_steps=steps):
-                run.keep_frame()
-                if quality_fn is not None and metrics.step % quality_every == 0:
-                    _check_quality(run, quality_fn)
-                if metrics.step % DIAGNOSE_EVERY == 0 and (finding := run.diagnosis()).hopeless:
-                    run.error = f"{finding.line}. The run was stopped."
-                    trainer.stop()
-        except TrainingDiverged as e:
-            run.error = str(e)
+            for metrics in in_turn(trainers, steps, [run.name for run in runs]):
+                for run, step in zip(runs, metrics):
+                    _after_step(run, step.step, runs, quality_fn, quality_every)
+        except RunDiverged as e:  # said on the line of the run that diverged, which a comparison names
+            runs[e.index].error = str(e) if len(runs) == 1 else f"{e} Both runs were stopped."
         except Exception as e:  # a bug must not kill the server silently: log it and show a short reason
             log.exception("training thread failed")
-            run.error = f"Training stopped by an unexpected error: {type(e).__name__}: {e}"
+            runs[0].error = f"Training stopped by an unexpected error: {type(e).__name__}: {e}"
         finally:
-            _keep_last_frame(run)
+            for run in runs:
+                _keep_last_frame(run)
+
+    def pause(self) -> None:
+        """Pause training after the step in progress. Only run A's trainer waits: in a comparison the
+        thread then halts where a round of steps begins, so both runs wait at the same step."""
+        if self.run is not None:
+            self.run.trainer.pause()
+
+    def resume(self) -> None:
+        for run in self.runs:
+            run.trainer.resume()
+
+    def step(self) -> None:
+        """One step of each run by hand (Step), in turn; a run that diverges stops both (RunDiverged)."""
+        step_each([run.trainer for run in self.runs], [run.name for run in self.runs])
+        for run in self.runs:
+            run.keep_frame()  # a stepped run replays too
+
+    def to_checkpoints(self, info: dict[str, Any]) -> list[tuple[str, Checkpoint]]:
+        """(tag, checkpoint) of each run, its quality checks in the info (loading it draws them again):
+        tag "" alone; in a comparison "A" and "B", and each checkpoint records both runs' names."""
+        compared = {"compared": [run.name for run in self.runs]} if self.rival is not None else {}
+        return [(run.name.split(":")[0] if self.rival is not None else "",
+                 run.trainer.to_checkpoint({**info, **compared, "quality": list(run.quality)})) for run in self.runs]
 
     def stop_run(self) -> None:
-        """Stop the run after its current step; the trainer is kept (Save and Explore still work)."""
-        if self.trainer is not None:
-            self.trainer.stop()
+        """Stop the runs after their current step; the trainers are kept (Save and Explore still work).
+        A comparison stops where a round of steps ends, so both runs stop at the same step: run A stops
+        first (its next step would begin a round) and a paused run B finishes the round in progress."""
+        first, *others = self.runs or (None,)
+        if first is not None:
+            first.trainer.stop()
+        for run in others:
+            run.trainer.resume()
         if self.thread is not None:
             self.thread.join(STOP_TIMEOUT_S)
+        for run in others:
+            run.trainer.stop()
 
     def reset(self) -> None:
         self.stop_run()
-        self.run, self.thread = None, None
+        self.run, self.rival, self.thread = None, None, None
+
+
+def _after_step(run: Run, step: int, runs: tuple[Run, ...], quality_fn: QualityFn | None,
+                quality_every: int) -> None:
+    """What the training thread does after each step of a run: keep its grid when due, start a quality
+    check, and stop every run when this one cannot recover (the reason names it in a comparison)."""
+    run.keep_frame()
+    if quality_fn is not None and step % quality_every == 0:
+        _check_quality(run, quality_fn)
+    if step % DIAGNOSE_EVERY == 0 and (finding := run.diagnosis()).hopeless:
+        alone = len(runs) == 1
+        run.error = f"{finding.line}. The run was stopped." if alone else \
+            f"{run.name} · {finding.line}. Both runs were stopped."
+        for other in runs:
+            other.trainer.stop()
 
 
 def _keep_last_frame(run: Run) -> None:

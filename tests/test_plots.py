@@ -90,11 +90,26 @@ def test_compared_runs_share_each_chart_a_solid_and_b_dashed():
     history_a = [{"step": s, "d_loss": 1.0, "g_loss": 2.0, "d_real": 0.6, "d_fake": 0.4, "d_grad_norm": 1.0,
                   "g_grad_norm": 1.0} for s in range(1, 6)]
     history_b = [{**m, "g_loss": 5.0} for m in history_a]
-    losses, scores, grads = compare_figures(history_a, history_b)
-    assert [t.name for t in losses.data] == ["D loss A", "G loss A", "D loss B", "G loss B"]
-    assert [t.line.dash for t in losses.data] == [None, None, "dash", "dash"]
+    names = ("A: loss minimax", "B: loss non_saturating")
+    losses, scores, grads = compare_figures(history_a, history_b, names=names)
+    # the colours keyed once, the runs keyed by what differs: A solid, B dashed
+    assert [t.name for t in losses.data if t.showlegend is not False] == ["D loss", "G loss", *names]
+    assert [t.line.dash for t in losses.data] == [None, None, "dash", "dash", None, "dash"]
     assert list(losses.data[3].y) == [5.0] * 5 and list(losses.data[1].y) == [2.0] * 5
-    assert len(scores.data) == len(grads.data) == 4
+    assert "B: loss non_saturating" in losses.data[3].hovertemplate
+    assert len(scores.data) == len(grads.data) == 6
+
+
+def test_compared_runs_share_the_quality_chart_and_the_digit_histogram():
+    from gan_explorer.plots import compare_histogram_figure, compare_quality_figure
+
+    points = [{"step": 250, "fid": 80.0, "inception_score": 3.0}]
+    quality = compare_quality_figure(points, [{**points[0], "fid": 200.0}], 250, names=("A: x", "B: y"))
+    dashed = [t for t in quality.data if t.line.dash == "dash" and t.x[0] is not None]
+    assert [list(t.y) for t in dashed] == [[200.0], [3.0]]
+    assert [t.name for t in quality.data if t.showlegend is not False] == ["A: x", "B: y"]
+    histogram = compare_histogram_figure([0.1] * 10, [1.0] + [0.0] * 9, 250, names=("A: x", "B: y"))
+    assert [t.name for t in histogram.data] == ["A: x", "B: y"] and histogram.data[1].y[0] == 1.0
 
 
 def test_a_run_of_one_step_shows_its_point_and_a_long_run_draws_plain_lines() -> None:

@@ -130,7 +130,7 @@ def build_demo() -> gr.Blocks:
             demo.load(bind(explore_tab.from_seed, explore), explore.seed_inputs, explore.z_outputs,
                       api_visibility="private", concurrency_limit=None)
         _wire_link(demo, present, link_notice)
-        lesson_panel.wire(demo, lesson, train.preset, train.settings, tabs, interpolate.model)
+        lesson_panel.wire(demo, lesson, train.preset, train.settings, tabs, interpolate.model, train.compare)
         demo.unload(registry.close)
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=None)
     return demo

@@ -13,9 +13,11 @@ import os
 import secrets
 from pathlib import Path
 
+import gradio as gr
 from gradio.utils import get_upload_folder
 
 from ..checkpoints import Checkpoint, atomic_write, save_checkpoint, sidecar_path
+from ..sessions import Session
 
 FOLDER = "gan-explorer"
 
@@ -39,3 +41,15 @@ def save_checkpoint_download(checkpoint: Checkpoint, name: str) -> list[Path]:
     """Weights and sidecar under a name of their own (another session may save the same step)."""
     path = save_checkpoint(checkpoint, download_folder() / f"{name}-{secrets.token_hex(4)}")
     return [path, sidecar_path(path)]
+
+
+def save_runs(session: Session) -> list[str]:
+    """Write the session's run (each run of a comparison, named run-A-..., run-B-...) as .safetensors + .json
+    into Gradio's cache and return the paths for download."""
+    if session.trainer is None:
+        raise gr.Error("There is no run to save yet: press Start or Step first.")
+    # The quality checks go into the sidecar, so loading the run draws its quality and digits again.
+    paths = [path for tag, checkpoint in session.to_checkpoints({"source": "GAN Explorer app"})
+             for path in save_checkpoint_download(checkpoint, f"{f'run-{tag}-' if tag else ''}gan-"
+                                                  f"{checkpoint.config.architecture}-step{checkpoint.step}")]
+    return [str(p) for p in paths]

@@ -1,7 +1,8 @@
 """The Train tab's lesson picker: choosing a lesson (or opening `?lesson=NAME`, or calling /lesson)
 loads its first run's settings into the form, shows its text, and opens the tab it teaches on.
 
-A pair lesson's second run is named in the text: its preset trains it in a second browser tab.
+A pair lesson sets "Compare with (run B)" to its second run, so Start trains both side by side; a
+lesson of one run sets it back to no comparison.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import gradio as gr
 from ..lessons import LESSONS, Lesson
 from ..presets import DEFAULT_PRESET
 from .common import SHIPPED_SUFFIX, friendly
+from .compare_view import NO_COMPARISON
 from .fields import Dropdown, refuse
 from .link import read_link
 from .train_controls import preset_values
@@ -42,8 +44,8 @@ def lesson_text(lesson: Lesson) -> str:
         runs = (f"Open **Interpolate** with **{lesson.checkpoint}{SHIPPED_SUFFIX}** and compare *slerp* "
                 f"with *linear*.")
     elif len(lesson.runs) == 2:
-        runs = (f"The form holds run A (preset `{lesson.runs[0]}`): press Start. Run B, its fix, is preset "
-                f"`{lesson.runs[1]}`: train it in a second browser tab to see both.")
+        runs = (f"The form holds run A (preset `{lesson.runs[0]}`), **Compare with** run B (preset "
+                f"`{lesson.runs[1]}`): press Start to train both side by side, B dashed on every chart.")
     else:
         runs = f"The form holds preset `{lesson.runs[0]}`: press Start."
     return (f"### {lesson.title}\n{lesson.text}\n\n**Expect**: {lesson.effect} (within "
@@ -58,14 +60,16 @@ def checked_lesson(name: Any) -> Lesson:
 
 
 def wire(demo: gr.Blocks, panel: LessonPanel, preset_box: gr.Dropdown, settings: dict[str, Any],
-         tabs: gr.Tabs, interpolate_model: gr.Dropdown) -> None:
-    outputs = [panel.picker, panel.text, preset_box, *settings.values(), tabs, interpolate_model]
+         tabs: gr.Tabs, interpolate_model: gr.Dropdown, compare: gr.Dropdown) -> None:
+    outputs = [panel.picker, panel.text, preset_box, *settings.values(), tabs, interpolate_model, compare]
 
     def values(lesson: Lesson) -> tuple[Any, ...]:
         form = preset_values(lesson.runs[0], settings) if lesson.runs else {}
         model = (gr.Dropdown(value=lesson.checkpoint + SHIPPED_SUFFIX) if lesson.checkpoint else gr.skip())
+        rival = lesson.runs[1] if len(lesson.runs) == 2 else NO_COMPARISON
         return (lesson.name, lesson_text(lesson), lesson.runs[0] if lesson.runs else gr.skip(),
-                *(form.get(control, gr.skip()) for control in settings.values()), gr.Tabs(selected=lesson.tab), model)
+                *(form.get(control, gr.skip()) for control in settings.values()), gr.Tabs(selected=lesson.tab), model,
+                rival)
 
     @friendly
     def choose(name: str) -> tuple[Any, ...]:

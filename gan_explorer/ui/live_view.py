@@ -18,7 +18,7 @@ from ..config import TrainConfig
 from ..images import grid, upscale
 from ..losses import LOSSES
 from ..parsing import whole_number
-from ..sessions import QualityFn, Session
+from ..sessions import QualityFn, Run, Session
 from ..trainer import GRID_SIDE
 from .explained import explain
 from .fields import Slider
@@ -43,6 +43,12 @@ def live_caption(config: TrainConfig | None) -> str:
     return ("**Live** · " if config is not None else "") + grid_caption(config)
 
 
+def run_caption(run: Run, lines: str) -> str:
+    """The caption over one grid of a comparison (both show the same z): the run by what differs, and
+    its charts' line style. Short, so the two grids stay level."""
+    return f"**{run.name}** ({lines})"
+
+
 def replay_caption(step: int, last: int) -> str:
     return f"**Replay: step {step:,}** of {last:,}: the grid as it was then (Start or Step shows it live again)"
 
@@ -64,37 +70,89 @@ def replay_view(session: Session, step: float) -> tuple[Any, ...]:
         raise gr.Error("There is no run to replay yet: press Start or Step first.")
     last = run.timelapse.frames[-1].step
     frame = run.timelapse.at(whole_number(REPLAY_LABEL, step, 0, max(last, run.trainer.step_count)))
-    probabilities = LOSSES[run.trainer.config.loss].scores_are_probabilities
-    figures = plots.with_cursor(plots.training_figures(list(run.trainer.history), probabilities), frame.step)
+    figures = plots.with_cursor(training_figures(session), frame.step)
     return (*figures, upscale(frame.grid, GRID_SCALE), replay_caption(frame.step, last))
+
+
+def rival_replay_view(session: Session, step: float) -> tuple[Any, Any]:
+    """(run B's grid, its caption) at `step` in a comparison, so both grids replay together; unchanged alone."""
+    rival = session.rival
+    if rival is None or not rival.timelapse.frames:
+        return gr.skip(), gr.skip()
+    frame = rival.timelapse.at(whole_number(REPLAY_LABEL, step, 0, max(rival.timelapse.frames[-1].step,
+                                                                     rival.trainer.step_count)))
+    return upscale(frame.grid, GRID_SCALE), f"{run_caption(rival, 'dashed')} · **Replay: step {frame.step:,}**"
+
+
+def training_figures(session: Session) -> tuple[Any, ...]:
+    """Losses, D's outputs and gradient norms of the session's run, run B's dashed over them in a comparison."""
+    runs = session.runs
+    # open-ended critic scores where either run has a critic: a probability fits on that axis too
+    probabilities = all(LOSSES[run.trainer.config.loss].scores_are_probabilities for run in runs)
+    histories = [list(run.trainer.history) for run in runs] or [[]]
+    if len(runs) == 2:
+        return plots.compare_figures(*histories, probabilities, [run.name for run in runs])
+    return plots.training_figures(histories[0], probabilities)
+
+
+def _quality_figures(session: Session) -> tuple[Any, Any, Any]:
+    """The quality chart, the digit histogram and the frequencies (run A's) of the latest checks."""
+    quality = [list(run.quality) for run in session.runs] or [[]]
+    latest = [q[-1] if q else {} for q in quality]
+    if len(quality) == 2:
+        names = [run.name for run in session.runs]
+        histogram = plots.compare_histogram_figure(*(q.get("class_histogram") for q in latest),
+                                                   latest[0].get("step"), names)
+        return plots.compare_quality_figure(*quality, QUALITY_EVERY, names), histogram, plots.spectrum_figure(latest[0])
+    histogram = plots.class_histogram_figure(latest[0].get("class_histogram"), latest[0].get("step"))
+    return plots.quality_figure(quality[0], QUALITY_EVERY), histogram, plots.spectrum_figure(latest[0])
 
 
 def live_view(session: Session) -> tuple[Any, ...]:
     """(losses, D outputs, grad norms, grid, status, quality, digit histogram, frequencies, grid caption)
-    for the current run."""
+    for the current run; in a comparison the charts overlay run B's (rival_view gives its grid)."""
     run = session.run
-    history = list(run.trainer.history) if run is not None else []
     image = grid(run.trainer.sample_fixed(), nrow=GRID_SIDE, scale=GRID_SCALE) if run is not None else None
-    quality = list(run.quality) if run is not None else []
-    latest = quality[-1] if quality else {}
-    histogram = plots.class_histogram_figure(latest.get("class_histogram"), latest.get("step"))
-    probabilities = run is None or LOSSES[run.trainer.config.loss].scores_are_probabilities
-    return (*plots.training_figures(history, probabilities), image, run_status(session),
-            plots.quality_figure(quality, QUALITY_EVERY), histogram, plots.spectrum_figure(latest),
-            live_caption(run.trainer.config if run is not None else None))
+    quality, histogram, spectrum = _quality_figures(session)
+    caption = run_caption(run, "solid") if session.rival is not None else \
+        live_caption(run.trainer.config if run is not None else None)
+    return (*training_figures(session), image, run_status(session), quality, histogram, spectrum, caption)
 
 
-def build_stage(quality_fn: QualityFn | None) -> tuple[list[gr.components.Component], gr.Slider]:
+def rival_view(session: Session) -> tuple[Any, str]:
+    """(run B's grid, its caption) in a comparison; (None, "") without one."""
+    rival = session.rival
+    if rival is None:
+        return None, ""
+    return grid(rival.trainer.sample_fixed(), nrow=GRID_SIDE, scale=GRID_SCALE), run_caption(rival, "dashed")
+
+
+def stage_view(session: Session) -> tuple[Any, ...]:
+    """What Start, Step and Reset redraw: live_view's outputs, then rival_view's."""
+    return (*live_view(session), *rival_view(session))
+
+
+def _grid(elem_id: str) -> WriteOnceImage:
+    return WriteOnceImage(show_label=False, format="png", type="numpy", interactive=False, elem_id=elem_id,
+                          elem_classes="gx-pixelated", height=420, buttons=["download"])
+
+
+def build_stage(quality_fn: QualityFn | None) -> tuple[list[gr.components.Component], gr.Slider,
+                                                       list[gr.components.Component], gr.Column]:
     """The status line, the sample grid and the charts (the live view's outputs, in live_view order),
-    and the Replay slider under the grid."""
+    the Replay slider under the grid, run B's grid and caption (rival_view order) and their column,
+    shown beside run A's grid while a comparison is chosen."""
     status = gr.HTML(run_status(Session()), elem_id="train-status")
     with gr.Row(equal_height=False, elem_id="train-stage"):
         with gr.Column(elem_id="train-grid-column"):
-            # A caption above, not the image's label: it follows the run (conditional or not).
-            caption = gr.Markdown(grid_caption(None), elem_id="train-grid-caption")
-            sample_grid = WriteOnceImage(show_label=False, format="png", type="numpy", interactive=False,
-                                         elem_id="train-grid", elem_classes="gx-pixelated", height=420,
-                                         buttons=["download"])
+            with gr.Row(equal_height=False, elem_id="train-grids"):
+                with gr.Column(min_width=160, elem_id="train-grid-a"):
+                    # A caption above, not the image's label: it follows the run (conditional or not).
+                    caption = gr.Markdown(grid_caption(None), elem_id="train-grid-caption")
+                    sample_grid = _grid("train-grid")
+                with gr.Column(min_width=160, visible=False, elem_id="train-grid-b") as rival_column:
+                    rival_caption = gr.Markdown("", elem_id="train-grid-b-caption")
+                    rival_grid = _grid("train-grid-b-image")
             replay = Slider(0, 1, value=0, step=1, label=REPLAY_LABEL, interactive=False, elem_id="train-replay")
             explain("train-grid")
         with gr.Column(elem_id="train-charts"):
@@ -113,8 +171,8 @@ def build_stage(quality_fn: QualityFn | None) -> tuple[list[gr.components.Compon
             with gr.Column(scale=scale, min_width=min_width, visible=quality_fn is not None or not needs_quality):
                 more[elem_id] = gr.Plot(figure, show_label=False, elem_id=elem_id)
                 explain(elem_id)
-    return [losses, scores, more["chart-grads"], sample_grid, status, more["chart-quality"], more["chart-digits"],
-            more["chart-spectrum"], caption], replay
+    return ([losses, scores, more["chart-grads"], sample_grid, status, more["chart-quality"], more["chart-digits"],
+             more["chart-spectrum"], caption], replay, [rival_grid, rival_caption], rival_column)
 
 
 def watch(session: Session) -> Iterator[tuple[Any, ...]]:
@@ -124,11 +182,12 @@ def watch(session: Session) -> Iterator[tuple[Any, ...]]:
         running = session.running
         if not running or time.monotonic() - last >= REFRESH_S:
             last = time.monotonic()
-            yield live_view(session)
+            yield stage_view(session)
         if not running:
             break
         time.sleep(POLL_S)
     # A run that ended early says why in a toast and in the status line; not as a gr.Error, which
     # would cover the grid and the charts that show what went wrong with red "Error" badges.
-    if session.run is not None and session.run.error:
-        gr.Warning(session.run.error)
+    for run in session.runs:
+        if run.error:
+            gr.Warning(run.error)

@@ -11,6 +11,7 @@ from ..checkpoints import Checkpoint
 from ..sessions import QualityFn, Session
 from . import explore_tab, train_tab
 from .common import bind, checkpoint_for, friendly, load_upload, model_choices
+from .compare_view import NO_COMPARISON
 from .explore_tab import ExploreTab
 from .refusal import checked
 from .sessions import SessionRegistry
@@ -56,7 +57,8 @@ def load(pickers: Pickers, request: gr.Request, upload: str | None = None, shipp
     return {**{box: choices for box in pickers.model_boxes}, **dict(zip(train.outputs, view, strict=True)),
             # The form takes the checkpoint's settings, so what it shows is what Start would train.
             **config_values(checkpoint.config, train.settings),
-            train.preset: gr.Dropdown(value=None, info="none: the settings below are the loaded checkpoint's")}
+            train.preset: gr.Dropdown(value=None, info="none: the settings below are the loaded checkpoint's"),
+            train.compare: NO_COMPARISON}  # one checkpoint is shown: run B's grid goes
 
 
 def refresh_choices(pickers: Pickers, request: gr.Request) -> dict[Any, Any]:
@@ -66,7 +68,7 @@ def refresh_choices(pickers: Pickers, request: gr.Request) -> dict[Any, Any]:
 
 def wire(pickers: Pickers, tabs: gr.Tabs) -> None:
     train, explore = pickers.train, pickers.explore
-    loaded = [*pickers.model_boxes, *train.outputs, *train.settings.values(), train.preset]
+    loaded = [*pickers.model_boxes, *train.outputs, train.compare, *train.settings.values(), train.preset]
     for event, kwargs, name in ((train.upload.upload, {"upload": train.upload}, "load_checkpoint"),
                                 (train.load.click, {"shipped": train.shipped}, "load_shipped")):
         # A refused file (damaged, not ours) leaves the grid and charts as they were (refusal.py).

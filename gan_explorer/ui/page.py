@@ -59,6 +59,17 @@ body.gx-present { --gx-stage: 420px; --body-text-size: 20px;
 .gx-present #train-charts { flex-direction: row !important; flex: 1 1 0 !important; }
 .gx-present #train-charts > * { flex: 1 1 0; min-width: 0; }
 .gx-present .gx-stage .js-plotly-plot { height: calc(var(--gx-stage) - 4px); }
+/* Two runs compared: two grids side by side, each a little smaller, so the two charts keep their room. */
+#train-grids { flex-wrap: nowrap; }
+#train-grids > * { min-width: 0 !important; }
+.gx-present #train-grids { flex: 1 1 0; min-height: 0; }
+.gx-present #train-grid-a, .gx-present #train-grid-b { flex-wrap: nowrap; height: 100%; }
+.gx-present #train-grid-b-caption, .gx-present #train-grid-b-caption * { font-size: 18px !important; line-height: 1.3; }
+.gx-present #train-grid-b-image { height: auto !important; flex: 1 1 0; min-height: 0; }
+.gx-present #train-grid-b-image img { object-fit: contain !important; }
+.gx-present #train-grid-b-image .icon-button-wrapper { display: none; }
+.gx-present #train-grid-b-image > .image-container { padding-top: 0; }
+.gx-present #train-grid-column:has(#train-grid-b) { width: calc(1.4 * (var(--gx-stage) - 48px)); }
 /* The stage's explanations would push it off the screen; the charts below the stage keep theirs. */
 .gx-present #train-stage .gx-explained { display: none !important; }
 """
@@ -88,7 +99,9 @@ PRESENT_JS = r"""
     const big = JSON.parse(JSON.stringify(layout || {}));
     big.font = big.font || {};
     grow(big);
-    big.margin = Object.assign({}, big.margin, MARGIN);
+    // a figure that asks for more room above (a legend of more rows: two runs compared) gets it, scaled
+    const top = Math.max(MARGIN.t, Math.round(((big.margin || {}).t || 0) * SCALE));
+    big.margin = Object.assign({}, big.margin, MARGIN, {t: top});
     if (plot.closest && plot.closest(".gx-stage")) delete big.height;  // the layout's CSS sizes these
     return big;
   }

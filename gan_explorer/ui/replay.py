@@ -16,7 +16,7 @@ from ..sessions import Run, Session
 from ..trainer import GRID_SIDE
 from .common import bind, friendly
 from .downloads import write_download
-from .live_view import GRID_SCALE, replay_range, replay_view
+from .live_view import GRID_SCALE, replay_range, replay_view, rival_replay_view
 from .sessions import SessionRegistry
 
 
@@ -75,18 +75,25 @@ def replay(registry: SessionRegistry, request: gr.Request, step: float) -> tuple
     return replay_view(registry.get(request), step)
 
 
+@friendly
+def replay_rival(registry: SessionRegistry, request: gr.Request, step: float) -> tuple[Any, Any]:
+    return rival_replay_view(registry.get(request), step)
+
+
 def replay_slider(registry: SessionRegistry, request: gr.Request) -> dict[str, Any]:
     return replay_range(registry.get(request))
 
 
 def wire(registry: SessionRegistry, stage: list[gr.components.Component], slider: gr.Slider,
          exports: Exports, ends: list[Any]) -> None:
-    """Connect the slider (to the grid, caption and charts among the `stage` outputs) and the exports.
+    """Connect the slider (to the grids, captions and charts among the `stage` outputs) and the exports.
     `ends` are the events after which the run's extent changed (a run, a Step, a Reset): the slider follows."""
     by_id = {c.elem_id: c for c in stage}
     shown = [by_id[k] for k in ("chart-losses", "chart-scores", "chart-grads", "train-grid", "train-grid-caption")]
     slider.input(bind(replay, registry), slider, shown, api_name="replay", concurrency_limit=None,
-                 show_progress="hidden")
+                 show_progress="hidden").success(  # run B's grid of a comparison follows, page only
+        bind(replay_rival, registry), slider, [by_id["train-grid-b-image"], by_id["train-grid-b-caption"]],
+        api_visibility="private", concurrency_limit=None, show_progress="hidden")
     for event in ends:
         event.then(bind(replay_slider, registry), None, slider, api_visibility="private", queue=False)
     for button, handler, name in ((exports.csv, export_csv, "export_csv"), (exports.png, export_grid, "export_grid"),

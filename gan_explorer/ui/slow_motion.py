@@ -10,7 +10,8 @@ import gradio as gr
 from ..losses import LOSSES
 from ..slow_motion import describe
 from .common import bind, friendly
-from .live_view import live_view
+from .compare_view import NO_COMPARISON, rival_config
+from .live_view import stage_view
 from .refusal import checked
 from .status import run_status
 from .train_controls import config_from
@@ -20,12 +21,17 @@ STATUS = 4  # the status line's place among the live view's outputs
 
 
 def _half_step(tab: TrainTab, request: gr.Request, kind: str, values: dict[str, Any]) -> tuple[Any, ...]:
-    session, trainer = trainer_to_step(tab, request, values, button=f"{kind.upper()} step")
-    before, after = trainer.d_step() if kind == "d" else trainer.g_step()
-    session.run.keep_frame()  # a G step is a step: the replay keeps its grid when one is due
-    line = describe(kind, before, after, LOSSES[trainer.config.loss].scores_are_probabilities)
-    view = list(live_view(session))
-    view[STATUS] = run_status(session, line)
+    """One D or G update of each run (both of a comparison, so neither gets ahead), and what moved."""
+    session, _ = trainer_to_step(tab, request, values, button=f"{kind.upper()} step")
+    lines = []
+    for run in session.runs:
+        trainer = run.trainer
+        before, after = trainer.d_step() if kind == "d" else trainer.g_step()
+        run.keep_frame()  # a G step is a step: the replay keeps its grid when one is due
+        line = describe(kind, before, after, LOSSES[trainer.config.loss].scores_are_probabilities)
+        lines.append(f"{run.name.split(':')[0]}: {line}" if run.name else line)
+    view = list(stage_view(session))
+    view[STATUS] = run_status(session, " · ".join(lines))
     return tuple(view)
 
 
@@ -43,7 +49,8 @@ def _check(tab: TrainTab, request: gr.Request, button: str, values: dict[str, An
     session = tab.registry.get(request)
     if session.running and not session.trainer.paused:
         raise gr.Error(TRAINING_REFUSAL.format(button))
-    config_from(values)
+    choice = values.pop("compare_with", NO_COMPARISON)
+    rival_config(config_from(values), choice)
 
 
 def check_d_step(tab: TrainTab, request: gr.Request, **values: Any) -> None:
@@ -58,6 +65,6 @@ def wire(tab: TrainTab) -> None:
     """D step and G step, as Step is wired: a refused one leaves the live view as it was (refusal.py)."""
     for button, check, handler, name in ((tab.d_step, check_d_step, d_step, "d_step"),
                                          (tab.g_step, check_g_step, g_step, "g_step")):
-        checked(button.click, bind(check, tab), inputs_kwargs=tab.settings).success(
-            bind(handler, tab), inputs_kwargs=tab.settings, outputs=tab.outputs, api_name=name,
+        checked(button.click, bind(check, tab), inputs_kwargs=tab.step_inputs).success(
+            bind(handler, tab), inputs_kwargs=tab.step_inputs, outputs=tab.stage, api_name=name,
             concurrency_limit=None, show_progress="hidden")

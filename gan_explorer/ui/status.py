@@ -46,10 +46,29 @@ def run_status(session: Session, note: str = "") -> str:
     if trainer.stopped and not note:  # every view of a stopped run says what comes next, the stream's last too
         note = STOPPED_NOTE
     where, bar = _progress(run)
-    lines = [f"{where} · epoch {epoch:.2f} · {rate:,.0f} images/s{lrs} · device {device} · <b>{state}</b>", bar]
-    extras = [(run.error, "gx-error")] if run.error else [finding_line(run.diagnosis())]
-    lines.append(_lines([*extras, (LOSSES[trainer.config.loss].score_note, ""), (note, "")]))
+    lines = [(f"{where}{_pair_steps(session)} · epoch {epoch:.2f} · {rate:,.0f} images/s{lrs} · device {device} · "
+              f"<b>{state}</b>"), bar]
+    notes = dict.fromkeys(LOSSES[r.trainer.config.loss].score_note for r in session.runs)  # each once
+    lines.append(_lines([*_findings(session), *((n, "") for n in notes), (note, "")]))
     return f'<div class="gx-status">{"".join(lines)}</div>'
+
+
+def _pair_steps(session: Session) -> str:
+    """In a comparison: that the step counts both runs (or where run B is, should it differ)."""
+    if session.rival is None:
+        return ""
+    step_b = session.rival.trainer.step_count
+    return " · runs A and B in turn" if step_b == session.run.trainer.step_count else f" · B at step {step_b:,}"
+
+
+def _findings(session: Session) -> list[tuple[str, str]]:
+    """Each run's diagnosis, or why it ended early; in a comparison each line starts with its run's name."""
+    named = tuple(run.name for run in session.runs if run.name)  # "" alone: nothing to prefix
+    lines = [(run.error, "gx-error") if run.error else finding_line(run.diagnosis()) for run in session.runs]
+    if len(lines) == 2 and lines[0] == lines[1]:  # both runs say the same: once, for both
+        return [(f"A and B · {lines[0][0]}", lines[0][1])]
+    return [(f"{run.name} · {text}" if named and not text.startswith(named) else text, css)
+            for run, (text, css) in zip(session.runs, lines)]
 
 
 def _lines(items: list[tuple[str | None, str]]) -> str:

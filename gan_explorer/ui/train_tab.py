@@ -1,5 +1,5 @@
 """Train tab: settings, Start/Pause/Stop/Step/Reset, the live view of the session's run (live_view.py),
-and saving or loading a checkpoint."""
+or of two runs side by side (compare_view.py), and saving or loading a checkpoint."""
 from __future__ import annotations
 
 import os
@@ -12,18 +12,18 @@ import torch
 
 from .. import plots
 from ..checkpoints import Checkpoint
-from ..config import ConfigError, TrainConfig
-from ..data import default_data_root, load_mnist
+from ..config import ConfigError
 from ..device import usable_cpus
 from ..images import grid
 from ..latent import fixed_noise, generate
 from ..losses import LOSSES
 from ..sessions import QualityFn, Session
 from ..trainer import GRID_SIDE, LIVE_SETTINGS, Trainer
+from . import compare_view
 from .common import bind, friendly, shipped_choices
-from .downloads import save_checkpoint_download
+from .downloads import save_runs
 from .fields import Dropdown, UploadButton
-from .live_view import GRID_SCALE, QUALITY_EVERY, build_stage, grid_caption, live_view, watch
+from .live_view import GRID_SCALE, QUALITY_EVERY, build_stage, grid_caption, stage_view, watch
 from .refusal import checked
 from .replay import Exports, build_exports, wire
 from .sessions import SessionRegistry
@@ -55,6 +55,19 @@ class TrainTab:
     saved: gr.File
     replay: gr.Slider  # under the grid: scrubs back through the run's kept grids
     exports: Exports
+    compare: gr.Dropdown  # "Compare with (run B)": a preset trained beside the form's run, or none
+    rival_outputs: list[gr.components.Component]  # run B's grid and caption (live_view.rival_view order)
+    rival_column: gr.Column  # shown while a comparison is chosen
+
+    @property
+    def stage(self) -> list[gr.components.Component]:
+        """What Start, Step and Reset redraw (live_view.stage_view order): the live view, then run B's grid."""
+        return [*self.outputs, *self.rival_outputs]
+
+    @property
+    def step_inputs(self) -> dict[str, gr.components.Component]:
+        """What Step (and D step, G step) read: the settings and the comparison."""
+        return {**self.settings, "compare_with": self.compare}
 
     @property
     def live_controls(self) -> dict[str, gr.components.Component]:
@@ -67,16 +80,6 @@ def max_runs() -> int:
     if os.environ.get("GAN_EXPLORER_MAX_RUNS"):
         return max(1, int(os.environ["GAN_EXPLORER_MAX_RUNS"]))
     return 1 if torch.cuda.is_available() else usable_cpus()
-
-
-def _trainer_for(session: Session, config: TrainConfig) -> Trainer:
-    """The session's trainer if only live settings changed (applied now), else a fresh one."""
-    trainer = session.trainer
-    if trainer is not None and not trainer.stopped:
-        if not trainer.apply(config).needs_new_run:
-            return trainer
-        gr.Info("Settings changed that need new networks: starting a new run.")
-    return Trainer(config, data=load_mnist(default_data_root()))
 
 
 def checkpoint_quality(checkpoint: Checkpoint, quality_fn: QualityFn | None) -> list[dict[str, Any]]:
@@ -111,10 +114,11 @@ def checkpoint_view(checkpoint: Checkpoint, quality_fn: QualityFn | None = None)
 
 
 @friendly
-def train(tab: TrainTab, request: gr.Request, steps: int, **values: Any) -> Iterator[tuple[Any, ...]]:
+def train(tab: TrainTab, request: gr.Request, steps: int, compare_with: str | None = compare_view.NO_COMPARISON,
+          **values: Any) -> Iterator[tuple[Any, ...]]:
     session, steps = tab.registry.get(request), check_steps(steps)  # every value checked before work starts
-    trainer = _trainer_for(session, config_from(values))
-    session.start_run(trainer, steps, tab.quality_fn, QUALITY_EVERY)
+    trainer, rival = compare_view.trainers_for(session, config_from(values), compare_with)
+    session.start_run(trainer, steps, tab.quality_fn, QUALITY_EVERY, rival)
     try:
         yield from watch(session)
     except GeneratorExit:  # the stream was cancelled (client gone): the run ends with it
@@ -127,24 +131,26 @@ TRAINING_REFUSAL = "The run is training: press Pause first, then {} one step at 
 
 def trainer_to_step(tab: TrainTab, request: gr.Request, values: dict[str, Any],
                     button: str = "Step") -> tuple[Session, Trainer]:
-    """The session and the trainer that Step (or D step, G step) advances by hand."""
+    """The session and the trainer (run A) that Step (or D step, G step) advances by hand, with run B
+    beside it in a comparison."""
     session = tab.registry.get(request)
     if session.running and not session.trainer.paused:
         raise gr.Error(TRAINING_REFUSAL.format(button))
-    # A paused run keeps its trainer (its thread waits on it); otherwise settings may start a new one.
-    trainer = session.trainer if session.running else _trainer_for(session, config_from(values))
-    run = session.adopt(trainer)  # a new trainer starts a new Run: nothing of the last run's status stays
-    if not session.running:
+    choice = values.pop("compare_with", compare_view.NO_COMPARISON)
+    # A paused run keeps its trainers (its thread waits on them); otherwise settings may start new ones.
+    trainers = ((session.trainer, session.rival and session.rival.trainer) if session.running
+                else compare_view.trainers_for(session, config_from(values), choice))
+    session.adopt(*trainers)  # a new trainer starts a new Run: nothing of the last run's status stays
+    for run in session.runs if not session.running else ():
         run.target_step, run.error = 0, None  # stepping by hand: no Start target to count towards
-    return session, trainer
+    return session, trainers[0]
 
 
 @friendly
 def step(tab: TrainTab, request: gr.Request, **values: Any) -> tuple[Any, ...]:
-    session, trainer = trainer_to_step(tab, request, values)
-    trainer.step()
-    session.run.keep_frame()  # a stepped run replays too
-    return live_view(session)
+    session, _ = trainer_to_step(tab, request, values)
+    session.step()  # one step of each run
+    return stage_view(session)
 
 
 @friendly
@@ -152,10 +158,10 @@ def toggle_pause(tab: TrainTab, request: gr.Request) -> dict[Any, Any]:
     session = tab.registry.get(request)
     if not session.running:
         return {tab.pause: gr.Button("Pause"), tab.status: run_status(session, "Nothing is training: press Start.")}
-    if session.trainer.paused:
-        session.trainer.resume()
+    if session.paused:
+        session.resume()
         return {tab.pause: gr.Button("Pause"), tab.status: run_status(session)}
-    session.trainer.pause()
+    session.pause()
     return {tab.pause: gr.Button("Resume"), tab.status: run_status(session)}
 
 
@@ -170,43 +176,46 @@ def stop_run(tab: TrainTab, request: gr.Request) -> dict[Any, Any]:
 def reset_run(tab: TrainTab, request: gr.Request) -> dict[Any, Any]:
     session = tab.registry.get(request)
     session.reset()
-    return {tab.pause: gr.Button("Pause"), **dict(zip(tab.outputs, live_view(session), strict=True))}
+    return {tab.pause: gr.Button("Pause"), **dict(zip(tab.stage, stage_view(session), strict=True))}
 
 
 @friendly
 def update_live(tab: TrainTab, request: gr.Request, **values: Any) -> tuple[Any, ...]:
-    """Apply changed live settings to the run; every live control then shows the value in force,
-    so a refused value (gr.Warning says why) does not stay in its field while training ignores it."""
-    trainer = tab.registry.get(request).trainer
+    """Apply changed live settings to the run (run A of a comparison: the form is A's); every live control
+    then shows the value in force, so a refused value (gr.Warning says why) does not stay in its field."""
+    session = tab.registry.get(request)
+    trainer = session.trainer
     if trainer is None or trainer.stopped:
         return tuple(gr.skip() for _ in tab.live_controls)
     try:
         changed = trainer.apply(config_from({**trainer.config.to_dict(), **values})).changed
         if changed:
-            gr.Info(f"From step {trainer.step_count + 1}: "
+            gr.Info(f"{'Run A, f' if session.rival is not None else 'F'}rom step {trainer.step_count + 1}: "
                     + ", ".join(f"{k} = {v:g}" for k, v in sorted(changed.items())))
     except (ConfigError, ValueError, TypeError) as e:
         gr.Warning(f"{e} Training goes on with the value in force.")
     return tuple(getattr(trainer.config, k) for k in tab.live_controls)
 
 
-def check_start(tab: TrainTab, request: gr.Request, steps: Any, **values: Any) -> None:
-    config_from(values)
+def check_start(tab: TrainTab, request: gr.Request, steps: Any, compare_with: Any = compare_view.NO_COMPARISON,
+                **values: Any) -> None:
+    compare_view.rival_config(config_from(values), compare_with)
     check_steps(steps)
     if tab.registry.get(request).running:
         raise gr.Error("A run is already going: Pause/Resume or Stop it (Reset starts afresh).")
 
 
-def check_step(tab: TrainTab, request: gr.Request, **values: Any) -> None:
+def check_step(tab: TrainTab, request: gr.Request, compare_with: Any = compare_view.NO_COMPARISON,
+               **values: Any) -> None:
     session = tab.registry.get(request)
     if session.running and not session.trainer.paused:
         raise gr.Error("The run is training: press Pause first, then Step one step at a time.")
-    config_from(values)
+    compare_view.rival_config(config_from(values), compare_with)
 
 
 @friendly
 def save_run(tab: TrainTab, request: gr.Request) -> list[str]:
-    return _saved_files(tab.registry.get(request))
+    return save_runs(tab.registry.get(request))
 
 
 def fill_preset(tab: TrainTab, name: str) -> dict[Any, Any]:
@@ -233,6 +242,7 @@ def _layout(registry: SessionRegistry, quality_fn: QualityFn | None) -> TrainTab
     with gr.Row(equal_height=False):
         with gr.Column(scale=2, min_width=320, elem_id="train-settings"):
             preset_box, settings, steps = build_settings()
+            compare = compare_view.build()
         with gr.Column(scale=5):
             with gr.Row(elem_id="train-buttons"):
                 buttons = [gr.Button("Start", variant="primary", elem_id="train-start", min_width=80),
@@ -242,33 +252,34 @@ def _layout(registry: SessionRegistry, quality_fn: QualityFn | None) -> TrainTab
                            gr.Button("D step", elem_id="train-d-step", min_width=80),
                            gr.Button("G step", elem_id="train-g-step", min_width=80),
                            gr.Button("Reset", elem_id="train-reset", min_width=80)]
-            outputs, replay = build_stage(quality_fn)
+            outputs, replay, rival_outputs, rival_column = build_stage(quality_fn)
             *checkpoint_controls, exports = _checkpoint_controls()
     return TrainTab(registry, quality_fn, preset_box, settings, steps, *buttons, outputs[4], outputs,
-                    *checkpoint_controls, replay, exports)
+                    *checkpoint_controls, replay, exports, compare, rival_outputs, rival_column)
 
 
 def build(registry: SessionRegistry, quality_fn: QualityFn | None) -> TrainTab:
     tab = _layout(registry, quality_fn)
-    run_inputs = {"steps": tab.steps, **tab.settings}
+    run_inputs = {"steps": tab.steps, "compare_with": tab.compare, **tab.settings}
     # .input: only a person's choice fills the form; a loaded checkpoint blanks the box without refilling it.
     tab.preset.input(bind(fill_preset, tab), tab.preset, list(tab.settings.values()), api_visibility="private",
                      concurrency_limit=None)
     # A refused Start or Step leaves the grid and charts as they were (refusal.py).
     trained = checked(tab.start.click, bind(check_start, tab), inputs_kwargs=run_inputs).success(
-        bind(train, tab), inputs_kwargs=run_inputs, outputs=tab.outputs, api_name="train",
+        bind(train, tab), inputs_kwargs=run_inputs, outputs=tab.stage, api_name="train",
         concurrency_limit=max_runs(), concurrency_id="train",
         # on the status line only: a run waiting for a free slot shows its place in the queue there,
         # and no spinner covers the live charts
         show_progress="full", show_progress_on=[tab.status])
-    stepped = checked(tab.step.click, bind(check_step, tab), inputs_kwargs=tab.settings).success(
-        bind(step, tab), inputs_kwargs=tab.settings, outputs=tab.outputs, api_name="step", concurrency_limit=None,
+    stepped = checked(tab.step.click, bind(check_step, tab), inputs_kwargs=tab.step_inputs).success(
+        bind(step, tab), inputs_kwargs=tab.step_inputs, outputs=tab.stage, api_name="step", concurrency_limit=None,
         show_progress="hidden")
     tab.pause.click(bind(toggle_pause, tab), None, [tab.pause, tab.status], api_name="pause", concurrency_limit=None)
     tab.stop.click(bind(stop_run, tab), None, [tab.pause, tab.status], api_name="stop", concurrency_limit=None)
-    reset = tab.reset.click(bind(reset_run, tab), None, [tab.pause, *tab.outputs], api_name="reset",
+    reset = tab.reset.click(bind(reset_run, tab), None, [tab.pause, *tab.stage], api_name="reset",
                             concurrency_limit=None)
-    wire(tab.registry, tab.outputs, tab.replay, tab.exports, [trained, stepped, reset])
+    tab.compare.change(compare_view.show_rival, tab.compare, tab.rival_column, api_visibility="private", queue=False)
+    wire(tab.registry, tab.stage, tab.replay, tab.exports, [trained, stepped, reset])
     live_controls = tab.live_controls
     listeners = [getattr(control, name) for control in live_controls.values()
                  for name in ("blur", "submit", "release") if hasattr(control, name)]
@@ -279,13 +290,3 @@ def build(registry: SessionRegistry, quality_fn: QualityFn | None) -> TrainTab:
     tab.save.click(bind(save_run, tab), None, tab.saved, api_name="save_checkpoint", concurrency_limit=None).success(
         lambda: gr.File(visible=True), None, tab.saved, api_visibility="private", queue=False)
     return tab
-
-
-def _saved_files(session: Session) -> list[str]:
-    """Write the session's run as .safetensors + .json into Gradio's cache and return both paths for download."""
-    if session.trainer is None:
-        raise gr.Error("There is no run to save yet: press Start or Step first.")
-    # The quality checks go into the sidecar, so loading the run draws its quality and digits again.
-    checkpoint = session.trainer.to_checkpoint({"source": "GAN Explorer app", "quality": list(session.run.quality)})
-    paths = save_checkpoint_download(checkpoint, f"gan-{checkpoint.config.architecture}-step{checkpoint.step}")
-    return [str(p) for p in paths]

@@ -1,0 +1,50 @@
+"""Compare on the Train tab: "Compare with (run B)" picks a preset that trains beside the form's run
+(run A), in turn on the session's one training thread and from A's seed, so both grids show the same
+noise (sessions.py, compare.py). Run B keeps its preset's settings: the form, live changes
+included, is run A's. A pair lesson sets the box to its run B; a lesson of one run clears it.
+"""
+from __future__ import annotations
+
+import gradio as gr
+
+from ..compare import paired
+from ..config import TrainConfig
+from ..data import default_data_root, load_mnist
+from ..presets import PRESETS, preset
+from ..sessions import Session
+from ..trainer import Trainer
+from .fields import Dropdown
+
+NO_COMPARISON = "No comparison"
+LABEL = "Compare with (run B)"
+INFO = ("Start trains this preset too, in turn, from run A's seed: two grids, B dashed on every chart. "
+        "The form (live changes too) is run A's.")
+
+
+def build() -> Dropdown:
+    return Dropdown([NO_COMPARISON, *PRESETS], value=NO_COMPARISON, label=LABEL, info=INFO, elem_id="train-compare")
+
+
+def rival_config(config: TrainConfig, choice: str | None) -> TrainConfig | None:
+    """Run B's settings for `choice` beside run A's `config`, or None without a comparison; a ConfigError
+    says why when B would be run A again."""
+    return None if choice in (None, NO_COMPARISON) else paired(config, preset(choice))
+
+
+def trainers_for(session: Session, config: TrainConfig, choice: str | None) -> tuple[Trainer, Trainer | None]:
+    """The session's trainers if only live settings of run A changed (applied now) and run B is the
+    same, else fresh ones: a changed comparison starts both runs afresh, so neither is ahead."""
+    rival_settings = rival_config(config, choice)
+    trainer, rival = session.trainer, session.rival.trainer if session.rival is not None else None
+    if trainer is not None and not trainer.stopped:
+        same_rival = (rival.config if rival is not None else None) == rival_settings
+        if same_rival and not trainer.apply(config).needs_new_run:
+            return trainer, rival
+        gr.Info("Settings changed that need new networks: starting " + ("new runs." if rival_settings else "a new run."))
+    data = load_mnist(default_data_root())
+    return Trainer(config, data=data), Trainer(rival_settings, data=data) if rival_settings is not None else None
+
+
+def show_rival(choice: str | None) -> gr.Column:
+    """Run B's grid beside run A's while a comparison is chosen."""
+    return gr.Column(visible=choice not in (None, NO_COMPARISON))
