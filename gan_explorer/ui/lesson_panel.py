@@ -11,16 +11,10 @@ from typing import Any
 import gradio as gr
 
 from ..lessons import LESSONS, Lesson
-from ..presets import DEFAULT_PRESET
 from .common import SHIPPED_SUFFIX, friendly
 from .fields import Dropdown, refuse
-from .link import read_link
+from .link import FIRST_LESSON, read_link
 from .train_controls import preset_values
-
-# The page opens on the lesson whose run is the default preset, so picker, text and form agree (and the
-# API page advertises a default name).
-FIRST_LESSON = next(lesson.name for lesson in LESSONS.values() if lesson.runs == (DEFAULT_PRESET,))
-
 
 @dataclass
 class LessonPanel:
