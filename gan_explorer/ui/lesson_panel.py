@@ -52,7 +52,8 @@ def checked_lesson(name: Any) -> Lesson:
 
 
 def wire(demo: gr.Blocks, panel: LessonPanel, preset_box: gr.Dropdown, settings: dict[str, Any],
-         tabs: gr.Tabs, interpolate_model: gr.Dropdown) -> None:
+         tabs: gr.Tabs, interpolate_model: gr.Dropdown) -> gr.events.Dependency:
+    """Wire the picker; returns the page load's event that opens a link's lesson (link_panel goes on from it)."""
     outputs = [panel.picker, panel.text, preset_box, *settings.values(), tabs, interpolate_model]
 
     def values(lesson: Lesson) -> tuple[Any, ...]:
@@ -70,4 +71,4 @@ def wire(demo: gr.Blocks, panel: LessonPanel, preset_box: gr.Dropdown, settings:
         return values(LESSONS[name]) if name else tuple(gr.skip() for _ in outputs)
 
     panel.picker.input(choose, panel.picker, outputs, api_name="lesson", concurrency_limit=None)
-    demo.load(open_link, None, outputs, api_visibility="private", concurrency_limit=None, show_progress="hidden")
+    return demo.load(open_link, None, outputs, api_visibility="private", concurrency_limit=None, show_progress="hidden")
