@@ -31,7 +31,7 @@ CSS = """
 #gx-toolbar > * { flex: 0 0 auto !important; width: auto !important; min-width: 0 !important; }
 #gx-present label { white-space: nowrap; }
 #gx-link-box input, #gx-link-box textarea { font-size: 14px; }
-.gx-present #gx-link-box { width: calc(100% - 440px) !important; }  /* beside the toolbar, not under it */
+.gx-present #gx-link-box { width: calc(100% - 440px) !important; align-self: flex-start; margin: 0 !important; }  /* beside the toolbar, not under it */
 #gx-link-copied { color: #15803d; font-weight: 600; }
 
 /* Gradio draws an image's label and buttons over the picture's top row: give them a band above it. */
