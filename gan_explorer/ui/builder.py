@@ -15,8 +15,18 @@ from ..device import resolve_device, usable_cpus
 from ..memory import limit_allocator_arenas
 from ..models import Generator
 from ..sessions import QualityFn
-from . import draw_tab, explore_tab, interpolate_tab, lesson_panel, loading, page, slow_motion, train_tab, tsne_tab
-from . import link_panel
+from . import (
+    draw_tab,
+    explore_tab,
+    interpolate_tab,
+    lesson_panel,
+    link_panel,
+    loading,
+    page,
+    slow_motion,
+    train_tab,
+    tsne_tab,
+)
 from .common import LIVE_RUN, bind, default_model
 from .explore_tab import NearestFn
 from .preparation import add_banner, warm_up

@@ -16,6 +16,7 @@ from .fields import Dropdown, refuse
 from .link import FIRST_LESSON, read_link
 from .train_controls import preset_values
 
+
 @dataclass
 class LessonPanel:
     picker: gr.Dropdown

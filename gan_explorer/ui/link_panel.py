@@ -25,19 +25,19 @@ COPIED_NOTE_MS = 2500  # how long "Link copied" shows
 PAGE_JS = """(page, tab, ...rest) => [window.location.href,
   document.querySelector('[role=tab][aria-selected=true][data-tab-id]')?.dataset.tabId ?? '', ...rest]"""
 # After it: the link to the clipboard, or selected in its box for Ctrl+C where the clipboard is blocked.
-COPY_JS = """async (link) => {
+COPY_JS = f"""async (link) => {{
   const note = document.getElementById('gx-link-copied');
   let said = 'Link copied';
-  try { await navigator.clipboard.writeText(link); }
-  catch (e) {
+  try {{ await navigator.clipboard.writeText(link); }}
+  catch (e) {{
     document.querySelector('#gx-link-box textarea, #gx-link-box input')?.select();
     said = 'Press Ctrl+C to copy the link';
-  }
+  }}
   if (!note) return;
   note.textContent = said;
   clearTimeout(window.gxCopiedTimer);
-  window.gxCopiedTimer = setTimeout(() => { note.textContent = ''; }, %d);
-}""" % COPIED_NOTE_MS
+  window.gxCopiedTimer = setTimeout(() => {{ note.textContent = ''; }}, {COPIED_NOTE_MS});
+}}"""
 
 
 @dataclass
