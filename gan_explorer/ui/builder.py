@@ -15,10 +15,20 @@ from ..device import resolve_device, usable_cpus
 from ..memory import limit_allocator_arenas
 from ..models import Generator
 from ..sessions import QualityFn
-from . import draw_tab, explore_tab, interpolate_tab, lesson_panel, loading, page, slow_motion, train_tab, tsne_tab
+from . import (
+    draw_tab,
+    explore_tab,
+    interpolate_tab,
+    lesson_panel,
+    link_panel,
+    loading,
+    page,
+    slow_motion,
+    train_tab,
+    tsne_tab,
+)
 from .common import LIVE_RUN, bind, default_model
 from .explore_tab import NearestFn
-from .link import read_link
 from .preparation import add_banner, warm_up
 from .sessions import SessionRegistry
 
@@ -109,7 +119,7 @@ def build_demo() -> gr.Blocks:
         gr.Markdown("# GAN Explorer\nTrain a generative adversarial network on MNIST and watch it learn. "
                     + _device_line(), elem_id="gx-header")
         add_banner(preparation)
-        present = gr.Checkbox(False, label="Presentation layout", container=False, elem_id="gx-present")
+        link, present = link_panel.build()
         link_notice = gr.Markdown(visible=False, elem_id="gx-link-notice")
         with gr.Tabs() as tabs:
             with gr.Tab("Train", id="train"):
@@ -129,23 +139,12 @@ def build_demo() -> gr.Blocks:
         if default_model() != LIVE_RUN:  # open with a pretrained generator already drawn in Explore
             demo.load(bind(explore_tab.from_seed, explore), explore.seed_inputs, explore.z_outputs,
                       api_visibility="private", concurrency_limit=None)
-        _wire_link(demo, present, link_notice)
-        lesson_panel.wire(demo, lesson, train.preset, train.settings, tabs, interpolate.model, train.compare)
+        opened = lesson_panel.wire(demo, lesson, train.preset, train.settings, tabs, interpolate.model, train.compare)
+        link_panel.wire(demo, link, opened, present, link_notice, tabs, lesson.picker, train.preset, train.settings,
+                        train.steps, train.compare)
         demo.unload(registry.close)
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=None)
     return demo
-
-
-def _wire_link(demo: gr.Blocks, present: gr.Checkbox, notice: gr.Markdown) -> None:
-    """Open the page as its URL asks (link.py reads it); the presentation toggle itself runs in the page."""
-    def open_link(request: gr.Request) -> tuple[Any, Any]:
-        state, ignored = read_link(request.query_params)
-        # The box starts unticked: answering "unticked" would undo a tick made while the page loaded.
-        return state.present or gr.skip(), gr.Markdown(ignored, visible=bool(ignored))
-
-    demo.load(open_link, None, [present, notice], api_visibility="private", concurrency_limit=None,
-              show_progress="hidden")
-    present.change(None, present, None, js="(on) => { window.gxPresent(on); }")
 
 
 def launch_options() -> dict[str, Any]:

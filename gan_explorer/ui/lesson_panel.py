@@ -12,16 +12,11 @@ from typing import Any
 import gradio as gr
 
 from ..lessons import LESSONS, Lesson
-from ..presets import DEFAULT_PRESET
 from .common import SHIPPED_SUFFIX, friendly
 from .compare_view import NO_COMPARISON
 from .fields import Dropdown, refuse
-from .link import read_link
+from .link import FIRST_LESSON, read_link
 from .train_controls import preset_values
-
-# The page opens on the lesson whose run is the default preset, so picker, text and form agree (and the
-# API page advertises a default name).
-FIRST_LESSON = next(lesson.name for lesson in LESSONS.values() if lesson.runs == (DEFAULT_PRESET,))
 
 
 @dataclass
@@ -60,7 +55,8 @@ def checked_lesson(name: Any) -> Lesson:
 
 
 def wire(demo: gr.Blocks, panel: LessonPanel, preset_box: gr.Dropdown, settings: dict[str, Any],
-         tabs: gr.Tabs, interpolate_model: gr.Dropdown, compare: gr.Dropdown) -> None:
+         tabs: gr.Tabs, interpolate_model: gr.Dropdown, compare: gr.Dropdown) -> gr.events.Dependency:
+    """Wire the picker; returns the page load's event that opens a link's lesson (link_panel goes on from it)."""
     outputs = [panel.picker, panel.text, preset_box, *settings.values(), tabs, interpolate_model, compare]
 
     def values(lesson: Lesson) -> tuple[Any, ...]:
@@ -80,4 +76,4 @@ def wire(demo: gr.Blocks, panel: LessonPanel, preset_box: gr.Dropdown, settings:
         return values(LESSONS[name]) if name else tuple(gr.skip() for _ in outputs)
 
     panel.picker.input(choose, panel.picker, outputs, api_name="lesson", concurrency_limit=None)
-    demo.load(open_link, None, outputs, api_visibility="private", concurrency_limit=None, show_progress="hidden")
+    return demo.load(open_link, None, outputs, api_visibility="private", concurrency_limit=None, show_progress="hidden")

@@ -25,7 +25,14 @@ CSS = """
 #tsne-hover-img { width: 168px; height: 168px; background: #000; display: block; margin: 0 auto 6px; }
 #tsne-hover-img:not([src]) { visibility: hidden; }
 #gx-link-notice { color: #b45309; }
-#gx-present { position: fixed; top: 10px; right: 16px; z-index: 1000; width: auto; }
+/* Copy link and the presentation toggle: a toolbar at the top right that both layouts show. */
+#gx-toolbar { position: fixed; top: 8px; right: 16px; z-index: 1000; width: auto; flex-wrap: nowrap;
+  align-items: center; gap: 8px; background: var(--background-fill-primary); border-radius: 8px; }
+#gx-toolbar > * { flex: 0 0 auto !important; width: auto !important; min-width: 0 !important; }
+#gx-present label { white-space: nowrap; }
+#gx-link-box input, #gx-link-box textarea { font-size: 14px; }
+.gx-present #gx-link-box { width: calc(100% - 440px) !important; align-self: flex-start; margin: 0 !important; }  /* beside the toolbar, not under it */
+#gx-link-copied { color: #15803d; font-weight: 600; }
 
 /* Gradio draws an image's label and buttons over the picture's top row: give them a band above it. */
 .block:has(> .image-container) { display: flex; flex-direction: column; }

@@ -1,0 +1,99 @@
+"""The page's link, both ways: opening a link sets the page as it says (link.py reads it), and "Copy link"
+gives the link to the page as it is now: the lesson, or the settings that differ from the preset, the steps,
+the open tab and the layout.
+
+Copy link sits beside the presentation toggle, in a toolbar at the page's top right that both layouts show:
+it is a teacher's tool; the link's box opens under the header. The link's address is the browser's (window.location), so it works behind a proxy
+such as a Space's; it is copied to the clipboard and also shown in a read-only box, as a browser may block
+the clipboard (it does on plain http:// addresses other than localhost).
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import gradio as gr
+
+from .common import friendly
+from .link import DEFAULT_STEPS, FIRST_TAB, page_state, read_link, write_link
+from .train_controls import config_values
+
+COPIED_NOTE_MS = 2500  # how long "Link copied" shows
+
+# Before the handler: the page's address and its open tab (Gradio marks the selected tab's button).
+PAGE_JS = """(page, tab, ...rest) => [window.location.href,
+  document.querySelector('[role=tab][aria-selected=true][data-tab-id]')?.dataset.tabId ?? '', ...rest]"""
+# After it: the link to the clipboard, or selected in its box for Ctrl+C where the clipboard is blocked.
+COPY_JS = f"""async (link) => {{
+  const note = document.getElementById('gx-link-copied');
+  let said = 'Link copied';
+  try {{ await navigator.clipboard.writeText(link); }}
+  catch (e) {{
+    document.querySelector('#gx-link-box textarea, #gx-link-box input')?.select();
+    said = 'Press Ctrl+C to copy the link';
+  }}
+  if (!note) return;
+  note.textContent = said;
+  clearTimeout(window.gxCopiedTimer);
+  window.gxCopiedTimer = setTimeout(() => {{ note.textContent = ''; }}, {COPIED_NOTE_MS});
+}}"""
+
+
+@dataclass
+class LinkPanel:
+    button: gr.Button
+    box: gr.Textbox  # the link, shown once made
+    page: gr.Textbox  # hidden: the browser's address and open tab reach the handler through these
+    tab: gr.Textbox
+
+
+def build() -> tuple[LinkPanel, gr.Checkbox]:
+    """(Copy link and its box, the presentation toggle): the button and toggle in a toolbar fixed at the
+    page's top right, the box (once there is a link) in the page's flow, so it covers nothing."""
+    with gr.Row(elem_id="gx-toolbar", equal_height=True):
+        button = gr.Button("Copy link", size="md", elem_id="gx-copy-link", min_width=0, scale=0)
+        gr.HTML('<span id="gx-link-copied" role="status"></span>', elem_id="gx-link-note", padding=False,
+                min_height=0, min_width=0)
+        present = gr.Checkbox(False, label="Presentation layout", container=False, elem_id="gx-present",
+                              min_width=0, scale=0)
+    box = gr.Textbox(label="Link to this page", show_label=False, interactive=False, container=False,
+                     visible=False, lines=1, max_lines=1, elem_id="gx-link-box")
+    return LinkPanel(button, box, gr.Textbox(visible=False), gr.Textbox(visible=False)), present
+
+
+def wire(demo: gr.Blocks, panel: LinkPanel, opened: Any, present: gr.Checkbox, notice: gr.Markdown,
+         tabs: gr.Tabs, lesson: gr.Dropdown, preset_box: gr.Dropdown, settings: dict[str, Any], steps: gr.Number,
+         compare: gr.Dropdown | None = None) -> None:
+    """Open the page as its URL asks, once the lesson in it (lesson_panel's load, `opened`) has filled the
+    form; and make the link on Copy link. `compare`: run B's preset dropdown, when the page has one."""
+    tab_ids = tuple(str(tab.id) for tab in tabs.children)
+    extra = [compare] if compare is not None else []
+
+    def open_link(request: gr.Request) -> tuple[Any, ...]:
+        state, ignored = read_link(request.query_params, tab_ids)
+        config = state.config()
+        form = config_values(config, settings) if config else {}
+        # The box starts unticked: answering "unticked" would undo a tick made while the page loaded.
+        return (state.present or gr.skip(), gr.Markdown(ignored, visible=bool(ignored)), state.preset or gr.skip(),
+                *(form.get(control, gr.skip()) for control in settings.values()),
+                gr.skip() if state.steps == DEFAULT_STEPS else state.steps,
+                gr.Tabs(selected=state.tab) if state.tab else gr.skip(),
+                *([state.compare or gr.skip()] if extra else []))
+
+    opened.then(open_link, None, [present, notice, preset_box, *settings.values(), steps, tabs, *extra],
+                api_visibility="private", concurrency_limit=None, show_progress="hidden")
+    present.change(None, present, None, js="(on) => { window.gxPresent(on); }")
+
+    @friendly
+    def make_link(page: str, tab: str, lesson_name: Any, preset_name: Any, steps_value: Any, on: bool,
+                  *values: Any) -> Any:
+        chosen = dict(zip(["compare", *settings] if extra else list(settings), values, strict=True))
+        state = page_state(lesson=lesson_name, preset_name=preset_name, steps=steps_value, present=on,
+                           tab=tab if tab in tab_ids else FIRST_TAB, compare=chosen.pop("compare", ""),
+                           settings=chosen)
+        return gr.Textbox(write_link(page, state), visible=True)
+
+    inputs: Sequence[Any] = [panel.page, panel.tab, lesson, preset_box, steps, present, *extra, *settings.values()]
+    panel.button.click(make_link, inputs, panel.box, js=PAGE_JS, api_visibility="private", concurrency_limit=None,
+                       show_progress="hidden").success(None, panel.box, None, js=COPY_JS)

@@ -1,0 +1,66 @@
+"""The page's link handlers (ui/link_panel.py) called as Gradio calls them, without a server or a browser:
+opening a link fills the controls, Copy link reads them, and run B's preset dropdown joins both when given."""
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+import pytest
+
+from gan_explorer.lessons import LESSONS
+from gan_explorer.presets import PRESETS, preset
+from gan_explorer.ui import link_panel
+from gan_explorer.ui.link import FIRST_LESSON
+from gan_explorer.ui.train_controls import build_settings, config_values
+
+BASE = "https://teacher.example/space/?old=1"
+
+
+def _page(with_compare: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(handler name -> handler, the settings' controls) of a small page wired as builder.py wires the app."""
+    with gr.Blocks() as demo:
+        link, present = link_panel.build()
+        notice = gr.Markdown(visible=False)
+        with gr.Tabs() as tabs:
+            with gr.Tab("Train", id="train"):
+                lesson = gr.Dropdown(list(LESSONS), value=FIRST_LESSON)
+                preset_box, settings, steps = build_settings()
+            with gr.Tab("Explore", id="explore"):
+                gr.Markdown("z")
+        compare = gr.Dropdown(list(PRESETS), value=None) if with_compare else None
+        opened = demo.load(lambda: None)
+        link_panel.wire(demo, link, opened, present, notice, tabs, lesson, preset_box, settings, steps, compare)
+    handlers = {f.fn.__name__: f.fn for f in demo.fns.values() if f.fn is not None}
+    return handlers, settings
+
+
+def _form(settings: dict[str, Any], name: str = "fast", **changes: Any) -> list[Any]:
+    return list(config_values(preset(name, **changes), settings).values())
+
+
+@pytest.mark.parametrize("with_compare", [False, True])
+def test_copy_link_reads_the_page_and_run_b_when_the_page_has_it(with_compare: bool) -> None:
+    handlers, settings = _page(with_compare)
+    run_b = ["dcgan"] if with_compare else []
+    made = handlers["make_link"](BASE, "explore", FIRST_LESSON, "fast", 2000, True, *run_b, *_form(settings, seed=5))
+    assert made.value == ("https://teacher.example/space/?seed=5&steps=2000" + "&compare=dcgan" * with_compare
+                          + "&tab=explore&present=1")
+
+
+def test_copy_link_refuses_a_form_value_by_its_label() -> None:
+    handlers, settings = _page(False)
+    form = _form(settings)
+    form[list(settings).index("d_lr")] = -1
+    with pytest.raises(gr.Error, match="D learning rate"):
+        handlers["make_link"](BASE, "train", FIRST_LESSON, "fast", 3000, False, *form)
+
+
+@pytest.mark.parametrize("with_compare", [False, True])
+def test_opening_a_link_fills_the_controls_and_run_b(with_compare: bool) -> None:
+    handlers, settings = _page(with_compare)
+    query = {"preset": "dcgan", "seed": "5", "steps": "2000", "tab": "explore", "compare": "wgan-gp", "draw": "1"}
+    _, notice, preset_box, *rest = handlers["open_link"](gr.Request(query_params=query))
+    form, (steps, tabs, *run_b) = rest[:len(settings)], rest[len(settings):]
+    assert form == _form(settings, "dcgan", seed=5) and (preset_box, steps) == ("dcgan", 2000)
+    assert tabs.selected == "explore" and run_b == (["wgan-gp"] if with_compare else [])
+    assert "draw (unknown" in notice.value and notice.visible
