@@ -32,6 +32,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # tests/browsing.py: Chromium's launch
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's gan_explorer, not the venv's install
 
 from browsing import chromium, open_app
 
@@ -75,11 +76,6 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-# An event no slider sends: a handler left with no triggers at all would run on every change of its
-# inputs, as gr.on without triggers does.
-NEVER = "never"
-
-
 def _retarget(demo: Any, handler: str, old: str, new: str) -> None:
     """Move a handler's triggers from one event to another."""
     for fn in demo.fns.values():
@@ -87,16 +83,26 @@ def _retarget(demo: Any, handler: str, old: str, new: str) -> None:
             fn.targets = [(block, new if event == old else event) for block, event in fn.targets]
 
 
+def _unwire(demo: Any, handler: str) -> None:
+    """Leave a handler only the trigger of Explore's hidden /generate button, never clicked in a page
+    (a handler with no triggers at all would run on every change of its inputs, as gr.on without
+    triggers does, and an event name no component sends did not stop it either)."""
+    nowhere = next(fn.targets for fn in demo.fns.values() if fn.name == "generate_api")
+    for fn in demo.fns.values():
+        if fn.name == handler:
+            fn.targets = list(nowhere)
+
+
 def _as_release_only(demo: Any) -> None:
     """The baseline: the sliders redraw on .release only (render, with the nearest image, is there already)."""
-    _retarget(demo, "render_moving", "input", NEVER)
+    _unwire(demo, "render_moving")
     _retarget(demo, "slide", "input", "release")
 
 
 def _as_nearest_every_move(demo: Any) -> None:
     """The wiring before the nearest image waited for the release: render (G(z) and the nearest image)
     on every .input."""
-    _retarget(demo, "render_moving", "input", NEVER)
+    _unwire(demo, "render_moving")
     _retarget(demo, "render", "release", "input")
 
 

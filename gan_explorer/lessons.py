@@ -18,7 +18,10 @@ import torch
 
 from . import latent, metrics
 from .config import TrainConfig
+from .data import MNISTTensors
 from .diagnosis import RunState, diagnose
+from .directions import find_directions, mean_change, preview_strips
+from .inversion import invert
 from .models import NUM_CLASSES, Generator
 
 TABS = ("train", "interpolate")
@@ -33,6 +36,7 @@ class RunRecord:
     quality: Sequence[Mapping[str, Any]]  # metrics.quick_quality results with "step", oldest first
     step: int
     generator: Generator | None = None  # a shipped checkpoint's generator (lessons without training)
+    digits: MNISTTensors | None = None  # real MNIST test digits, for a checkpoint lesson's checks
 
     @property
     def finding_kind(self) -> str:
@@ -53,6 +57,17 @@ Check = Callable[[Sequence[RunRecord]], "int | None"]
 
 
 @dataclass(frozen=True)
+class Finding:
+    """One part of a checkpoint lesson's promise, as measured: what was asked, whether it held, the figures."""
+    what: str
+    held: bool
+    figures: str
+
+
+Findings = Callable[[Sequence[RunRecord]], "list[Finding]"]
+
+
+@dataclass(frozen=True)
 class Lesson:
     name: str
     title: str
@@ -66,6 +81,9 @@ class Lesson:
     # on the issue's 2-core AVX2 CPU as benchmarks/lessons.py predicts it.
     max_steps: int = 0
     check_every: int = 100  # steps between quality checks of the runs' samples
+    # A checkpoint lesson with several promises: each measured and reported (check = all of them held).
+    findings: Findings | None = None
+    try_this: str = ""  # where to look in the app, for a lesson the page does not set up by itself
 
 
 # ---------------------------------------------------------------- what the checks read
@@ -85,6 +103,13 @@ DISTANCE_FALL = 0.5  # the critic's distance has fallen to half its peak as samp
 DISTANCE_CHUNK = 50  # steps per mean of the critic's distance: one step's gap is noisy
 INTERPOLATION_PAIRS = 64
 INTERPOLATION_FRAMES = 9  # the middle frame (t = 0.5) is where a straight line's z is shortest
+RANDOM_DIRECTIONS, CHANGE_SAMPLES = 8, 64  # directions.mean_change against random unit directions ...
+DIRECTION_GAIN = 1.2  # ... the top one changes G by more than this times as much (as tests/test_directions.py)
+SMOOTH_Z, SMOOTH_FRAMES, SMOOTH_SEED = 8, 13, 2
+SMOOTH_JUMP = 3.0  # no step along the direction changes G by more than this times the path's mean step
+INVERTED_DIGITS = 3  # the first test image of digits 0, 1, 2
+INVERSION_STEPS = 100
+READABLE_PATH = 0.7  # share of the frames between inverted digits the classifier reads with confidence
 
 
 def _learned(run: RunRecord) -> bool:
@@ -164,12 +189,69 @@ def midpoint_readability(generator: Generator, method: str, pairs: int = INTERPO
     return float((confidence >= metrics.CONFIDENT).double().mean())
 
 
-def _slerp_stays_on_digits(runs: Sequence[RunRecord]) -> int | None:
+def _slerp_stays_on_digits(generator: Generator) -> Finding:
     """Slerp's middle frames read as digits at least as often as the straight line's."""
+    slerp, lerp = (midpoint_readability(generator, method) for method in ("slerp", "linear"))
+    return Finding("slerp's middle frames read as digits at least as often as lerp's", slerp >= lerp,
+                   f"{slerp:.0%} against {lerp:.0%} of {INTERPOLATION_PAIRS} pairs")
+
+
+@torch.no_grad()
+def _largest_jump(generator: Generator, direction: torch.Tensor) -> float:
+    """Along a direction from -3 to +3 sigma in SMOOTH_FRAMES frames, from SMOOTH_Z random z: the largest
+    pixel change between two neighbouring frames, as a multiple of that path's mean change (1 = even)."""
+    jumps = []
+    for z in torch.randn(SMOOTH_Z, generator.latent_dim, generator=torch.Generator().manual_seed(SMOOTH_SEED)):
+        frames = preview_strips(generator, z, direction.unsqueeze(0), steps=SMOOTH_FRAMES).flatten(1)
+        change = (frames[1:] - frames[:-1]).norm(dim=1)
+        jumps.append(float(change.max() / change.mean().clamp_min(1e-12)))
+    return max(jumps)
+
+
+def _top_direction_moves_g(generator: Generator) -> Finding:
+    """SeFa's top direction changes G's output more than random unit directions (directions.mean_change,
+    as tests/test_directions.py measures it) and smoothly: no step along it jumps."""
+    top = find_directions(generator, "sefa", 1)
+    random = torch.randn(RANDOM_DIRECTIONS, generator.latent_dim, generator=torch.Generator().manual_seed(0))
+    ratio = float(mean_change(generator, top, n=CHANGE_SAMPLES, seed=1)[0]
+                  / mean_change(generator, random / random.norm(dim=1, keepdim=True), n=CHANGE_SAMPLES, seed=1).mean())
+    jump = _largest_jump(generator, top[0])
+    return Finding("SeFa's top direction moves G more than a random one, smoothly",
+                   ratio > DIRECTION_GAIN and jump < SMOOTH_JUMP,
+                   f"{ratio:.2f}x a random direction's change (needs > {DIRECTION_GAIN}); largest step "
+                   f"{jump:.1f}x the mean (needs < {SMOOTH_JUMP})")
+
+
+def _inverted_digits_stay_readable(generator: Generator, digits: MNISTTensors) -> Finding:
+    """Real test digits (the first of INVERTED_DIGITS kinds) inverted: each reconstruction is read as its
+    digit, and the slerp from each one's z to the next one's reads as digits in most of its frames."""
+    judge = metrics.default_judge()
+    picked = [int((digits.labels == d).nonzero()[0]) for d in range(INVERTED_DIGITS)]
+    found = [invert(generator, digits.images[i], steps=INVERSION_STEPS) for i in picked]
+    read = metrics.embed(judge.classifier, torch.stack([f.reconstruction for f in found])).probs.argmax(1).tolist()
+    frames = torch.cat([latent.interpolation_frames(generator, a.z, b.z, INTERPOLATION_FRAMES, "slerp")
+                        for a, b in zip(found, found[1:] + found[:1])])
+    readable = float((metrics.embed(judge.classifier, frames).probs.max(1).values >= metrics.CONFIDENT).double().mean())
+    same = sum(r == d for r, d in zip(read, range(INVERTED_DIGITS)))
+    return Finding("inverted test digits are redrawn as the same digit; paths between them stay readable",
+                   same == INVERTED_DIGITS and readable >= READABLE_PATH,
+                   f"{same}/{INVERTED_DIGITS} read as their digit (read {read}); {readable:.0%} of the frames "
+                   f"between them readable (needs >= {READABLE_PATH:.0%})")
+
+
+def _latent_space(runs: Sequence[RunRecord]) -> list[Finding]:
     run = runs[0]
-    generator = run.generator
-    assert generator is not None, "smooth-latent-space explores a shipped checkpoint"
-    return run.step if midpoint_readability(generator, "slerp") >= midpoint_readability(generator, "linear") else None
+    if run.generator is None or run.digits is None:
+        raise ValueError("smooth-latent-space reads a shipped generator and real MNIST test digits.")
+    return [_slerp_stays_on_digits(run.generator), _top_direction_moves_g(run.generator),
+            _inverted_digits_stay_readable(run.generator, run.digits)]
+
+
+def every_finding(findings: Findings) -> Check:
+    """A lesson's check from its findings: shown (at the run's step) when every one of them held."""
+    def check(runs: Sequence[RunRecord]) -> int | None:
+        return runs[0].step if all(f.held for f in findings(runs)) else None
+    return check
 
 
 # ---------------------------------------------------------------- the lessons
@@ -230,11 +312,17 @@ register(Lesson(
     check=_wgan_gp, runs=("minimax-strong-d", "wgan-gp-strong-d"), max_steps=800, check_every=100))
 
 register(Lesson(
-    name="smooth-latent-space", title="A smooth latent space: slerp against lerp",
-    text="Walk from one z to another with the shipped DCGAN: each frame is a plausible digit, because G maps "
-         "nearby z to similar images. A random z in 64 dimensions has a length near 8, but the straight "
-         "line's midpoint between two of them is shorter (about 5.7), a z G rarely saw in training; "
-         "spherical interpolation (slerp) keeps the length typical all the way.",
-    effect="slerp's middle frames read as digits at least as often as the straight line's "
-           "(64 pairs, classifier confidence >= 0.9; measured 84% against 81%)",
-    check=_slerp_stays_on_digits, checkpoint="dcgan", tab="interpolate"))
+    name="smooth-latent-space", title="A smooth latent space: paths, directions, and a drawn digit's z",
+    text="G maps nearby z to similar images, so a walk from one z to another is a film of plausible digits; "
+         "spherical interpolation (slerp) keeps |z| near its typical 8 in 64 dimensions, where the straight "
+         "line's midpoint (about 5.7) is a z G rarely saw. Some ways through z matter more than others: "
+         "SeFa reads them from G's first layer, and its top direction restyles the digit smoothly, more than "
+         "a random move of the same length. And every digit has a z: a search finds one whose G(z) redraws a "
+         "real digit, and walks from it stay readable.",
+    effect="slerp's middle frames read as digits at least as often as lerp's; SeFa's top direction moves G "
+           "more than a random one, without jumps; real test digits inverted are redrawn as themselves, "
+           "and the paths between them stay readable",
+    try_this="compare *slerp* with *linear* here; on **Draw**, draw a digit, press **Find**, then "
+             "**Interpolate from here**; on **Explore**, press **Preview from the current z** and move the "
+             "direction sliders.",
+    check=every_finding(_latent_space), findings=_latent_space, checkpoint="dcgan", tab="interpolate"))

@@ -39,8 +39,7 @@ def build() -> LessonPanel:
 def lesson_text(lesson: Lesson) -> str:
     """The lesson's words as the page shows them: title, what to watch, the promise, the runs."""
     if lesson.checkpoint:
-        runs = (f"Open **Interpolate** with **{lesson.checkpoint}{SHIPPED_SUFFIX}** and compare *slerp* "
-                f"with *linear*.")
+        runs = f"**Interpolate** now holds **{lesson.checkpoint}{SHIPPED_SUFFIX}**. Try: {lesson.try_this}"
     elif len(lesson.runs) == 2:
         runs = (f"The form holds run A (preset `{lesson.runs[0]}`): press Start. Run B, its fix, is preset "
                 f"`{lesson.runs[1]}`: train it in a second browser tab to see both.")
