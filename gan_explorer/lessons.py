@@ -106,10 +106,12 @@ INTERPOLATION_FRAMES = 9  # the middle frame (t = 0.5) is where a straight line'
 RANDOM_DIRECTIONS, CHANGE_SAMPLES = 8, 64  # directions.mean_change against random unit directions ...
 DIRECTION_GAIN = 1.2  # ... the top one changes G by more than this times as much (as tests/test_directions.py)
 SMOOTH_Z, SMOOTH_FRAMES, SMOOTH_SEED = 8, 13, 2
-SMOOTH_JUMP = 3.0  # no step along the direction changes G by more than this times the path's mean step
-INVERTED_DIGITS = 3  # the first test image of digits 0, 1, 2
+# No step along the direction changes G by more than this times the path's mean step (measured on the
+# shipped dcgan and mlp, 32 z each: at most 2.9, and 1.8-2.5 along random directions)
+SMOOTH_JUMP = 4.0
+INVERTED_DIGITS = 3  # the first test image of digits 0, 1, 2 (dcgan: 9 of 0-9 redrawn as themselves; its 3 reads 8)
 INVERSION_STEPS = 100
-READABLE_PATH = 0.7  # share of the frames between inverted digits the classifier reads with confidence
+READABLE_PATH = 0.7  # share of the frames between inverted digits read with confidence (dcgan's 0-9: 60-100 % per pair)
 
 
 def _learned(run: RunRecord) -> bool:
@@ -189,7 +191,7 @@ def midpoint_readability(generator: Generator, method: str, pairs: int = INTERPO
     return float((confidence >= metrics.CONFIDENT).double().mean())
 
 
-def _slerp_stays_on_digits(generator: Generator) -> Finding:
+def slerp_stays_on_digits(generator: Generator) -> Finding:
     """Slerp's middle frames read as digits at least as often as the straight line's."""
     slerp, lerp = (midpoint_readability(generator, method) for method in ("slerp", "linear"))
     return Finding("slerp's middle frames read as digits at least as often as lerp's", slerp >= lerp,
@@ -208,7 +210,7 @@ def _largest_jump(generator: Generator, direction: torch.Tensor) -> float:
     return max(jumps)
 
 
-def _top_direction_moves_g(generator: Generator) -> Finding:
+def top_direction_moves_g(generator: Generator) -> Finding:
     """SeFa's top direction changes G's output more than random unit directions (directions.mean_change,
     as tests/test_directions.py measures it) and smoothly: no step along it jumps."""
     top = find_directions(generator, "sefa", 1)
@@ -222,7 +224,7 @@ def _top_direction_moves_g(generator: Generator) -> Finding:
                    f"{jump:.1f}x the mean (needs < {SMOOTH_JUMP})")
 
 
-def _inverted_digits_stay_readable(generator: Generator, digits: MNISTTensors) -> Finding:
+def inverted_digits_stay_readable(generator: Generator, digits: MNISTTensors) -> Finding:
     """Real test digits (the first of INVERTED_DIGITS kinds) inverted: each reconstruction is read as its
     digit, and the slerp from each one's z to the next one's reads as digits in most of its frames."""
     judge = metrics.default_judge()
@@ -243,8 +245,8 @@ def _latent_space(runs: Sequence[RunRecord]) -> list[Finding]:
     run = runs[0]
     if run.generator is None or run.digits is None:
         raise ValueError("smooth-latent-space reads a shipped generator and real MNIST test digits.")
-    return [_slerp_stays_on_digits(run.generator), _top_direction_moves_g(run.generator),
-            _inverted_digits_stay_readable(run.generator, run.digits)]
+    return [slerp_stays_on_digits(run.generator), top_direction_moves_g(run.generator),
+            inverted_digits_stay_readable(run.generator, run.digits)]
 
 
 def every_finding(findings: Findings) -> Check:
