@@ -16,15 +16,9 @@ import torch
 from gan_explorer import cli, cli_lessons, metrics, presets
 from gan_explorer.checkpoints import SHIPPED_DIR, load_checkpoint
 from gan_explorer.directions import find_directions, first_layer
+from gan_explorer.latent_lesson import inverted_digits_stay_readable, slerp_stays_on_digits, top_direction_moves_g
 from gan_explorer.lesson_runner import LessonResult, run_lesson
-from gan_explorer.lessons import (
-    LESSONS,
-    TABS,
-    RunRecord,
-    inverted_digits_stay_readable,
-    slerp_stays_on_digits,
-    top_direction_moves_g,
-)
+from gan_explorer.lessons import LESSONS, TABS, RunRecord
 from gan_explorer.models import build_models
 from gan_explorer.trainer import StepMetrics
 
