@@ -32,7 +32,7 @@ SLIDERS_PER_ROW = 4
 MAX_SEED = 2**31 - 1
 SEED_LABEL = "Seed (gives z)"
 K_LABEL = "Sliders: first k dimensions of z"
-NEAREST_LABEL = "Nearest training image (when you let go of a slider)"
+NEAREST_LABEL = "Nearest training image (on release)"  # found when a slider is let go
 
 # image (1, 28, 28) in [-1, 1] -> the closest MNIST training image; None when metrics are off
 NearestFn = Callable[[torch.Tensor], torch.Tensor]
