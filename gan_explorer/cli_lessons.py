@@ -31,7 +31,7 @@ def add_lessons(subparsers: argparse._SubParsersAction) -> None:
 def lesson_dict(lesson: Lesson) -> dict[str, Any]:
     return {"name": lesson.name, "title": lesson.title, "text": lesson.text, "effect": lesson.effect,
             "runs": list(lesson.runs), "checkpoint": lesson.checkpoint or None, "tab": lesson.tab,
-            "max_steps": lesson.max_steps, "check_every": lesson.check_every}
+            "max_steps": lesson.max_steps, "check_every": lesson.check_every, "try_this": lesson.try_this}
 
 
 def _lessons(args: argparse.Namespace) -> int:
@@ -71,8 +71,12 @@ def _lesson(args: argparse.Namespace) -> int:
     if lesson.runs:
         data = load_mnist(args.data_root)
         reference = digit_reference(default_judge(), load_mnist(args.data_root, train=False))
+    elif lesson.findings:  # a checkpoint lesson's checks read real test digits
+        data = load_mnist(args.data_root, train=False)
     result = run_lesson(lesson, data, device=str(device), reference=reference, max_steps=args.max_steps,
                         progress=print_progress)
+    for finding in result.findings:
+        print(f"{'held' if finding.held else 'FAILED'}: {finding.what} ({finding.figures})")
     print(_verdict(result))
     return 0 if result.passed else EXIT_NOT_SHOWN
 

@@ -16,7 +16,7 @@ from .checkpoints import SHIPPED_DIR, load_checkpoint
 from .compare import in_turn
 from .config import TrainConfig
 from .data import MNISTTensors
-from .lessons import Lesson, RunRecord, sample_spread
+from .lessons import Finding, Lesson, RunRecord, sample_spread
 from .presets import PRESETS, preset
 from .trainer import Trainer
 
@@ -31,6 +31,7 @@ class LessonResult:
     seconds: float  # wall-clock seconds from the start, training and checks, until shown or the budget ran out
     train_seconds: float  # of those, the seconds spent in training steps (all runs)
     runs: tuple[RunRecord, ...]
+    findings: tuple[Finding, ...] = ()  # a checkpoint lesson's measured promises, when it has several
 
     @property
     def passed(self) -> bool:
@@ -44,15 +45,17 @@ def run_lesson(lesson: Lesson, data: MNISTTensors | None = None, *, device: str 
                judge: metrics.Judge | None = None, reference: metrics.DigitReference | None = None,
                max_steps: int | None = None, progress: Progress | None = None) -> LessonResult:
     """Train the lesson's runs (A and B interleaved, step by step) up to its step budget (or
-    `max_steps`), checking every check_every steps; a checkpoint lesson is checked once.
+    `max_steps`), checking every check_every steps; a checkpoint lesson is checked once, with `data`
+    its real digits (MNIST's test set) if its checks read any.
     `reference` (real digits' features, as the app's checks use) lets the checks tell real-looking
     digits from blobs the classifier reads as digits; without it they judge by confidence alone."""
     start = time.perf_counter()
     if lesson.checkpoint:
         ckpt = load_checkpoint(SHIPPED_DIR / f"{lesson.checkpoint}.safetensors")
-        runs = (RunRecord(lesson.checkpoint, ckpt.config, ckpt.history, [], ckpt.step, ckpt.generator),)
-        shown = lesson.check(runs)
-        return LessonResult(lesson, None if shown is None else 0, 0, time.perf_counter() - start, 0.0, runs)
+        runs = (RunRecord(lesson.checkpoint, ckpt.config, ckpt.history, [], ckpt.step, ckpt.generator, data),)
+        findings = tuple(lesson.findings(runs)) if lesson.findings else ()  # measured once, then reported
+        shown = (0 if all(f.held for f in findings) else None) if findings else lesson.check(runs)
+        return LessonResult(lesson, shown, 0, time.perf_counter() - start, 0.0, runs, findings)
     if data is None:
         raise ValueError(f"Lesson {lesson.name} trains on MNIST: pass its training images.")
     judge = judge or metrics.default_judge()

@@ -14,9 +14,12 @@ import pytest
 from browsing import marks, open_app  # tests/ is on sys.path (pytest's default import mode)
 from PIL import Image
 
-from gan_explorer.latent import latent_from_seed, with_slider_values
-from gan_explorer.ui.common import default_model
-from gan_explorer.ui.explore_tab import DEFAULT_SLIDERS
+from gan_explorer.checkpoints import load_shipped
+from gan_explorer.data import MNISTTensors
+from gan_explorer.latent import generate, latent_from_seed, with_slider_values
+from gan_explorer.nearest import nearest_training_image
+from gan_explorer.ui.common import default_model, shipped_choices
+from gan_explorer.ui.explore_tab import DEFAULT_SLIDERS, big_image, check_digit
 
 pytestmark = marks(240)
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -24,15 +27,18 @@ sync_api = pytest.importorskip("playwright.sync_api")
 LATENT_DIM = 64  # the shipped default model's
 SETTLE_S = 2.0  # the picture is taken as final once its src has not changed for this long
 
-# Records each new src of Explore's picture, from inside the page.
+# Records each new src of Explore's picture (window.gxSrcs) and of the nearest training image
+# (window.gxNearest), from inside the page.
 COUNT_JS = """
 () => {
-  window.gxSrcs = [];
-  const root = document.querySelector('#explore-image');
-  new MutationObserver(() => {
-    const src = root.querySelector('img')?.getAttribute('src');
-    if (src && src !== window.gxSrcs[window.gxSrcs.length - 1]) window.gxSrcs.push(src);
-  }).observe(root, {childList: true, subtree: true, attributes: true});
+  for (const [name, id] of [['gxSrcs', '#explore-image'], ['gxNearest', '#explore-nearest']]) {
+    window[name] = [];
+    const root = document.querySelector(id);
+    new MutationObserver(() => {
+      const src = root.querySelector('img')?.getAttribute('src');
+      if (src && src !== window[name][window[name].length - 1]) window[name].push(src);
+    }).observe(root, {childList: true, subtree: true, attributes: true});
+  }
 }
 """
 
@@ -56,16 +62,16 @@ def _drag_without_release(page: sync_api.Page, track: sync_api.Locator, steps: i
         page.wait_for_timeout(50)
 
 
-def _settled_src(page: sync_api.Page, timeout_s: float = 30.0) -> str:
-    """The picture's src once it stops changing."""
+def _settled_src(page: sync_api.Page, timeout_s: float = 30.0, name: str = "gxSrcs") -> str:
+    """A picture's src once it stops changing (Explore's picture; `name` gxNearest: the nearest image)."""
     deadline = time.monotonic() + timeout_s
     count, since = -1, time.monotonic()
     while time.monotonic() < deadline:
-        now = page.evaluate("window.gxSrcs.length")
-        if now != count:
+        now = page.evaluate(f"window.{name}.length")
+        if now > 0 and now != count:
             count, since = now, time.monotonic()
-        elif time.monotonic() - since >= SETTLE_S:
-            return page.evaluate("window.gxSrcs[window.gxSrcs.length - 1]")
+        elif now > 0 and time.monotonic() - since >= SETTLE_S:
+            return page.evaluate(f"window.{name}[window.{name}.length - 1]")
         page.wait_for_timeout(200)
     pytest.fail("the picture kept changing after the drag stopped")
 
@@ -94,4 +100,23 @@ def test_dragging_a_slider_redraws_before_release_and_ends_on_the_final_value(br
     shown = _picture(src if src.startswith("http") else app_url.rstrip("/") + src)
     assert np.array_equal(shown, np.asarray(expected.convert("L"))), \
         f"the picture left standing is not G at the final slider values {values}"
+    page.close()
+
+
+def test_the_nearest_training_image_waits_for_the_release_and_is_the_final_pictures(
+        browser: sync_api.Browser, app_url: str, mnist: MNISTTensors) -> None:
+    page = open_app(browser, app_url)
+    track = _open_explore(page)
+    page.evaluate(COUNT_JS)
+    _drag_without_release(page, track, steps=30)
+    _settled_src(page)
+    assert page.evaluate("window.gxNearest.length") == 0, "the nearest image was looked up while the slider moved"
+    values = [float(page.locator(f"#explore-z{i} input[type=number]").input_value()) for i in range(DEFAULT_SLIDERS)]
+    page.mouse.up()
+    src = _settled_src(page, name="gxNearest")
+    generator = load_shipped(shipped_choices()[default_model()]).generator
+    final = generate(generator, with_slider_values(latent_from_seed(0, LATENT_DIM), values), check_digit(generator, 0))
+    expected = big_image(nearest_training_image(final[0], mnist, exact=True)[0].reshape(1, 1, 28, 28))
+    shown = _picture(src if src.startswith("http") else app_url.rstrip("/") + src)
+    assert np.array_equal(shown, expected), f"the nearest image after the release is not that of G at {values}"
     page.close()

@@ -5,6 +5,7 @@ is shown firing where it should and staying silent where it should not, on runs 
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 from collections.abc import Iterator
@@ -12,10 +13,13 @@ from collections.abc import Iterator
 import pytest
 import torch
 
-from gan_explorer import cli, metrics, presets
-from gan_explorer.checkpoints import SHIPPED_DIR
-from gan_explorer.lesson_runner import run_lesson
+from gan_explorer import cli, cli_lessons, metrics, presets
+from gan_explorer.checkpoints import SHIPPED_DIR, load_checkpoint
+from gan_explorer.directions import find_directions, first_layer
+from gan_explorer.latent_lesson import inverted_digits_stay_readable, slerp_stays_on_digits, top_direction_moves_g
+from gan_explorer.lesson_runner import LessonResult, run_lesson
 from gan_explorer.lessons import LESSONS, TABS, RunRecord
+from gan_explorer.models import build_models
 from gan_explorer.trainer import StepMetrics
 
 SIX = ["what-g-and-d-do", "saturating-loss", "mode-collapse", "strong-discriminator", "wgan-gp",
@@ -87,9 +91,30 @@ def test_lesson_runs_headless_and_exits_1_when_the_effect_did_not_show(capsys, m
     assert "step 20" in captured.err  # progress at the last check
 
 
-def test_a_checkpoint_lesson_runs_and_exits_0_when_its_effect_shows(capsys):
-    assert cli.main(["lesson", "smooth-latent-space"]) == 0
-    assert "smooth-latent-space: the effect showed on the shipped checkpoint" in capsys.readouterr().out
+@pytest.fixture(scope="module")
+def latent_lesson(mnist_test) -> LessonResult:
+    """smooth-latent-space run once on the shipped dcgan and MNIST's test digits (the slow part, shared)."""
+    return run_lesson(LESSONS["smooth-latent-space"], mnist_test)
+
+
+@pytest.mark.parametrize("held", [True, False])
+def test_a_checkpoint_lesson_prints_each_finding_and_exits_0_only_when_all_held(capsys, monkeypatch, mnist_root,
+                                                                                 latent_lesson, held):
+    # the CLI's part (test digits passed, findings printed, the exit code); the run itself is latent_lesson's
+    findings = latent_lesson.findings if held else (dataclasses.replace(latent_lesson.findings[0], held=False),
+                                                    *latent_lesson.findings[1:])
+
+    def run(lesson, data, **_):
+        assert lesson.name == "smooth-latent-space" and len(data) == 10_000, "not MNIST's test digits"
+        return dataclasses.replace(latent_lesson, shown_at=0 if held else None, findings=findings)
+
+    monkeypatch.setattr(cli_lessons, "run_lesson", run)
+    code = cli.main(["lesson", "smooth-latent-space", "--data-root", str(mnist_root)])
+    out = capsys.readouterr().out
+    assert code == (0 if held else 1)
+    assert [line.split(":")[0] for line in out.splitlines()[:3]] == ["held", "held", "held"] if held else \
+        ["FAILED", "held", "held"]
+    assert all(f.what in out and f.figures in out for f in findings)
 
 
 # ---------------------------------------------------------------- the checks can fail
@@ -154,13 +179,51 @@ def test_the_saturating_check_does_not_fire_when_both_runs_use_the_same_loss(mni
     assert result.shown_at is None and not result.passed
 
 
-def test_slerp_check_fires_on_the_shipped_dcgan_and_not_on_the_mlp():
+def test_the_latent_space_lesson_holds_its_three_findings_on_the_shipped_dcgan(latent_lesson):
+    assert [f.held for f in latent_lesson.findings] == [True, True, True], latent_lesson.findings
+    assert latent_lesson.passed
+
+
+def _shipped(name: str):
+    return load_checkpoint(SHIPPED_DIR / f"{name}.safetensors").generator
+
+
+def test_slerp_s_finding_fails_on_the_shipped_mlp():
     # measured (64 pairs): the dcgan's middle frames read as digits 84% of the time along slerp, 81% along
     # the straight line; the MLP's (latent size 100) 81% against 89%
-    lesson = LESSONS["smooth-latent-space"]
-    assert run_lesson(lesson).passed
-    mlp = dataclasses.replace(lesson, checkpoint="mlp")
-    assert run_lesson(mlp).shown_at is None
+    assert not slerp_stays_on_digits(_shipped("mlp")).held
+
+
+def test_the_direction_finding_fails_when_every_direction_moves_g_alike():
+    # a first layer with orthonormal columns moves its output by the same amount along every unit z
+    generator = copy.deepcopy(_shipped("dcgan"))
+    layer = first_layer(generator)
+    with torch.no_grad():
+        q, _ = torch.linalg.qr(torch.randn(layer.out_features, layer.in_features,
+                                           generator=torch.Generator().manual_seed(0)))
+        layer.weight.copy_(q * layer.weight.norm() / q.norm())
+    finding = top_direction_moves_g(generator)
+    assert not finding.held, finding.figures
+
+
+def test_the_direction_finding_fails_when_g_jumps_along_the_direction():
+    # G with a step in it: its first layer's output leaps once z crosses the plane across the top direction
+    # (measured: the direction still moves G 1.47x a random one, but one step is 5.3x the path's mean)
+    generator = copy.deepcopy(_shipped("dcgan"))
+    top = find_directions(generator, "sefa", 1)[0]
+
+    def leap(_module, inputs, output):
+        return output + 20.0 * (inputs[0][:, :top.numel()] @ top > 0).float().unsqueeze(1)
+
+    first_layer(generator).register_forward_hook(leap)
+    finding = top_direction_moves_g(generator)
+    assert not finding.held and "largest step" in finding.figures, finding.figures
+
+
+def test_the_inversion_finding_fails_on_an_untrained_generator(mnist_test):
+    untrained, _ = build_models(presets.preset("dcgan"), torch.Generator().manual_seed(0))
+    finding = inverted_digits_stay_readable(untrained, mnist_test)
+    assert not finding.held, finding.figures
 
 
 # ---------------------------------------------------------------- the page

@@ -32,6 +32,7 @@ SLIDERS_PER_ROW = 4
 MAX_SEED = 2**31 - 1
 SEED_LABEL = "Seed (gives z)"
 K_LABEL = "Sliders: first k dimensions of z"
+NEAREST_LABEL = "Nearest training image (on release)"  # found when a slider is let go
 
 # image (1, 28, 28) in [-1, 1] -> the closest MNIST training image; None when metrics are off
 NearestFn = Callable[[torch.Tensor], torch.Tensor]
@@ -125,16 +126,30 @@ def randomised(tab: ExploreTab, request: gr.Request, model_choice: str, k: Any, 
     return {tab.seed: new_seed, **from_seed(tab, request, model_choice, new_seed, k, digit)}
 
 
-@friendly
-def render(tab: ExploreTab, request: gr.Request, model_choice: str, z: list[float], seed: Any, digit: Any,
-           k: Any, *slider_values: float) -> dict[Any, Any]:
-    """G(z) with the sliders' values in z's first k dimensions."""
+def _slid(tab: ExploreTab, request: gr.Request, model_choice: str, z: list[float], seed: Any, k: Any,
+          slider_values: tuple[float, ...]) -> tuple[Generator, torch.Tensor]:
+    """(the model, z with the sliders' values in its first k dimensions)."""
     generator = resolve_generator(tab.registry.get(request), model_choice)
     base = (torch.tensor(z) if len(z) == generator.latent_dim
             else latent_from_seed(check_seed(seed, SEED_LABEL), generator.latent_dim))
-    current = with_slider_values(base, slider_values[:min(check_k(k), generator.latent_dim)])
+    return generator, with_slider_values(base, slider_values[:min(check_k(k), generator.latent_dim)])
+
+
+@friendly
+def render(tab: ExploreTab, request: gr.Request, model_choice: str, z: list[float], seed: Any, digit: Any,
+           k: Any, *slider_values: float) -> dict[Any, Any]:
+    """G(z) with the sliders' values in z's first k dimensions, and the nearest training image."""
+    generator, current = _slid(tab, request, model_choice, z, seed, k, slider_values)
     image, nearest = draw(generator, current, digit, tab.nearest_fn)
     return {tab.z: current.tolist(), tab.image: image, tab.nearest: nearest}
+
+
+@friendly
+def render_moving(tab: ExploreTab, request: gr.Request, model_choice: str, z: list[float], seed: Any, digit: Any,
+                  k: Any, *slider_values: float) -> dict[Any, Any]:
+    """G(z) alone, while a slider moves: the nearest training image waits for the release (render)."""
+    generator, current = _slid(tab, request, model_choice, z, seed, k, slider_values)
+    return {tab.z: current.tolist(), tab.image: big_image(generate(generator, current, check_digit(generator, digit)))}
 
 
 @friendly
@@ -193,7 +208,7 @@ def _layout(registry: SessionRegistry, nearest_fn: NearestFn | None) -> ExploreT
             sliders = _slider_grid()
         image = WriteOnceImage(label="G(z)", format="png", type="numpy", interactive=False, height=392, width=392,
                                elem_id="explore-image", elem_classes="gx-pixelated")
-        nearest = WriteOnceImage(label="Nearest training image", format="png", type="numpy",
+        nearest = WriteOnceImage(label=NEAREST_LABEL, format="png", type="numpy",
                                  interactive=False, height=392, width=392, visible=nearest_fn is not None,
                                  elem_id="explore-nearest", elem_classes="gx-pixelated")
     z_state = gr.State([])
@@ -218,7 +233,12 @@ def build(registry: SessionRegistry, nearest_fn: NearestFn | None) -> ExploreTab
     # not when a handler sets the slider). One event for all the sliders, always_last: the page sends
     # one request at a time, and while it is out only remembers that another is due, which reads the
     # sliders when it goes; so each page has at most one drawing queued, holding the latest values.
-    gr.on([slider.input for slider in tab.sliders], bind(render, tab), render_inputs, drawn,
+    # The nearest training image waits for the release (mouse up, or leaving the number box): it is
+    # a second picture to encode and fetch per move, and a student reads it when the hand stops.
+    # Every drawing reads the sliders as they are when it runs, so whichever comes last is right.
+    gr.on([slider.input for slider in tab.sliders], bind(render_moving, tab), render_inputs, drawn[:2],
+          trigger_mode="always_last", **fast)
+    gr.on([slider.release for slider in tab.sliders], bind(render, tab), render_inputs, drawn,
           trigger_mode="always_last", **fast)
     tab.digit.input(bind(render, tab), render_inputs, drawn, **fast)
     tab.k.release(bind(show_sliders, tab), tab.k, tab.sliders, **{**fast, "concurrency_limit": None, "concurrency_id": None})

@@ -36,8 +36,7 @@ def build() -> LessonPanel:
 def lesson_text(lesson: Lesson) -> str:
     """The lesson's words as the page shows them: title, what to watch, the promise, the runs."""
     if lesson.checkpoint:
-        runs = (f"Open **Interpolate** with **{lesson.checkpoint}{SHIPPED_SUFFIX}** and compare *slerp* "
-                f"with *linear*.")
+        runs = f"**Interpolate** now holds **{lesson.checkpoint}{SHIPPED_SUFFIX}**. Try: {lesson.try_this}"
     elif len(lesson.runs) == 2:
         runs = (f"The form holds run A (preset `{lesson.runs[0]}`), **Compare with** run B (preset "
                 f"`{lesson.runs[1]}`): press Start to train both side by side, B dashed on every chart.")
