@@ -105,6 +105,24 @@ def test_a_lesson_still_as_it_was_chosen_links_the_lesson(browser: sync_api.Brow
         page.context.close()
 
 
+def test_a_blocked_clipboard_leaves_the_link_selected_in_its_box(browser: sync_api.Browser, app_url: str) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    try:
+        # as on a plain http:// address other than localhost, where browsers give no clipboard
+        context.add_init_script("navigator.clipboard.writeText = () => Promise.reject(new Error('blocked'));")
+        page = context.new_page()
+        page.goto(app_url + "?tab=draw")
+        page.wait_for_function("document.querySelector('[role=tab][aria-selected=true]')?.dataset.tabId === 'draw'")
+        page.click("#gx-copy-link")
+        page.wait_for_function("document.getElementById('gx-link-copied')?.textContent.includes('Ctrl+C')")
+        box = page.locator("#gx-link-box input, #gx-link-box textarea").first
+        assert box.input_value() == app_url.rstrip("/") + "/?tab=draw"
+        assert box.evaluate("e => e.readOnly && document.activeElement === e && e.selectionStart === 0"
+                            " && e.selectionEnd === e.value.length")
+    finally:
+        context.close()
+
+
 def _readable(page: sync_api.Page, selector: str) -> None:
     """`selector` lies inside the window, its text whole, and nothing of the page's own lies over it."""
     box = page.locator(selector).bounding_box()

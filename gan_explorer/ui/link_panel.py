@@ -26,13 +26,20 @@ PAGE_JS = """(page, tab, ...rest) => [window.location.href,
   document.querySelector('[role=tab][aria-selected=true][data-tab-id]')?.dataset.tabId ?? '', ...rest]"""
 # After it: the link to the clipboard, or selected in its box for Ctrl+C where the clipboard is blocked.
 COPY_JS = f"""async (link) => {{
-  const note = document.getElementById('gx-link-copied');
+  // The box may not be drawn yet: it was hidden before the first link.
+  let box = null;
+  for (let i = 0; i < 50 && !(box && box.value === link); i++) {{
+    await new Promise((done) => setTimeout(done, 20));
+    box = document.querySelector('#gx-link-box input, #gx-link-box textarea');
+  }}
+  if (box) box.readOnly = true;
   let said = 'Link copied';
   try {{ await navigator.clipboard.writeText(link); }}
   catch (e) {{
-    document.querySelector('#gx-link-box textarea, #gx-link-box input')?.select();
     said = 'Press Ctrl+C to copy the link';
+    if (box) {{ box.focus(); box.select(); }}
   }}
+  const note = document.getElementById('gx-link-copied');
   if (!note) return;
   note.textContent = said;
   clearTimeout(window.gxCopiedTimer);
@@ -57,7 +64,8 @@ def build() -> tuple[LinkPanel, gr.Checkbox]:
                 min_height=0, min_width=0)
         present = gr.Checkbox(False, label="Presentation layout", container=False, elem_id="gx-present",
                               min_width=0, scale=0)
-    box = gr.Textbox(label="Link to this page", show_label=False, interactive=False, container=False,
+    # Editable for Gradio, read-only in the page (COPY_JS): a disabled box could not be selected for Ctrl+C.
+    box = gr.Textbox(label="Link to this page", show_label=False, interactive=True, container=False,
                      visible=False, lines=1, max_lines=1, elem_id="gx-link-box")
     return LinkPanel(button, box, gr.Textbox(visible=False), gr.Textbox(visible=False)), present
 
