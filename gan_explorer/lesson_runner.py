@@ -2,7 +2,8 @@
 `check_every` steps, and stop as soon as the lesson's check says its effect showed.
 
 The CLI (`gan-explorer lesson NAME`), benchmarks/lessons.py and the tests call run_lesson; the
-app trains a lesson's runs itself and can ask the same check (Lesson.check) of what it has.
+app trains a lesson's runs in a session's thread, interleaved the same way (compare.in_turn), and
+can ask the same check (Lesson.check) of what it has.
 """
 from __future__ import annotations
 
