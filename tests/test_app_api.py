@@ -14,6 +14,7 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
+from gan_explorer.presets import DEFAULT_PRESET, PRESETS
 from gan_explorer.ui.common import LIVE_RUN, SHIPPED_SUFFIX, default_model
 
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")  # the client must not reach 127.0.0.1 via a proxy
@@ -86,10 +87,11 @@ def test_stop_ends_the_train_stream_within_seconds(client: Client) -> None:
 
 
 def test_a_learning_rate_change_during_a_run_applies_from_the_next_step(client: Client) -> None:
+    before = f"lr G {PRESETS[DEFAULT_PRESET]['g_lr']:g},"  # unset settings take the default preset's
     job = client.submit(steps=100_000, api_name="/train")
     try:
         deadline = time.monotonic() + 60
-        while not any("lr G 0.001," in u[4] for u in job.outputs()) and time.monotonic() < deadline:
+        while not any(before in u[4] for u in job.outputs()) and time.monotonic() < deadline:
             time.sleep(0.05)
         client.predict(g_lr=5e-4, d_lr=0.001, api_name="/update_settings")
         changed_at = len(job.outputs())
@@ -98,7 +100,7 @@ def test_a_learning_rate_change_during_a_run_applies_from_the_next_step(client: 
         statuses = [u[4] for u in job.outputs()]
     finally:
         client.predict(api_name="/stop")
-    assert any("lr G 0.001," in s for s in statuses[:changed_at])
+    assert any(before in s for s in statuses[:changed_at])
     assert "lr G 0.0005, D 0.001" in statuses[-1]  # the optimiser's rate at the last step shown
 
 
