@@ -163,7 +163,7 @@ def mode_collapse(state: RunState) -> Finding | None:
 
 def same_picture(state: RunState) -> Finding | None:
     latest = state.quality[-1] if state.quality else None
-    if latest is None or "sample_spread" not in latest or latest["picture_contrast"] < DRAWN_CONTRAST:
+    if latest is None or latest.get("picture_contrast", 0.0) < DRAWN_CONTRAST:
         return None
     if latest["sample_spread"] >= SAME_PICTURE_RATIO * latest["picture_contrast"]:
         return None
