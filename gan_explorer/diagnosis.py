@@ -51,6 +51,10 @@ DISAPPEARED_DIGITS = 2  # fewer than this lost since then is within check-to-che
 # (the `fast` preset's weakest column reads 58% right at step 500).
 LABEL_IGNORED_HITS = 0.3
 LABELS_IGNORED = 3  # columns ignoring their label before the model counts as not following labels
+# --- Points in the plane (the 2-D lab's Gaussian mixtures; modes.py measures them) ------------
+# Under a fifth of G's points within 3σ of any mode: G has not reached the data yet; missing modes
+# then say nothing about collapse.
+ON_DATA_SHARE = 0.2
 
 
 @dataclass(frozen=True)
@@ -156,6 +160,30 @@ def mode_collapse(state: RunState) -> Finding | None:
     return None
 
 
+def mixture_modes(state: RunState) -> Finding | None:
+    """For a Gaussian mixture (quality checks with "modes_covered"): all modes covered, some missing, or not there yet."""
+    latest = state.quality[-1] if state.quality else None
+    if latest is None or "modes_covered" not in latest:
+        return None
+    covered, modes, share = latest["modes_covered"], latest["modes"], latest["high_quality_share"]
+    what = f"{share:.0%} of points within 3σ of a mode"
+    if covered == modes:
+        return Finding("healthy", f"Healthy: all {modes} modes covered, {what}", severity="ok")
+    if share < ON_DATA_SHARE and covered == 0:
+        return Finding("still_learning", f"Still learning: G's points are not on the data yet ({what})")
+    return Finding("mode_collapse", f"Mode collapse: {covered} of {modes} modes covered ({what})",
+                   "try wgan_gp with n_critic 5, or minibatch std in D, or a D learning rate closer to G's",
+                   "warning")
+
+
+def unmeasured(state: RunState) -> Finding | None:
+    """A dataset with no measure of its samples (two moons, a curve): say so rather than guess."""
+    latest = state.quality[-1] if state.quality else None
+    if latest is None or "confident_share" in latest or "modes_covered" in latest:
+        return None
+    return Finding("unmeasured", "No measure of the samples for this dataset: compare the points with the data by eye")
+
+
 def ignores_labels(state: RunState) -> Finding | None:
     latest = _latest_readable(state)
     if not state.conditional or latest is None or "label_hits" not in latest:
@@ -198,7 +226,8 @@ def healthy(state: RunState) -> Finding | None:
 
 Rule = Callable[[RunState], "Finding | None"]
 # First match wins: a lost run first, then D's dominance, then what the samples show.
-RULES: list[Rule] = [diverged, d_winning, mode_collapse, ignores_labels, still_learning, healthy]
+RULES: list[Rule] = [diverged, d_winning, mode_collapse, mixture_modes, unmeasured, ignores_labels, still_learning,
+                     healthy]
 
 
 def diagnose(state: RunState) -> Finding:

@@ -15,6 +15,7 @@ from . import metrics
 from .checkpoints import SHIPPED_DIR, load_checkpoint
 from .config import TrainConfig
 from .data import MNISTTensors
+from .datasets import DATASETS, IMAGES
 from .lessons import Lesson, RunRecord, sample_spread
 from .presets import PRESETS, preset
 from .trainer import Trainer, TrainingDiverged
@@ -52,9 +53,10 @@ def run_lesson(lesson: Lesson, data: MNISTTensors | None = None, *, device: str 
         runs = (RunRecord(lesson.checkpoint, ckpt.config, ckpt.history, [], ckpt.step, ckpt.generator),)
         shown = lesson.check(runs)
         return LessonResult(lesson, None if shown is None else 0, 0, time.perf_counter() - start, 0.0, runs)
-    if data is None:
+    images = trains_on_images(lesson)
+    if images and data is None:
         raise ValueError(f"Lesson {lesson.name} trains on MNIST: pass its training images.")
-    judge = judge or metrics.default_judge()
+    judge = judge or metrics.default_judge() if images else None
     trainers = [Trainer(preset(name), device, data=data) for name in lesson.runs]
     quality: list[list[dict[str, Any]]] = [[] for _ in trainers]
     budget = lesson.max_steps if max_steps is None else max_steps
@@ -66,8 +68,7 @@ def run_lesson(lesson: Lesson, data: MNISTTensors | None = None, *, device: str 
             continue
         for trainer, checks in zip(trainers, quality):
             checks.append({"step": step, "sample_spread": sample_spread(trainer.sample_fixed()),
-                           **metrics.quick_quality(trainer.snapshot(), QUALITY_SAMPLES, judge=judge,
-                                                   reference=reference)})
+                           **_quality(trainer, judge, reference)})
         runs = tuple(RunRecord(name, t.config, list(t.history), list(q), step)
                      for name, t, q in zip(lesson.runs, trainers, quality))
         if progress is not None:
@@ -76,6 +77,20 @@ def run_lesson(lesson: Lesson, data: MNISTTensors | None = None, *, device: str 
         if shown is not None:
             return _result(lesson, shown, step, start, trainers, runs)
     return _result(lesson, None, budget, start, trainers, runs)
+
+
+def trains_on_images(lesson: Lesson) -> bool:
+    """Whether some run of the lesson learns images (it then needs MNIST and the classifier's checks)."""
+    return any(DATASETS[preset(name).dataset].kind == IMAGES for name in lesson.runs)
+
+
+def _quality(trainer: Trainer, judge: metrics.Judge | None, reference: metrics.DigitReference | None) -> dict[str, Any]:
+    """The run's samples measured: by the dataset's own measure (modes covered, for the 2-D mixtures),
+    or where it has none (images) by the MNIST classifier."""
+    own = DATASETS[trainer.config.dataset].quality(trainer.snapshot(), trainer.config)
+    if own is not None:
+        return own
+    return metrics.quick_quality(trainer.snapshot(), QUALITY_SAMPLES, judge=judge, reference=reference)
 
 
 def _step(trainer: Trainer) -> None:

@@ -62,7 +62,8 @@ def wire(demo: gr.Blocks, panel: LessonPanel, preset_box: gr.Dropdown, settings:
     outputs = [panel.picker, panel.text, preset_box, *settings.values(), tabs, interpolate_model]
 
     def values(lesson: Lesson) -> tuple[Any, ...]:
-        form = preset_values(lesson.runs[0], settings) if lesson.runs else {}
+        # the Train form takes a lesson's run only where the lesson teaches on the Train tab (the 2-D lab has its own)
+        form = preset_values(lesson.runs[0], settings) if lesson.runs and lesson.tab == "train" else {}
         model = (gr.Dropdown(value=lesson.checkpoint + SHIPPED_SUFFIX) if lesson.checkpoint else gr.skip())
         return (lesson.name, lesson_text(lesson), lesson.runs[0] if lesson.runs else gr.skip(),
                 *(form.get(control, gr.skip()) for control in settings.values()), gr.Tabs(selected=lesson.tab), model)
