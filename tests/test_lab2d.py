@@ -2,12 +2,14 @@
 every loss through the same Trainer, the mixtures' mode coverage, and the diagnosis and lessons on it."""
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterator
 
 import pytest
 import torch
 
+from gan_explorer import plane
 from gan_explorer.config import ConfigError, TrainConfig
 from gan_explorer.datasets import DATASETS, POINTS, ring
 from gan_explorer.diagnosis import RunState, diagnose
@@ -168,3 +170,35 @@ def test_the_mode_collapse_2d_check_stays_silent_when_b_has_not_covered_the_ring
     assert check((run("ring-slow-d", 1), run("ring-wgan-gp", 8))) == 100
     assert check((run("ring-slow-d", 1), run("ring-wgan-gp", 7))) is None
     assert check((run("ring-slow-d", 4), run("ring-wgan-gp", 8))) is None
+
+
+# ---------------------------------------------------------------- the plane (plane.py)
+
+
+def test_the_plane_draws_each_layer_asked_for_and_only_those() -> None:
+    trainer = _trainer(latent_dim=2)
+    view = plane.measure(trainer)
+    assert view.real.shape == view.fake.shape == (plane.POINTS_SHOWN, 2)
+    assert view.score.shape == (plane.RESOLUTION, plane.RESOLUTION) and ((0 <= view.score) & (view.score <= 1)).all()
+    assert view.arrows.shape == (plane.ARROWS, 4) and view.mesh.shape == (2 * plane.MESH_LINES, plane.MESH_LINES, 2)
+    names = [trace.name for trace in plane.figure(view).data]
+    assert names == ["D", "D = boundary", "G's manifold", "real", "generated", "G's gradient"]
+    assert [t.name for t in plane.figure(view, ["real", "gradients"]).data] == ["real", "G's gradient"]
+    json.dumps(plane.figure_spec(view))  # what the tab sends: plain JSON, no NaN
+
+
+def test_the_arrows_point_where_gs_loss_falls() -> None:
+    """A small move of each fake point along its arrow lowers G's loss: the arrows are -dL_G/dx."""
+    trainer = _trainer()
+    view = plane.measure(trainer)
+    points, move = torch.tensor(view.arrows[:, :2]), torch.tensor(view.arrows[:, 2:])
+    discriminator, loss = trainer.discriminator.eval(), trainer.loss
+    with torch.no_grad():
+        before = loss.generator_loss(discriminator(points))
+        after = loss.generator_loss(discriminator(points + 1e-3 * move / move.norm(dim=1, keepdim=True)))
+    assert after < before
+
+
+def test_a_1d_noise_draws_its_manifold_as_one_line() -> None:
+    view = plane.measure(_trainer(latent_dim=1, loss="wgan_gp"))
+    assert view.mesh.shape[0] == 1 and not view.probabilities
