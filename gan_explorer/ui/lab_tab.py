@@ -26,7 +26,7 @@ from ..sessions import Session
 from ..slow_motion import describe
 from ..trainer import Trainer
 from .common import bind, friendly
-from .fields import Dropdown, Number
+from .fields import Dropdown, Number, refuse
 from .sessions import SessionRegistry
 
 FRAME_S = 0.2  # the plane at up to 5 frames a second, the issue's target (measured in Chromium: docs/lab2d.md)
@@ -65,11 +65,20 @@ class LabTab:
         return [self.plane, self.losses, self.scores, self.status]
 
 
+class Layers(gr.CheckboxGroup):
+    """The layer toggles, refusing anything but a list of LAYERS' names by their label."""
+
+    def preprocess(self, payload: Any) -> Any:
+        if not isinstance(payload, list) or not all(isinstance(p, str) and p in plane.LAYERS for p in payload):
+            raise refuse("Show", f"choose any of {', '.join(plane.LAYERS)}.")
+        return payload
+
+
 def config_of(name: str, dataset: str, loss: str, g_lr: float, d_lr: float) -> TrainConfig:
-    """The preset with the form's dataset, loss and learning rates (validated: ConfigError names the bad one)."""
-    if name not in PRESETS:
-        raise gr.Error(f"Preset must be one of {', '.join(PRESETS)}.")
-    return preset(name, dataset=dataset, loss=loss, g_lr=g_lr, d_lr=d_lr)
+    """The preset with the form's dataset, loss and learning rates, as a browser sends them (coerced
+    and validated in config.py: a ConfigError names the bad one)."""
+    return TrainConfig.from_dict(preset(name).to_dict() | {"dataset": dataset, "loss": loss, "g_lr": g_lr,
+                                                           "d_lr": d_lr})
 
 
 def _trainer(session: Session, cfg: TrainConfig) -> Trainer:
@@ -155,7 +164,7 @@ def redraw(tab: LabTab, layers: list[str], request: gr.Request) -> dict[Any, Any
 
 
 def fill_preset(tab: LabTab, name: str) -> dict[Any, Any]:
-    cfg = preset(name) if name in PRESETS else preset(PRESETS[0])
+    cfg = preset(name)
     return {tab.dataset: cfg.dataset, tab.loss: cfg.loss, tab.g_lr: cfg.g_lr, tab.d_lr: cfg.d_lr}
 
 
@@ -186,7 +195,7 @@ def _layout(registry: SessionRegistry) -> LabTab:
             with gr.Row():
                 buttons |= {k: gr.Button(label, elem_id=f"lab-{k}", min_width=60)
                             for k, label in (("d", "D step"), ("g", "G step"))}
-            layers = gr.CheckboxGroup(list(plane.LAYERS), value=list(plane.LAYERS), label="Show",
+            layers = Layers(list(plane.LAYERS), value=list(plane.LAYERS), label="Show",
                                       elem_id="lab-layers")
         with gr.Column(scale=2, min_width=420):
             status = gr.Markdown(status_line(Session()), elem_id="lab-status")
