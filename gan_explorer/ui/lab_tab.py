@@ -26,6 +26,7 @@ from ..sessions import Session
 from ..slow_motion import describe
 from ..trainer import Trainer
 from .common import bind, friendly
+from .explained import explain
 from .fields import Dropdown, Number, refuse
 from .sessions import SessionRegistry
 
@@ -200,9 +201,12 @@ def _layout(registry: SessionRegistry) -> LabTab:
         with gr.Column(scale=2, min_width=420):
             status = gr.Markdown(status_line(Session()), elem_id="lab-status")
             plane_plot = gr.Plot(show_label=False, elem_id="lab-plane")
+            explain("lab-plane")
         with gr.Column(scale=1, min_width=300):
             losses = gr.Plot(plots.loss_figure([]), show_label=False, elem_id="lab-losses")
+            explain("lab-losses")
             scores = gr.Plot(plots.score_figure([]), show_label=False, elem_id="lab-scores")
+            explain("lab-scores")
     with gr.Accordion("Lessons", open=False):
         lesson = gr.Markdown(lesson_text(), elem_id="lab-lessons")
     return LabTab(registry, preset_box, dataset, loss, g_lr, d_lr, steps, layers, lesson, buttons, plane_plot,
