@@ -56,7 +56,7 @@ def run_lesson(lesson: Lesson, data: MNISTTensors | None = None, *, device: str 
     images = trains_on_images(lesson)
     if images and data is None:
         raise ValueError(f"Lesson {lesson.name} trains on MNIST: pass its training images.")
-    judge = judge or metrics.default_judge() if images else None
+    judge = (judge or metrics.default_judge()) if images else None
     trainers = [Trainer(preset(name), device, data=data) for name in lesson.runs]
     quality: list[list[dict[str, Any]]] = [[] for _ in trainers]
     budget = lesson.max_steps if max_steps is None else max_steps

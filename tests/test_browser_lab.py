@@ -70,5 +70,5 @@ def test_d_step_and_g_step_say_what_they_moved_and_layers_toggle(lab: Any) -> No
     assert _step_of(lab) == 1  # a G step counts as a step, a D step does not
     legend = "Array.from(document.querySelectorAll('#lab-plane .legendtext')).map(e => e.textContent)"
     lab.wait_for_function(f"{legend}.includes('generated')")
-    lab.locator("#lab-layers label", has_text="fake").click()
+    lab.locator("#lab-layers").get_by_text("fake", exact=True).click()
     lab.wait_for_function(f"!{legend}.includes('generated') && {legend}.includes('real')")

@@ -27,7 +27,7 @@ from ..slow_motion import describe
 from ..trainer import Trainer
 from .common import bind, friendly
 from .explained import explain
-from .fields import Dropdown, Number, refuse
+from .fields import CheckboxGroup, Dropdown, Number
 from .sessions import SessionRegistry
 
 FRAME_S = 0.2  # the plane at up to 5 frames a second, the issue's target (measured in Chromium: docs/lab2d.md)
@@ -64,15 +64,6 @@ class LabTab:
     @property
     def view(self) -> list[gr.components.Component]:
         return [self.plane, self.losses, self.scores, self.status]
-
-
-class Layers(gr.CheckboxGroup):
-    """The layer toggles, refusing anything but a list of LAYERS' names by their label."""
-
-    def preprocess(self, payload: Any) -> Any:
-        if not isinstance(payload, list) or not all(isinstance(p, str) and p in plane.LAYERS for p in payload):
-            raise refuse("Show", f"choose any of {', '.join(plane.LAYERS)}.")
-        return payload
 
 
 def config_of(name: str, dataset: str, loss: str, g_lr: float, d_lr: float) -> TrainConfig:
@@ -196,7 +187,7 @@ def _layout(registry: SessionRegistry) -> LabTab:
             with gr.Row():
                 buttons |= {k: gr.Button(label, elem_id=f"lab-{k}", min_width=60)
                             for k, label in (("d", "D step"), ("g", "G step"))}
-            layers = Layers(list(plane.LAYERS), value=list(plane.LAYERS), label="Show",
+            layers = CheckboxGroup(list(plane.LAYERS), value=list(plane.LAYERS), label="Show",
                                       elem_id="lab-layers")
         with gr.Column(scale=2, min_width=420):
             status = gr.Markdown(status_line(Session()), elem_id="lab-status")
