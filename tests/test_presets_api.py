@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from gradio_client import Client
 
+from gan_explorer.config import FORM_FIELDS
 from gan_explorer.datasets import IMAGES
 from gan_explorer.losses import LOSSES
 from gan_explorer.presets import preset, presets_of
@@ -24,8 +25,9 @@ pytestmark = pytest.mark.timeout(600)
 
 
 def as_a_browser_sends(config: dict[str, Any]) -> dict[str, Any]:
-    """Whole floats as JSON integers, MLP widths as the text box holds them."""
-    sent = {k: int(v) if isinstance(v, float) and v.is_integer() else v for k, v in config.items()}
+    """The form's settings (FORM_FIELDS: the Train tab has no dataset control), whole floats as JSON
+    integers, MLP widths as the text box holds them."""
+    sent = {k: int(v) if isinstance(v, float) and v.is_integer() else v for k, v in config.items() if k in FORM_FIELDS}
     for name in ("mlp_g_hidden", "mlp_d_hidden"):
         sent[name] = ", ".join(map(str, config[name]))
     return sent
