@@ -14,7 +14,7 @@ import torch
 from torch import Tensor
 
 from .config import TrainConfig
-from .data import BatchSampler
+from .datasets import Sampler
 from .losses import GANLoss
 from .models import Discriminator, Generator
 from .optim import grad_norm
@@ -35,7 +35,7 @@ class GANAlgorithm:
     d_optimizer: torch.optim.Optimizer
     loss: GANLoss
     autocast_dtype: torch.dtype | None
-    sampler: BatchSampler
+    sampler: Sampler
     rng: torch.Generator  # z and the loss's penalty inputs
 
     def _update(self, real: Tensor, real_labels: Tensor, z: Tensor, penalty_inputs: Tensor | None = None) -> Tensor:

@@ -1,5 +1,4 @@
-"""The `gan-explorer` command line: train, sample, info, evaluate, train-classifier, invert, directions,
-lessons, lesson.
+"""The `gan-explorer` CLI: train, sample, info, evaluate, train-classifier, invert, directions, lessons, lesson, lab.
 
 Each subcommand is one `_add_<name>(subparsers)` function that declares its flags and sets
 `handler`; `main` parses, dispatches, and turns any user error into one line on stderr.
@@ -31,6 +30,7 @@ from .cli_args import (
     positive_int,
     prepare_output,
 )
+from .cli_lab import add_lab
 from .cli_latent import add_directions, add_invert
 from .cli_lessons import add_lesson, add_lessons
 from .config import ConfigError
@@ -39,7 +39,7 @@ from .device import DeviceError, precision_warning, resolve_device
 from .latent import generate, sample
 from .metrics import REFERENCE_STATS, MetricsError, evaluate_generator, quality_bar_failures
 from .parsing import InputError
-from .presets import DEFAULT_PRESET, PRESETS
+from .presets import DEFAULT_PRESET, presets_of
 from .reference import build_reference
 from .timelapse import DEFAULT_EVERY, MAX_FRAMES, Timelapse
 from .trainer import GRID_SIDE, Trainer, TrainingDiverged
@@ -59,7 +59,7 @@ def _add_train(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("train", help="train a GAN on MNIST and save a checkpoint",
                               description="Train a GAN on MNIST. Stops at whichever limit comes first "
                                           f"(default --steps {DEFAULT_STEPS}) or on Ctrl-C, then saves.")
-    p.add_argument("--preset", default=DEFAULT_PRESET, choices=list(PRESETS),
+    p.add_argument("--preset", default=DEFAULT_PRESET, choices=presets_of(),
                    help=f"starting settings (default {DEFAULT_PRESET}); flags below override them")
     p.add_argument("--steps", type=positive_int, help="stop after this many generator steps")
     p.add_argument("--epochs", type=positive_float, help="stop after this many passes over MNIST")
@@ -274,7 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (_add_train, _add_sample, _add_info, _add_evaluate, _add_train_classifier, add_invert, add_directions,
-                add_lessons, add_lesson):
+                add_lessons, add_lesson, add_lab):
         add(subparsers)
     return parser
 

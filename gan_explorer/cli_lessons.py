@@ -15,7 +15,7 @@ import torch
 from .cli_args import UsageError, positive_int
 from .data import DATA_ENV, load_mnist
 from .device import cpu_summary, resolve_device
-from .lesson_runner import LessonResult, run_lesson
+from .lesson_runner import LessonResult, run_lesson, trains_on_images
 from .lessons import LESSONS, Lesson, RunRecord
 from .metrics import default_judge, digit_reference
 
@@ -68,7 +68,7 @@ def _lesson(args: argparse.Namespace) -> int:
     torch.set_num_threads(args.threads)
     print(f"{lesson.title}\n{lesson.text}\nPromised: {lesson.effect}\n{cpu_summary()}", file=sys.stderr)
     data, reference = None, None
-    if lesson.runs:
+    if trains_on_images(lesson):
         data = load_mnist(args.data_root)
         reference = digit_reference(default_judge(), load_mnist(args.data_root, train=False))
     elif lesson.findings:  # a checkpoint lesson's checks read real test digits
@@ -90,7 +90,7 @@ def print_progress(runs: tuple[RunRecord, ...], seconds: float) -> None:
             last = run.history[-1]
             d_real, d_fake = (last[k] if isinstance(last, dict) else getattr(last, k) for k in ("d_real", "d_fake"))
             scores = f"D(x) {d_real:.2f}, D(G(z)) {d_fake:.2f}, "
-        parts.append(f"{name}: {scores}{run.readable_share:.0%} readable, {run.finding_kind}")
+        parts.append(f"{name}: {scores}{run.samples_line}, {run.finding_kind}")
     print(f"step {runs[0].step:,} ({seconds:.0f} s): " + " | ".join(parts), file=sys.stderr)
 
 

@@ -14,8 +14,9 @@ from typing import Any
 
 import torch
 
+from .datasets import DATASETS, MAX_OWN_POINTS
 from .losses import LOSSES
-from .models import ARCHITECTURES, INITS
+from .models import ARCHITECTURE_KINDS, ARCHITECTURES, INITS
 from .optim import OPTIMIZERS
 from .parsing import InputError, is_whole, number_list, shown, whole_number
 
@@ -39,14 +40,20 @@ class ConfigError(InputError):
         self.field = field
 
 
-def _field(default: Any, label: str, live: bool = False) -> Any:
+def _field(default: Any, label: str, live: bool = False, form: bool = True) -> Any:
     """A TrainConfig field with the label the app shows for it (the UI, error messages); a live
-    field may change between the steps of a run (Trainer.apply), the others need new networks."""
-    return field(default=default, metadata={"label": label, "live": live})
+    field may change between the steps of a run (Trainer.apply), the others need new networks.
+    form=False: the Train tab's settings form has no control for it (the data, which the tab that
+    draws that kind of sample chooses: the Train tab draws MNIST, the 2-D lab points)."""
+    return field(default=default, metadata={"label": label, "live": live, "form": form})
 
 
 @dataclass
 class TrainConfig:
+    # data: what one sample is (datasets.py); the architecture must draw that kind of sample
+    dataset: str = _field("mnist", "Dataset", form=False)
+    # for the "points" dataset: x0, y0, x1, y1, ... (a small Gaussian around each point)
+    points: tuple[float, ...] = _field((), "Your own points (x, y, x, y, ...)", form=False)
     # model
     architecture: str = _field("dcgan", "Architecture")
     loss: str = _field("non_saturating", "Loss")
@@ -92,11 +99,15 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         # JSON and the UI give lists; anything else is left for validate() to reject by name.
-        if isinstance(self.mlp_g_hidden, list):
-            self.mlp_g_hidden = tuple(self.mlp_g_hidden)
-        if isinstance(self.mlp_d_hidden, list):
-            self.mlp_d_hidden = tuple(self.mlp_d_hidden)
+        for name in TUPLE_FIELDS:
+            if isinstance(getattr(self, name), list):
+                setattr(self, name, tuple(getattr(self, name)))
         validate(self)
+
+    @property
+    def sample_shape(self) -> tuple[int, ...]:
+        """One sample's shape, as the dataset gives it: what G draws and D reads."""
+        return DATASETS[self.dataset].shape
 
     @property
     def d_batch_norm(self) -> bool:
@@ -111,8 +122,8 @@ class TrainConfig:
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
-        d["mlp_g_hidden"] = list(self.mlp_g_hidden)
-        d["mlp_d_hidden"] = list(self.mlp_d_hidden)
+        for name in TUPLE_FIELDS:
+            d[name] = list(getattr(self, name))
         return d
 
     @classmethod
@@ -126,6 +137,8 @@ class TrainConfig:
 LABELS: dict[str, str] = {f.name: f.metadata["label"] for f in fields(TrainConfig)}
 FIELD_TYPES: dict[str, Any] = typing.get_type_hints(TrainConfig)
 LIVE_SETTINGS = frozenset(f.name for f in fields(TrainConfig) if f.metadata["live"])
+FORM_FIELDS = tuple(f.name for f in fields(TrainConfig) if f.metadata["form"])
+TUPLE_FIELDS = tuple(name for name, kind in FIELD_TYPES.items() if typing.get_origin(kind) is tuple)
 
 
 def _check_known(names: Iterable[str]) -> None:
@@ -151,17 +164,19 @@ def _coerce(kind: Any, value: Any) -> Any:
     if kind is int and isinstance(value, float) and value.is_integer():
         return int(value)
     if typing.get_origin(kind) is tuple:
+        item = typing.get_args(kind)[0]
         if isinstance(value, str):
-            value = _parse_widths(value)
+            value = _parse_list(value, item)
         if isinstance(value, (list, tuple)):
-            return tuple(_coerce(int, v) for v in value)
+            return tuple(_coerce(item, v) for v in value)
     return value
 
 
-def _parse_widths(text: str) -> Any:
-    """ "256, 512" (or "[256, 512]") -> (256, 512); text that is not whole numbers is returned as it is."""
+def _parse_list(text: str, item: type) -> Any:
+    """ "256, 512" (or "[256, 512]") -> (256, 512) for a list of whole numbers, "0.5, -1" -> (0.5, -1.0)
+    for a list of floats; text that is not such numbers is returned as it is."""
     try:
-        return number_list("widths", text)
+        return number_list("list", text, item)
     except InputError:
         return text
 
@@ -207,12 +222,13 @@ def _check_widths(name: str, widths: Any) -> None:
 
 def validate(cfg: TrainConfig) -> None:
     """Raise ConfigError naming the first invalid setting."""
-    for name, choices in (("architecture", ARCHITECTURES), ("loss", LOSSES), ("init", INITS),
+    for name, choices in (("dataset", DATASETS), ("architecture", ARCHITECTURES), ("loss", LOSSES), ("init", INITS),
                           ("g_optimizer", OPTIMIZERS), ("d_optimizer", OPTIMIZERS), ("precision", PRECISIONS)):
         _check_choice(name, getattr(cfg, name), choices)
     for name in ("conditional", "mlp_minibatch_std"):
         _check_bool(name, getattr(cfg, name))
-    _check_int("latent_dim", cfg.latent_dim, 2, 512, " (the size of the noise vector z)")
+    _check_data(cfg)
+    _check_int("latent_dim", cfg.latent_dim, 1, 512, " (the size of the noise vector z)")
     _check_int("dcgan_width", cfg.dcgan_width, 4, 512)
     _check_int("dcgan_fc", cfg.dcgan_fc, 0, 4096)
     _check_widths("mlp_g_hidden", cfg.mlp_g_hidden)
@@ -238,6 +254,24 @@ def validate(cfg: TrainConfig) -> None:
     _check_float("ema_decay", cfg.ema_decay, 0.0, 0.9999, why=" (0.999 is usual)")
     _check_int("seed", cfg.seed, 0, 2**63 - 1)
     _check_model_size(cfg)
+
+
+def _check_data(cfg: TrainConfig) -> None:
+    """The dataset and the architecture agree on what a sample is; your own points are points."""
+    dataset = DATASETS[cfg.dataset]
+    fits = [name for name, kinds in ARCHITECTURE_KINDS.items() if dataset.kind in kinds]
+    _check(dataset.kind in ARCHITECTURE_KINDS[cfg.architecture], "architecture",
+           f"{LABELS['architecture']} {cfg.architecture} cannot learn {cfg.dataset} ({dataset.kind}); "
+           f"choose one of {', '.join(fits)}.")
+    _check(not cfg.conditional or dataset.num_classes > 0, "conditional",
+           f"{LABELS['conditional']} needs a dataset with labels; {cfg.dataset} has none.")
+    own = cfg.points
+    ok = (isinstance(own, tuple) and len(own) % 2 == 0 and len(own) <= 2 * MAX_OWN_POINTS
+          and all(_is_number(v) and abs(v) <= 3 for v in own))
+    _check(ok, "points", f"{LABELS['points']} must be up to {MAX_OWN_POINTS} pairs of numbers from -3 to 3, "
+                         f"x and y of each point, e.g. 0.5, 1, -1, 0; got {shown(own)}.")
+    _check(bool(own) or not dataset.own_points, "points",
+           f"The dataset {cfg.dataset} needs {LABELS['points']}: give at least one x, y pair.")
 
 
 def _meta_networks(cfg: TrainConfig) -> tuple[torch.nn.Module, torch.nn.Module]:

@@ -47,15 +47,19 @@ COLLAPSED_MISSING = 3  # three or more digits missing: one or two can be slow to
 REAL_LOOKING_DIGIT_FID = 100.0
 COVERAGE_REACHED = 9  # digits present at an earlier check for a later loss to count as disappearing
 DISAPPEARED_DIGITS = 2  # fewer than this lost since then is within check-to-check noise
-# A column of a conditional model that draws its digit in under 30% of samples ignores its label
-# (the `fast` preset's weakest column reads 58% right at step 500).
 # "The same picture for every z": samples differ from one another by under half as much as their mean
 # picture differs from flat grey (metrics.variety). Real digits: 2.2 (only real 1s: 1.2); healthy runs
 # 0.76-0.9 at step 100 and 1.4-2.2 from step 300 on; collapse-prone (one checkerboard 100 times) 0.15-0.5.
 SAME_PICTURE_RATIO = 0.5
 DRAWN_CONTRAST = 5.0  # below this the mean picture is still G's blank start: nothing drawn to compare yet
+# A column of a conditional model that draws its digit in under 30% of samples ignores its label
+# (the `fast` preset's weakest column reads 58% right at step 500).
 LABEL_IGNORED_HITS = 0.3
 LABELS_IGNORED = 3  # columns ignoring their label before the model counts as not following labels
+# --- Points in the plane (the 2-D lab's Gaussian mixtures; modes.py measures them) ------------
+# Under a fifth of G's points within 3σ of any mode: G has not reached the data yet; missing modes
+# then say nothing about collapse.
+ON_DATA_SHARE = 0.2
 
 
 @dataclass(frozen=True)
@@ -171,6 +175,30 @@ def same_picture(state: RunState) -> Finding | None:
                    "try a lower G learning rate, Adam's beta1 0.5, or wgan_gp, then Start a new run", "warning")
 
 
+def mixture_modes(state: RunState) -> Finding | None:
+    """For a Gaussian mixture (quality checks with "modes_covered"): all modes covered, some missing, or not there yet."""
+    latest = state.quality[-1] if state.quality else None
+    if latest is None or "modes_covered" not in latest:
+        return None
+    covered, modes, share = latest["modes_covered"], latest["modes"], latest["high_quality_share"]
+    what = f"{share:.0%} of points within 3σ of a mode"
+    if covered == modes:
+        return Finding("healthy", f"Healthy: all {modes} modes covered, {what}", severity="ok")
+    if share < ON_DATA_SHARE and covered == 0:
+        return Finding("still_learning", f"Still learning: G's points are not on the data yet ({what})")
+    return Finding("mode_collapse", f"Mode collapse: {covered} of {modes} modes covered ({what})",
+                   "try wgan_gp with n_critic 5, or minibatch std in D, or a D learning rate closer to G's",
+                   "warning")
+
+
+def unmeasured(state: RunState) -> Finding | None:
+    """A dataset with no measure of its samples (two moons, a curve): say so rather than guess."""
+    latest = state.quality[-1] if state.quality else None
+    if latest is None or "confident_share" in latest or "modes_covered" in latest:
+        return None
+    return Finding("unmeasured", "No measure of the samples for this dataset: compare the points with the data by eye")
+
+
 def ignores_labels(state: RunState) -> Finding | None:
     latest = _latest_readable(state)
     if not state.conditional or latest is None or "label_hits" not in latest:
@@ -213,7 +241,8 @@ def healthy(state: RunState) -> Finding | None:
 
 Rule = Callable[[RunState], "Finding | None"]
 # First match wins: a lost run first, then D's dominance, then what the samples show.
-RULES: list[Rule] = [diverged, d_winning, mode_collapse, same_picture, ignores_labels, still_learning, healthy]
+RULES: list[Rule] = [diverged, d_winning, mode_collapse, same_picture, mixture_modes, unmeasured, ignores_labels,
+                     still_learning, healthy]
 
 
 def diagnose(state: RunState) -> Finding:

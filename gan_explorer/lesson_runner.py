@@ -17,6 +17,7 @@ from .checkpoints import SHIPPED_DIR, load_checkpoint
 from .compare import in_turn
 from .config import TrainConfig
 from .data import MNISTTensors
+from .datasets import DATASETS, IMAGES
 from .lessons import Finding, Lesson, RunRecord, sample_spread
 from .presets import PRESETS, preset
 from .trainer import Trainer
@@ -57,9 +58,10 @@ def run_lesson(lesson: Lesson, data: MNISTTensors | None = None, *, device: str 
         findings = tuple(lesson.findings(runs)) if lesson.findings else ()  # measured once, then reported
         shown = (0 if all(f.held for f in findings) else None) if findings else lesson.check(runs)
         return LessonResult(lesson, shown, 0, time.perf_counter() - start, 0.0, runs, findings)
-    if data is None:
+    images = trains_on_images(lesson)
+    if images and data is None:
         raise ValueError(f"Lesson {lesson.name} trains on MNIST: pass its training images.")
-    judge = judge or metrics.default_judge()
+    judge = (judge or metrics.default_judge()) if images else None
     trainers = [Trainer(preset(name), device, data=data) for name in lesson.runs]
     quality: list[list[dict[str, Any]]] = [[] for _ in trainers]
     budget = lesson.max_steps if max_steps is None else max_steps
@@ -70,8 +72,7 @@ def run_lesson(lesson: Lesson, data: MNISTTensors | None = None, *, device: str 
             continue
         for trainer, checks in zip(trainers, quality):
             checks.append({"step": step, "sample_spread": sample_spread(trainer.sample_fixed()),
-                           **metrics.quick_quality(trainer.snapshot(), QUALITY_SAMPLES, judge=judge,
-                                                   reference=reference)})
+                           **_quality(trainer, judge, reference)})
         runs = tuple(RunRecord(name, t.config, list(t.history), list(q), step)
                      for name, t, q in zip(lesson.runs, trainers, quality))
         if progress is not None:
@@ -80,6 +81,20 @@ def run_lesson(lesson: Lesson, data: MNISTTensors | None = None, *, device: str 
         if shown is not None:
             return _result(lesson, shown, step, start, trainers, runs)
     return _result(lesson, None, budget, start, trainers, runs)
+
+
+def trains_on_images(lesson: Lesson) -> bool:
+    """Whether some run of the lesson learns images (it then needs MNIST and the classifier's checks)."""
+    return any(DATASETS[preset(name).dataset].kind == IMAGES for name in lesson.runs)
+
+
+def _quality(trainer: Trainer, judge: metrics.Judge | None, reference: metrics.DigitReference | None) -> dict[str, Any]:
+    """The run's samples measured: by the dataset's own measure (modes covered, for the 2-D mixtures),
+    or where it has none (images) by the MNIST classifier."""
+    own = DATASETS[trainer.config.dataset].quality(trainer.snapshot(), trainer.config)
+    if own is not None:
+        return own
+    return metrics.quick_quality(trainer.snapshot(), QUALITY_SAMPLES, judge=judge, reference=reference)
 
 
 def _result(lesson: Lesson, shown: int | None, steps: int, start: float, trainers: list[Trainer],

@@ -22,8 +22,9 @@ from .data import MNISTTensors
 from .diagnosis import RunState, diagnose
 from .latent_lesson import Finding, inverted_digits_stay_readable, slerp_stays_on_digits, top_direction_moves_g
 from .models import NUM_CLASSES, Generator
+from .modes import coverage_line
 
-TABS = ("train", "interpolate")
+TABS = ("train", "interpolate", "lab")
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,12 @@ class RunRecord:
     @property
     def readable_share(self) -> float:
         return self.quality[-1].get("confident_share", 0.0) if self.quality else 0.0
+
+    @property
+    def samples_line(self) -> str:
+        """The latest check in a few words: the modes covered for a Gaussian mixture, else the share of readable digits."""
+        check = self.quality[-1] if self.quality else {}
+        return coverage_line(check) if "modes_covered" in check else f"{self.readable_share:.0%} readable"
 
     def last(self, key: str, steps: int) -> np.ndarray:
         """A metric over the run's last `steps` steps."""
@@ -149,6 +156,32 @@ def _wgan_gp(runs: Sequence[RunRecord]) -> int | None:
     return b.step if chunks[-1] <= DISTANCE_FALL * max(chunks) else None
 
 
+# The ring's lesson: A piles its points on at most this many of the 8 modes (hopping between them)
+# while B covers every one. Measured: A 0-2 at every check from step 100 to 800, seeds 0-4 (docs/lab2d.md).
+COLLAPSED_MODES = 2
+ON_DATA = 0.5  # gradients-2d: half of G's points have followed D's gradient to within 3σ of a mode
+
+
+def _modes(run: RunRecord) -> tuple[int, int]:
+    check = run.quality[-1] if run.quality else {}
+    return check.get("modes_covered", 0), check.get("modes", -1)
+
+
+def _ring_collapse(runs: Sequence[RunRecord]) -> int | None:
+    """A covers at most COLLAPSED_MODES of the ring's modes while B covers all of them."""
+    a, b = runs
+    covered_b, modes = _modes(b)
+    return b.step if covered_b == modes and _modes(a)[0] <= COLLAPSED_MODES else None
+
+
+def _points_reach_the_data(runs: Sequence[RunRecord]) -> int | None:
+    """Pushed along D's gradient, G's points reach every mode, at least half of them within 3σ of one."""
+    run = runs[0]
+    covered, modes = _modes(run)
+    share = run.quality[-1].get("high_quality_share", 0.0) if run.quality else 0.0
+    return run.step if covered == modes and share >= ON_DATA else None
+
+
 def sample_spread(images: torch.Tensor) -> float:
     """Mean pixel distance between two of the images: near 0 when G draws the same image for every z."""
     return metrics.variety(images)["sample_spread"]
@@ -241,3 +274,22 @@ register(Lesson(
              "**Interpolate from here**; on **Explore**, press **Preview from the current z** and move the "
              "direction sliders.",
     check=every_finding(_latent_space), findings=_latent_space, checkpoint="dcgan", tab="interpolate"))
+
+register(Lesson(
+    name="mode-collapse-2d", title="Mode collapse on a ring of 8 Gaussians",
+    text="Run A's D learns five times slower than G (non-saturating loss): G piles all its points wherever D is "
+         "weakest, D catches up and rejects that spot, and G's whole cloud jumps to the next mode, covering one "
+         "or two of the eight at a time. Run B is WGAN-GP's recipe, a critic trained five times per G step with "
+         "a gradient penalty: its gradient points towards every mode at once, so G spreads over all eight.",
+    effect=f"A covers at most {COLLAPSED_MODES} of the 8 modes while B covers all 8 "
+           f"(a mode counts when 0.8% of 2,500 points lie within 3σ of it)",
+    check=_ring_collapse, runs=("ring-slow-d", "ring-wgan-gp"), tab="lab", max_steps=300, check_every=100))
+
+register(Lesson(
+    name="gradients-2d", title="What D's gradient does to the fake points",
+    text="G never sees the data: all it learns is D's gradient at its own points, drawn as arrows on the fake "
+         "points. Each G step moves every point a little along its arrow, uphill on D's heat map, towards where "
+         "D says real; D then redraws its map around the data, and the arrows follow until the points sit on the "
+         "ring's modes.",
+    effect=f"G's points reach all 8 modes, at least {ON_DATA:.0%} of them within 3σ of one",
+    check=_points_reach_the_data, runs=("ring",), tab="lab", max_steps=1500, check_every=100))

@@ -191,7 +191,7 @@ def gradient_penalty(discriminator: Critic, real: Tensor, fake: Tensor,
     """
     if alpha is None:
         alpha = torch.rand(real.size(0), device=real.device)
-    alpha = alpha.view(-1, 1, 1, 1).to(real.dtype)
+    alpha = alpha.view(-1, *[1] * (real.dim() - 1)).to(real.dtype)  # one weight per sample, whatever its shape
     x_hat = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
     out = discriminator(x_hat, labels)
     (grad,) = torch.autograd.grad(out.sum(), x_hat, create_graph=True)

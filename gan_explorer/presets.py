@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from .config import ConfigError, TrainConfig
+from .datasets import DATASETS, IMAGES
 
 _FAST: dict[str, Any] = dict(architecture="dcgan", loss="non_saturating", latent_dim=64, dcgan_width=32,
                              conditional=True, batch_size=32, g_lr=2e-3, d_lr=2e-3, beta1=0.5, beta2=0.999,
@@ -15,6 +16,11 @@ _FAST: dict[str, Any] = dict(architecture="dcgan", loss="non_saturating", latent
 _LESSON_BASE: dict[str, Any] = dict(_FAST, g_lr=1e-3, d_lr=1e-3)
 _DCGAN: dict[str, Any] = dict(architecture="dcgan", loss="non_saturating", latent_dim=64, dcgan_width=32,
                               dcgan_fc=128, batch_size=64, g_lr=1e-3, d_lr=1e-3, beta1=0.5, beta2=0.999)
+# The 2-D lab's networks (GAN Lab's scale): a 2-number z, two hidden layers of 128 in G and D, a batch
+# of 256 points; about 300 steps a second on one CPU thread (docs/lab2d.md).
+_PLANE: dict[str, Any] = dict(dataset="ring", architecture="mlp2d", latent_dim=2, mlp_g_hidden=(128, 128),
+                              mlp_d_hidden=(128, 128), mlp_dropout=0.0, init="default", batch_size=256,
+                              loss="non_saturating", g_lr=1e-3, d_lr=1e-3, beta1=0.5, beta2=0.9, gp_weight=0.1)
 PRESETS: dict[str, dict[str, Any]] = {
     # Conditional: each column of the sample grid is one digit, and per step it reaches readable,
     # evenly spread digits about twice as soon as the unconditional DCGAN (benchmarks/time_to_digits.py).
@@ -43,8 +49,24 @@ PRESETS: dict[str, dict[str, Any]] = {
     "wgan-gp-strong-d": dict(_LESSON_BASE, loss="wgan_gp", d_lr=5e-3),
     "slow-g": dict(_LESSON_BASE, g_lr=1e-4),  # D learns ten times as fast as G
     "collapse-prone": dict(_DCGAN, beta1=0.9, g_lr=2e-3),  # G overshoots: one image for every z
+    # The 2-D lab (lessons mode-collapse-2d and gradients-2d). Balanced, G's points reach all 8 modes of
+    # the ring; with D five times slower than G they pile onto one mode and hop from mode to mode.
+    "ring": _PLANE,
+    "ring-slow-d": dict(_PLANE, d_lr=2e-4),
+    # WGAN-GP's recipe: the critic trained 5 times per G step, with the toy problems' small penalty
+    # weight of 0.1 (Gulrajani et al.'s gan_toy.py), covers all 8 from about step 300.
+    "ring-wgan-gp": dict(_PLANE, loss="wgan_gp", n_critic=5),
+    "grid": dict(_PLANE, dataset="grid", mlp_g_hidden=(256, 256), mlp_d_hidden=(256, 256)),
+    "moons": dict(_PLANE, dataset="moons"),
+    "curve": dict(_PLANE, dataset="curve", latent_dim=1),
 }
 DEFAULT_PRESET = "fast"
+
+
+def presets_of(kind: str = IMAGES) -> list[str]:
+    """The presets whose dataset holds `kind` of samples (datasets.IMAGES or POINTS): what a view that
+    draws that kind can train (images: the Train tab and `gan-explorer train`; points: the 2-D lab)."""
+    return [name for name in PRESETS if DATASETS[preset(name).dataset].kind == kind]
 
 
 def preset(name: str, **overrides: Any) -> TrainConfig:

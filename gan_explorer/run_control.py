@@ -18,7 +18,7 @@ import torch
 from torch import Tensor
 
 from .config import TrainConfig
-from .data import BatchSampler
+from .datasets import Sampler
 
 
 class TrainingDiverged(RuntimeError):
@@ -74,7 +74,7 @@ class RunControl:
 
     config: TrainConfig
     device: torch.device
-    sampler: BatchSampler
+    sampler: Sampler
 
     def _init_control(self) -> None:
         self.step_count = 0
@@ -160,6 +160,11 @@ class RunControl:
                 pending = None
         if pending is not None:
             yield self._finish(pending)
+
+    @property
+    def lock(self) -> threading.Lock:
+        """Held while a step changes the networks: hold it to read them between two steps (a view's frame)."""
+        return self._lock
 
     # ------------------------------------------------------------------ control from other threads
     def pause(self) -> None:

@@ -26,7 +26,7 @@ from torch import Tensor, nn
 
 from .algorithm import GANAlgorithm
 from .cuda_graph import StepExecutor
-from .data import NUM_CLASSES
+from .datasets import DATASETS
 from .latent import sample
 from .models import Dropout
 from .optim import ema_decay_at, ema_update_
@@ -108,7 +108,8 @@ class SlowMotion(GANAlgorithm):
             self._executor.discard()
             cfg = self.config
             z = torch.randn(cfg.batch_size, cfg.latent_dim, generator=self.rng, device=self.device)
-            labels = self._labels(torch.randint(NUM_CLASSES, (cfg.batch_size,), generator=self.rng, device=self.device))
+            labels = (torch.randint(self._num_classes, (cfg.batch_size,), generator=self.rng, device=self.device)
+                      if cfg.conditional else None)
             with self._autocast():
                 fake = self._G(z, labels)
             g_loss = self._generator_step(fake, labels)[0]
@@ -124,6 +125,10 @@ class SlowMotion(GANAlgorithm):
             self.train_seconds += time.perf_counter() - start
             return before, self._probe()
 
+    @property
+    def _num_classes(self) -> int:
+        return DATASETS[self.config.dataset].num_classes
+
     def _probe(self) -> Probe:
         if self._probe_batch is None:
             self._probe_batch = self._draw_probe_batch()
@@ -135,12 +140,12 @@ class SlowMotion(GANAlgorithm):
         return Probe(real_score.item(), fake_score.item())
 
     def _draw_probe_batch(self) -> tuple[Tensor, Tensor | None, Tensor]:
-        """One batch of real images and one of z, the same for the whole run (drawn on the CPU)."""
-        cfg, data = self.config, self.sampler.data
+        """One batch of real samples and one of z, the same for the whole run (drawn on the CPU)."""
+        cfg = self.config
         rng = torch.Generator().manual_seed(cfg.seed + PROBE_SEED_OFFSET)
-        idx = torch.randperm(len(data), generator=rng)[:cfg.batch_size].to(data.images.device)
+        real, labels = self.sampler.probe(cfg.batch_size, rng)
         z = sample(cfg.batch_size, cfg.latent_dim, rng)[0].to(self.device)
-        return data.images[idx], self._labels(data.labels[idx]), z
+        return real, self._labels(labels), z
 
     def _check_finite(self, network: str, loss: Tensor) -> None:
         value = loss.item()

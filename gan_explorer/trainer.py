@@ -19,7 +19,8 @@ from .algorithm import GANAlgorithm
 from .checkpoints import Checkpoint
 from .config import LIVE_SETTINGS, ConfigError, TrainConfig
 from .cuda_graph import StepExecutor
-from .data import BatchSampler, MNISTTensors, load_mnist
+from .data import MNISTTensors
+from .datasets import DATASETS
 from .device import autocast_dtype, compiled, memory_format, resolve_device
 from .latent import fixed_noise
 from .losses import build_loss
@@ -68,8 +69,8 @@ class Trainer(RunControl, SlowMotion, GANAlgorithm):
                                       generators=[dropout_rng] if self.device.type == "cuda" else [])
         self.schedulers = [s for s in (build_scheduler(self.g_optimizer, config),
                                        build_scheduler(self.d_optimizer, config)) if s is not None]
-        data = data if data is not None else load_mnist(data_root)
-        self.sampler = BatchSampler(data.to(self.device), torch.Generator().manual_seed(config.seed))
+        # The dataset's sampler: MNIST (`data` when preloaded, else read from data_root) or points drawn on the device.
+        self.sampler = DATASETS[config.dataset].sampler(config, self.device, data, data_root)
         self.rng = torch.Generator(self.device).manual_seed(config.seed + 1)
         self.fixed_z, self.fixed_labels = self._fixed_noise()
         self._init_control()
@@ -166,7 +167,7 @@ class Trainer(RunControl, SlowMotion, GANAlgorithm):
 
     @torch.no_grad()
     def sample_fixed(self) -> Tensor:
-        """G's images for the fixed noise, (100, 1, 28, 28) in [-1, 1], on the CPU."""
+        """G's samples for the fixed noise, (100, *sample shape) (images in [-1, 1]), on the CPU."""
         with self._lock:
             generator = self.sampling_generator
             was_training = generator.training

@@ -29,7 +29,8 @@ BAD_VALUES: list[Any] = [-1, 0, math.nan, math.inf, 1e12, "abc", [1, 2], {"a": 1
 OPAQUE = ("upstream Gradio app has raised an exception", "Something went wrong")
 # Calls that would start real work if their value is accepted are kept small (the corpus must fit in CI):
 # /train trains one step and is stopped, t-SNE embeds the fewest samples.
-SMALL = {"/train": {"steps": 1}, "/tsne": {"n": 100}}
+SMALL = {"/train": {"steps": 1}, "/lab_start": {"steps": 1}, "/tsne": {"n": 100}}
+STOPS = {"/train": "/stop", "/lab_start": "/lab_stop"}  # a run started by a valid value is ended at once
 TRAIN_WAIT_S = 60
 
 
@@ -70,8 +71,8 @@ def raw(app_url: str, endpoints: dict[str, list[dict[str, Any]]]) -> Iterator[An
             try:
                 return send(api_name, session, **kwargs)
             finally:
-                if api_name == "/train":  # only its first update was read: end the run
-                    send("/stop", session)
+                if api_name in STOPS:  # only its first update was read: end the run
+                    send(STOPS[api_name], session)
 
         send("/step", LIVE_SESSION)
         yield call
@@ -111,7 +112,8 @@ def quiet_log(capfd: pytest.CaptureFixture, caplog: pytest.LogCaptureFixture) ->
 
 
 ENDPOINTS_WITH_PARAMETERS = ["/train", "/step", "/d_step", "/g_step", "/update_settings", "/generate", "/interpolate",
-                             "/tsne", "/load_checkpoint", "/load_shipped", "/invert", "/directions", "/lesson", "/replay"]
+                             "/tsne", "/load_checkpoint", "/load_shipped", "/invert", "/directions", "/lesson", "/replay",
+                             "/lab_start", "/lab_step", "/lab_d_step", "/lab_g_step"]
 
 
 def test_the_corpus_covers_every_endpoint_with_parameters(endpoints: dict[str, list[dict[str, Any]]]) -> None:

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from browsing import marks, open_app  # tests/ is on sys.path (pytest's default import mode)
 
-from gan_explorer.presets import PRESETS, preset
+from gan_explorer.datasets import IMAGES
+from gan_explorer.presets import preset, presets_of
 
 STATUS = "document.querySelector('#train-status')?.innerText"
 ERRORS = "[data-testid='toast-body'].error, .modal-backdrop"  # Gradio's error toast, and its error modal
@@ -29,7 +30,7 @@ def page(browser: sync_api.Browser, app_url: str) -> Iterator[sync_api.Page]:
     page.close()
 
 
-@pytest.mark.parametrize("name", list(PRESETS))
+@pytest.mark.parametrize("name", presets_of(IMAGES))  # the Train tab draws images
 def test_choosing_a_preset_and_pressing_step_trains_one_step(page: sync_api.Page, name: str,
                                                              artifacts_dir: Path) -> None:
     page.wait_for_function(f"{STATUS}.includes('No run yet')")

@@ -11,7 +11,7 @@ from gan_explorer.presets import PRESETS, preset
 
 BAD_VALUES = [
     ("g_lr", 0.0), ("g_lr", -1e-3), ("d_lr", float("nan")), ("d_lr", float("inf")), ("g_lr", 2.0),
-    ("batch_size", 0), ("batch_size", 5000), ("latent_dim", 1), ("latent_dim", 600),
+    ("batch_size", 0), ("batch_size", 5000), ("latent_dim", 0), ("latent_dim", 600),
     ("loss", "gan"), ("architecture", "resnet"), ("init", "zeros"), ("g_optimizer", "adagrad"),
     ("n_critic", 0), ("n_critic", 101), ("label_smoothing", 0.7), ("beta1", 1.0), ("mlp_dropout", -0.1),
     ("lr_decay_gamma", 0.0), ("clip_value", 0.0), ("seed", -1), ("dcgan_width", 2), ("dcgan_fc", -1), ("dcgan_fc", 5000),

@@ -4,7 +4,7 @@ from __future__ import annotations
 import gradio as gr
 import pytest
 
-from gan_explorer.config import FIELD_TYPES, LABELS, TrainConfig
+from gan_explorer.config import FIELD_TYPES, FORM_FIELDS, LABELS, TrainConfig
 from gan_explorer.ui.train_controls import build_settings
 
 
@@ -16,7 +16,7 @@ def settings() -> dict[str, gr.components.Component]:
 
 def test_every_control_carries_its_settings_label(settings: dict[str, gr.components.Component]) -> None:
     # The same words in the form, in every error message (config.validate) and in the checkpoint's header errors.
-    assert {name: control.label for name, control in settings.items()} == LABELS
+    assert {name: control.label for name, control in settings.items()} == {name: LABELS[name] for name in FORM_FIELDS}
 
 
 def test_float_number_boxes_step_by_a_fraction_not_by_one(settings: dict[str, gr.components.Component]) -> None:

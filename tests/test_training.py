@@ -13,9 +13,10 @@ from torch import Tensor, nn
 from gan_explorer.checkpoints import load_checkpoint, save_checkpoint
 from gan_explorer.config import ConfigError, TrainConfig
 from gan_explorer.data import MNISTTensors
+from gan_explorer.datasets import DATASETS
 from gan_explorer.latent import sample
 from gan_explorer.losses import LOSSES
-from gan_explorer.models import ARCHITECTURES, Discriminator
+from gan_explorer.models import ARCHITECTURE_KINDS, ARCHITECTURES, Discriminator
 from gan_explorer.optim import ema_decay_at
 from gan_explorer.trainer import Trainer, TrainingDiverged, live_runs
 
@@ -40,7 +41,11 @@ def small_data(mnist: MNISTTensors) -> MNISTTensors:
 @pytest.fixture()
 def make_trainer(small_data: MNISTTensors) -> Callable[..., Trainer]:
     def make(**settings: object) -> Trainer:
-        return Trainer(TrainConfig(**{"architecture": "mlp", **TINY, **settings}), "cpu", data=small_data)
+        settings = {"architecture": "mlp", **TINY, **settings}
+        # the first dataset of a kind the architecture learns: MNIST for image networks, points for mlp2d
+        kinds = ARCHITECTURE_KINDS[settings["architecture"]]
+        settings.setdefault("dataset", next(name for name, d in DATASETS.items() if d.kind in kinds))
+        return Trainer(TrainConfig(**settings), "cpu", data=small_data)
     return make
 
 

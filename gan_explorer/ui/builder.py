@@ -29,6 +29,7 @@ from . import (
 )
 from .common import LIVE_RUN, bind, default_model
 from .explore_tab import NearestFn
+from .lab_tab import build as build_lab_tab
 from .preparation import add_banner, warm_up
 from .sessions import SessionRegistry
 
@@ -134,6 +135,8 @@ def build_demo() -> gr.Blocks:
                 tsne = tsne_tab.build(registry, explore, tabs, classify_fn)
             with gr.Tab("Draw", id="draw"):
                 draw = draw_tab.build(registry, nearest_fn, explore, interpolate, tabs)
+            with gr.Tab("2-D lab", id="lab"):  # its own runs, apart from the Train tab's
+                build_lab_tab(lab_registry := SessionRegistry())
         loading.wire(loading.Pickers(registry, quality_fn, train, explore,
                                      [explore.model, interpolate.model, tsne.model, draw.model]), tabs)
         if default_model() != LIVE_RUN:  # open with a pretrained generator already drawn in Explore
@@ -143,6 +146,7 @@ def build_demo() -> gr.Blocks:
         link_panel.wire(demo, link, opened, present, link_notice, tabs, lesson.picker, train.preset, train.settings,
                         train.steps, train.compare)
         demo.unload(registry.close)
+        demo.unload(lab_registry.close)
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=None)
     return demo
 

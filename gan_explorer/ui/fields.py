@@ -76,6 +76,16 @@ class Radio(gr.Radio):
         return _one_of_choices(self, payload)
 
 
+class CheckboxGroup(gr.CheckboxGroup):
+    """gr.CheckboxGroup that refuses anything but a list of its choices by its label."""
+
+    def preprocess(self, payload: Any) -> Any:
+        choices = [value for _, value in self.choices]
+        if not isinstance(payload, list) or not all(isinstance(p, str) and p in choices for p in payload):
+            raise refuse(self.label, f"choose any of {', '.join(map(str, choices))}; got {_shown(payload)}.")
+        return payload
+
+
 class UploadButton(gr.UploadButton):
     """A single-file gr.UploadButton (type "filepath") that refuses what is not an uploaded file by its label."""
 

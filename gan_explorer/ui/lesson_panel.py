@@ -59,7 +59,8 @@ def wire(demo: gr.Blocks, panel: LessonPanel, preset_box: gr.Dropdown, settings:
     outputs = [panel.picker, panel.text, preset_box, *settings.values(), tabs, interpolate_model, compare]
 
     def values(lesson: Lesson) -> tuple[Any, ...]:
-        form = preset_values(lesson.runs[0], settings) if lesson.runs else {}
+        # the Train form takes a lesson's run only where the lesson teaches on the Train tab (the 2-D lab has its own)
+        form = preset_values(lesson.runs[0], settings) if lesson.runs and lesson.tab == "train" else {}
         model = (gr.Dropdown(value=lesson.checkpoint + SHIPPED_SUFFIX) if lesson.checkpoint else gr.skip())
         rival = lesson.runs[1] if len(lesson.runs) == 2 else NO_COMPARISON
         return (lesson.name, lesson_text(lesson), lesson.runs[0] if lesson.runs else gr.skip(),

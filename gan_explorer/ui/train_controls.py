@@ -5,19 +5,19 @@ fills every control, and the controls' values turn back into a validated TrainCo
 """
 from __future__ import annotations
 
-import dataclasses
 import typing
 from typing import Any
 
 import gradio as gr
 
-from ..config import FIELD_TYPES, LABELS, TrainConfig
+from ..config import FIELD_TYPES, FORM_FIELDS, LABELS, TrainConfig
+from ..datasets import IMAGES
 from ..device import precision_choices, resolve_device
 from ..losses import LOSSES
 from ..models import ARCHITECTURES, INITS
 from ..optim import OPTIMIZERS
 from ..parsing import whole_number
-from ..presets import DEFAULT_PRESET, PRESETS, preset
+from ..presets import DEFAULT_PRESET, preset, presets_of
 from .common import friendly
 from .fields import Dropdown, Number, Slider
 
@@ -105,7 +105,7 @@ def _advanced(cfg: TrainConfig) -> dict[str, gr.components.Component]:
 def build_settings() -> tuple[gr.Dropdown, dict[str, gr.components.Component], gr.Number]:
     """(preset dropdown, TrainConfig field -> control, steps-to-train control), laid out in place."""
     cfg = preset(DEFAULT_PRESET)
-    preset_box = Dropdown(list(PRESETS), value=DEFAULT_PRESET, label="Preset", elem_id="train-preset",
+    preset_box = Dropdown(presets_of(IMAGES), value=DEFAULT_PRESET, label="Preset", elem_id="train-preset",
                           info="fills every setting below; fast is tuned to show digits soonest")
     settings = _essentials(cfg)
     steps = Number(DEFAULT_STEPS, precision=0, label=STEPS_LABEL)
@@ -118,7 +118,7 @@ def build_settings() -> tuple[gr.Dropdown, dict[str, gr.components.Component], g
     settings["loss"].change(lambda name: gr.Dropdown(info=LOSSES[name].description if name in LOSSES else None),
                             settings["loss"], settings["loss"], api_visibility="private", concurrency_limit=None,
                             show_progress="hidden")
-    missing = {f.name for f in dataclasses.fields(TrainConfig)} - set(settings)
+    missing = set(FORM_FIELDS) - set(settings)
     assert not missing, f"Train tab has no control for {missing}"  # a new TrainConfig field needs one
     return preset_box, settings, steps
 

@@ -1,0 +1,223 @@
+"""The 2-D lab tab: a GAN on points in the plane, drawn as GAN Lab draws it (gan_explorer/plane.py).
+
+The run trains in a background thread of the tab's own lab session (sessions.Session, kept apart from
+the Train tab's run); Start's stream only watches it, sending the plane every FRAME_S and the charts
+every CHARTS_S. Step, D step and G step move the run by hand (slow_motion.py), as GAN Lab's step mode.
+"""
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import gradio as gr
+from gradio.components.plot import PlotData
+
+from .. import plane, plots
+from ..config import TrainConfig
+from ..datasets import DATASETS, POINTS
+from ..lessons import LESSONS
+from ..losses import LOSSES
+from ..parsing import whole_number
+from ..presets import preset, presets_of
+from ..sessions import Session
+from ..slow_motion import describe
+from ..trainer import Trainer
+from .common import bind, friendly
+from .explained import explain
+from .fields import CheckboxGroup, Dropdown, Number
+from .sessions import SessionRegistry
+
+FRAME_S = 0.2  # the plane at up to 5 frames a second, the issue's target (measured in Chromium: docs/lab2d.md)
+CHARTS_S = 1.0  # the loss and D charts once a second, as the Train tab's
+POLL_S = 0.02
+QUALITY_EVERY = 100  # steps between measurements of the modes covered (2,500 points: a few ms)
+DEFAULT_STEPS = 3000
+MAX_STEPS = 1_000_000
+PRESETS = presets_of(POINTS)
+LAB_LESSONS = [name for name, lesson in LESSONS.items() if lesson.tab == "lab"]
+
+
+@dataclass
+class LabTab:
+    registry: SessionRegistry
+    preset: gr.Dropdown
+    dataset: gr.Dropdown
+    loss: gr.Dropdown
+    g_lr: gr.Number
+    d_lr: gr.Number
+    steps: gr.Number
+    layers: gr.CheckboxGroup
+    lesson: gr.Markdown
+    buttons: dict[str, gr.Button]
+    plane: gr.Plot
+    losses: gr.Plot
+    scores: gr.Plot
+    status: gr.Markdown
+
+    @property
+    def settings(self) -> list[gr.components.Component]:
+        return [self.preset, self.dataset, self.loss, self.g_lr, self.d_lr]
+
+    @property
+    def view(self) -> list[gr.components.Component]:
+        return [self.plane, self.losses, self.scores, self.status]
+
+
+def config_of(name: str, dataset: str, loss: str, g_lr: float, d_lr: float) -> TrainConfig:
+    """The preset with the form's dataset, loss and learning rates, as a browser sends them (coerced
+    and validated in config.py: a ConfigError names the bad one)."""
+    return TrainConfig.from_dict(preset(name).to_dict() | {"dataset": dataset, "loss": loss, "g_lr": g_lr,
+                                                           "d_lr": d_lr})
+
+
+def _trainer(session: Session, cfg: TrainConfig) -> Trainer:
+    """The session's run when only live settings changed (applied now), else a fresh run."""
+    trainer = session.trainer
+    if trainer is not None and not trainer.stopped and not trainer.apply(cfg).needs_new_run:
+        return trainer
+    session.reset()
+    return session.adopt(Trainer(cfg, "cpu")).trainer
+
+
+def _quality(session: Session) -> Any:
+    def measure(generator: Any) -> dict[str, Any]:
+        cfg = session.trainer.config
+        return DATASETS[cfg.dataset].quality(generator, cfg) or {}
+    return measure
+
+
+def status_line(session: Session, extra: str = "") -> str:
+    run = session.run
+    if run is None:
+        return "No run yet: press **Start** (or Step)."
+    trainer = run.trainer
+    speed = ""
+    if len(trainer.history) > 1 and trainer.train_seconds > 0:
+        speed = f" · {trainer.step_count / trainer.train_seconds:,.0f} steps/s"
+    error = f" · **{run.error}**" if run.error else ""
+    return f"**Step {trainer.step_count:,}**{speed} · {run.diagnosis().line}{error}" + (f"\n\n{extra}" if extra else "")
+
+
+def frame(tab: LabTab, session: Session, layers: list[str], charts: bool = True, extra: str = "") -> dict[Any, Any]:
+    """The plane (and the charts, when asked) of the session's run."""
+    run = session.run
+    if run is None:
+        return {tab.status: status_line(session)}
+    # Plotly's JSON as Gradio sends it, built without plotly.graph_objects (see plane.figure_spec)
+    spec = json.dumps(plane.figure_spec(plane.measure(run.trainer), layers))
+    out: dict[Any, Any] = {tab.plane: PlotData(type="plotly", plot=spec),
+                           tab.status: status_line(session, extra)}
+    if charts:
+        history = list(run.trainer.history)
+        probabilities = LOSSES[run.trainer.config.loss].scores_are_probabilities
+        out |= {tab.losses: plots.loss_figure(history), tab.scores: plots.score_figure(history, probabilities)}
+    return out
+
+
+@friendly
+def start(tab: LabTab, name: str, dataset: str, loss: str, g_lr: float, d_lr: float, steps: float,
+          layers: list[str], request: gr.Request) -> Iterator[dict[Any, Any]]:
+    session = tab.registry.get(request)
+    trainer = _trainer(session, config_of(name, dataset, loss, g_lr, d_lr))
+    session.start_run(trainer, whole_number("Train for (steps)", steps, 1, MAX_STEPS), _quality(session), QUALITY_EVERY)
+    last_charts = 0.0
+    while session.running:
+        charts = time.monotonic() - last_charts >= CHARTS_S
+        last_charts = time.monotonic() if charts else last_charts
+        yield frame(tab, session, layers, charts)
+        time.sleep(FRAME_S)
+    yield frame(tab, session, layers)
+
+
+def stop(tab: LabTab, request: gr.Request) -> None:
+    tab.registry.get(request).stop_run()
+
+
+@friendly
+def step(tab: LabTab, kind: str, name: str, dataset: str, loss: str, g_lr: float, d_lr: float, layers: list[str],
+         request: gr.Request) -> dict[Any, Any]:
+    """One full step, or one D or G update alone with what it moved."""
+    session = tab.registry.get(request)
+    if session.running:
+        raise gr.Error("The run is training: press Stop first, then step it by hand.")
+    trainer = _trainer(session, config_of(name, dataset, loss, g_lr, d_lr))
+    if kind == "step":
+        trainer.step()
+        return frame(tab, session, layers)
+    before, after = trainer.d_step() if kind == "d" else trainer.g_step()
+    return frame(tab, session, layers, extra=describe(kind, before, after, trainer.loss.scores_are_probabilities))
+
+
+def redraw(tab: LabTab, layers: list[str], request: gr.Request) -> dict[Any, Any]:
+    return frame(tab, tab.registry.get(request), layers, charts=False)
+
+
+def fill_preset(tab: LabTab, name: str) -> dict[Any, Any]:
+    cfg = preset(name)
+    return {tab.dataset: cfg.dataset, tab.loss: cfg.loss, tab.g_lr: cfg.g_lr, tab.d_lr: cfg.d_lr}
+
+
+def lesson_text() -> str:
+    parts = []
+    for name in LAB_LESSONS:
+        lesson = LESSONS[name]
+        runs = " then ".join(f"`{r}`" for r in lesson.runs)
+        parts.append(f"**{lesson.title}** (presets {runs}): {lesson.text} *Expect*: {lesson.effect}.")
+    return "\n\n".join(parts)
+
+
+def _layout(registry: SessionRegistry) -> LabTab:
+    cfg = preset("ring")
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=1, min_width=300, elem_id="lab-settings"):
+            preset_box = Dropdown(PRESETS, value="ring", label="Preset", elem_id="lab-preset")
+            dataset = Dropdown([n for n, d in DATASETS.items() if d.kind == POINTS], value=cfg.dataset,
+                               label="Dataset", elem_id="lab-dataset")
+            loss = Dropdown(list(LOSSES), value=cfg.loss, label="Loss", elem_id="lab-loss")
+            with gr.Row():
+                g_lr = Number(cfg.g_lr, label="G learning rate", step=1e-4, elem_id="lab-g_lr")
+                d_lr = Number(cfg.d_lr, label="D learning rate", step=1e-4, elem_id="lab-d_lr")
+            steps = Number(DEFAULT_STEPS, precision=0, label="Train for (steps)", elem_id="lab-steps")
+            with gr.Row():
+                buttons = {k: gr.Button(label, variant=v, elem_id=f"lab-{k}", min_width=60) for k, label, v in (
+                    ("start", "Start", "primary"), ("stop", "Stop", "stop"), ("step", "Step", "secondary"))}
+            with gr.Row():
+                buttons |= {k: gr.Button(label, elem_id=f"lab-{k}", min_width=60)
+                            for k, label in (("d", "D step"), ("g", "G step"))}
+            layers = CheckboxGroup(list(plane.LAYERS), value=list(plane.LAYERS), label="Show",
+                                      elem_id="lab-layers")
+        with gr.Column(scale=2, min_width=420):
+            status = gr.Markdown(status_line(Session()), elem_id="lab-status")
+            plane_plot = gr.Plot(show_label=False, elem_id="lab-plane")
+            explain("lab-plane")
+        with gr.Column(scale=1, min_width=300):
+            losses = gr.Plot(plots.loss_figure([]), show_label=False, elem_id="lab-losses")
+            explain("lab-losses")
+            scores = gr.Plot(plots.score_figure([]), show_label=False, elem_id="lab-scores")
+            explain("lab-scores")
+    with gr.Accordion("Lessons", open=False):
+        lesson = gr.Markdown(lesson_text(), elem_id="lab-lessons")
+    return LabTab(registry, preset_box, dataset, loss, g_lr, d_lr, steps, layers, lesson, buttons, plane_plot,
+                  losses, scores, status)
+
+
+def build(registry: SessionRegistry) -> LabTab:
+    tab = _layout(registry)
+    streaming = tab.buttons["start"].click(
+        bind(start, tab), [*tab.settings, tab.steps, tab.layers], tab.view, api_name="lab_start",
+        concurrency_limit=None, show_progress="hidden")
+    tab.buttons["stop"].click(bind(stop, tab), None, None, cancels=[streaming], api_name="lab_stop",
+                              concurrency_limit=None)
+    for kind in ("step", "d", "g"):
+        kind_box = gr.State(kind)
+        tab.buttons[kind].click(bind(step, tab), [kind_box, *tab.settings, tab.layers], tab.view,
+                                api_name=f"lab_{kind}_step" if kind != "step" else "lab_step",
+                                concurrency_limit=None, show_progress="hidden")
+    tab.layers.change(bind(redraw, tab), tab.layers, tab.view, api_visibility="private", concurrency_limit=None,
+                      show_progress="hidden")
+    tab.preset.input(bind(fill_preset, tab), tab.preset, [tab.dataset, tab.loss, tab.g_lr, tab.d_lr],
+                     api_visibility="private", concurrency_limit=None)
+    return tab

@@ -1,0 +1,204 @@
+"""The 2-D lab's engine: datasets drawn from a run's own generator, the 2-D networks in the registry,
+every loss through the same Trainer, the mixtures' mode coverage, and the diagnosis and lessons on it."""
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator
+
+import pytest
+import torch
+
+from gan_explorer import plane
+from gan_explorer.config import ConfigError, TrainConfig
+from gan_explorer.datasets import DATASETS, POINTS, ring
+from gan_explorer.diagnosis import RunState, diagnose
+from gan_explorer.lesson_runner import run_lesson
+from gan_explorer.lessons import LESSONS, RunRecord
+from gan_explorer.losses import LOSSES
+from gan_explorer.modes import MODE_MIN_SHARE, mode_coverage
+from gan_explorer.presets import preset, presets_of
+from gan_explorer.trainer import Trainer
+
+PLANE_SETS = [name for name, d in DATASETS.items() if d.kind == POINTS]
+OWN = (0.5, 1.0, -1.0, 0.0)
+SMALL = dict(architecture="mlp2d", latent_dim=2, mlp_g_hidden=(16,), mlp_d_hidden=(16,), mlp_dropout=0.0,
+             batch_size=64, points=OWN)
+
+
+@pytest.fixture(autouse=True)
+def one_thread() -> Iterator[None]:
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def _trainer(**settings: object) -> Trainer:
+    return Trainer(TrainConfig(**{"dataset": "ring", **SMALL, **settings}), "cpu")
+
+
+# ---------------------------------------------------------------- datasets
+
+
+@pytest.mark.parametrize("name", PLANE_SETS)
+def test_a_2d_dataset_draws_points_of_its_shape_from_the_runs_seed_alone(name: str) -> None:
+    def batch(seed: int) -> torch.Tensor:
+        return _trainer(dataset=name, seed=seed).sampler.sample(100)[0]
+
+    torch.manual_seed(0)
+    first = batch(1)
+    torch.manual_seed(99)  # the global generator changes nothing
+    assert first.shape == (100, *DATASETS[name].shape) == (100, 2)
+    assert torch.equal(first, batch(1)) and not torch.equal(first, batch(2))
+    assert torch.isfinite(first).all()
+
+
+def test_the_ring_puts_equal_shares_of_its_points_around_8_centres_of_radius_2() -> None:
+    points, component = _trainer(seed=0).sampler.sample(8000)
+    assert torch.bincount(component, minlength=8).min() > 800
+    assert (points.norm(dim=1) - 2).abs().mean() < 0.2
+
+
+def test_your_own_points_are_the_centres_of_the_data() -> None:
+    points, component = _trainer(dataset="points").sampler.sample(2000)
+    centres = torch.tensor(OWN).view(-1, 2)
+    assert torch.allclose(torch.stack([points[component == k].mean(0) for k in range(2)]), centres, atol=0.02)
+
+
+@pytest.mark.parametrize(("settings", "field", "words"), [
+    (dict(dataset="ring", architecture="dcgan"), "architecture", "cannot learn ring"),
+    (dict(dataset="mnist", architecture="mlp2d"), "architecture", "cannot learn mnist"),
+    (dict(dataset="ring", architecture="mlp2d", conditional=True), "conditional", "has none"),
+    (dict(dataset="points", architecture="mlp2d"), "points", "at least one x, y pair"),
+    (dict(dataset="points", architecture="mlp2d", points=(1.0, 2.0, 3.0)), "points", "pairs"),
+    (dict(dataset="points", architecture="mlp2d", points=(1.0, 9.0)), "points", "from -3 to 3"),
+    (dict(dataset="no-such-set"), "dataset", "must be one of"),
+])
+def test_a_dataset_and_architecture_that_do_not_fit_are_refused_by_name(settings, field: str, words: str) -> None:
+    with pytest.raises(ConfigError, match=words) as info:
+        TrainConfig(**settings)
+    assert info.value.field == field
+
+
+def test_own_points_typed_as_text_become_numbers() -> None:
+    cfg = TrainConfig.from_dict({"dataset": "points", "architecture": "mlp2d", "points": "0.5, 1, -1, 0"})
+    assert cfg.points == OWN and TrainConfig.from_dict(cfg.to_dict()) == cfg
+
+
+# ---------------------------------------------------------------- the engine
+
+
+@pytest.mark.parametrize("loss", sorted(LOSSES))
+def test_a_2d_run_trains_through_every_loss_and_half_steps(loss: str) -> None:
+    trainer = _trainer(loss=loss)
+    steps = list(trainer.run(max_steps=3))
+    trainer.d_step()
+    trainer.g_step()
+    assert all(math.isfinite(v) for m in steps for v in m.to_dict().values())
+    assert trainer.sample_fixed().shape == (100, 2) and trainer.step_count == 4
+
+
+def test_a_live_learning_rate_change_reaches_a_2d_runs_optimisers() -> None:
+    trainer = _trainer()
+    trainer.step()
+    trainer.update(g_lr=5e-4, d_lr=3e-4)
+    assert trainer.step().g_lr == 5e-4 and trainer.d_optimizer.param_groups[0]["lr"] == 3e-4
+
+
+def test_the_2d_presets_are_points_and_the_image_presets_are_not() -> None:
+    plane = presets_of(POINTS)
+    assert {"ring", "ring-slow-d", "ring-wgan-gp"} <= set(plane) and "fast" not in plane
+    assert all(preset(name).architecture == "mlp2d" for name in plane)
+
+
+# ---------------------------------------------------------------- mode coverage
+
+
+def test_modes_covered_counts_the_modes_enough_points_lie_within_3_sigma_of() -> None:
+    mixture = ring()
+    means = torch.tensor(mixture.means)
+    everywhere = means.repeat(50, 1)
+    assert mode_coverage(everywhere, means, mixture.sigma) == {
+        "modes": 8, "modes_covered": 8, "high_quality_share": 1.0, "mode_shares": [1 / 8] * 8}
+    # three modes, and a few stray points on a fourth: too few to count it
+    n = 1000
+    strays = max(1, int(MODE_MIN_SHARE * n) - 1)
+    three = torch.cat([means[:3].repeat((n - strays) // 3 + 1, 1)[:n - strays], means[3:4].repeat(strays, 1)])
+    assert mode_coverage(three, means, mixture.sigma)["modes_covered"] == 3
+    off = means + 4 * mixture.sigma  # just outside 3σ of every mode
+    result = mode_coverage(off, means, mixture.sigma)
+    assert result["modes_covered"] == 0 and result["high_quality_share"] == 0.0
+
+
+def test_the_ring_dataset_measures_its_own_samples() -> None:
+    trainer = _trainer()
+    quality = DATASETS["ring"].quality(trainer.snapshot(), trainer.config)
+    assert quality["modes"] == 8 and 0 <= quality["modes_covered"] <= 8
+    assert DATASETS["moons"].quality(trainer.snapshot(), trainer.config) == {}
+    assert DATASETS["mnist"].quality(trainer.snapshot(), trainer.config) is None
+
+
+def test_the_diagnosis_names_the_modes_a_2d_run_covers() -> None:
+    def finding(covered: int, share: float) -> str:
+        check = {"step": 500, "modes": 8, "modes_covered": covered, "high_quality_share": share}
+        return diagnose(RunState([], [check], False, "non_saturating")).message
+
+    assert finding(3, 0.6).startswith("Mode collapse: 3 of 8 modes covered")
+    assert finding(8, 0.7).startswith("Healthy: all 8 modes covered")
+    assert finding(0, 0.0).startswith("Still learning")
+    assert diagnose(RunState([], [{"step": 1}], False, "hinge")).kind == "unmeasured"
+
+
+# ---------------------------------------------------------------- the lessons, on real runs
+
+
+def test_mode_collapse_2d_shows_on_real_runs_a_collapses_and_b_covers_all_8() -> None:
+    result = run_lesson(LESSONS["mode-collapse-2d"], max_steps=100)
+    a, b = (run.quality[-1] for run in result.runs)
+    assert result.passed, (a, b)
+    assert a["modes_covered"] <= 2 and b["modes_covered"] == 8
+    assert result.runs[0].finding_kind != "healthy" and result.runs[1].finding_kind == "healthy"
+
+
+def test_the_mode_collapse_2d_check_stays_silent_when_b_has_not_covered_the_ring() -> None:
+    def run(name: str, covered: int) -> RunRecord:
+        check = {"step": 100, "modes": 8, "modes_covered": covered, "high_quality_share": 0.5}
+        return RunRecord(name, preset(name), [], [check], 100)
+
+    check = LESSONS["mode-collapse-2d"].check
+    assert check((run("ring-slow-d", 1), run("ring-wgan-gp", 8))) == 100
+    assert check((run("ring-slow-d", 1), run("ring-wgan-gp", 7))) is None
+    assert check((run("ring-slow-d", 4), run("ring-wgan-gp", 8))) is None
+
+
+# ---------------------------------------------------------------- the plane (plane.py)
+
+
+def test_the_plane_draws_each_layer_asked_for_and_only_those() -> None:
+    trainer = _trainer(latent_dim=2)
+    view = plane.measure(trainer)
+    assert view.real.shape == view.fake.shape == (plane.POINTS_SHOWN, 2)
+    assert view.score.shape == (plane.RESOLUTION, plane.RESOLUTION) and ((0 <= view.score) & (view.score <= 1)).all()
+    assert view.arrows.shape == (plane.ARROWS, 4) and view.mesh.shape == (2 * plane.MESH_LINES, plane.MESH_LINES, 2)
+    names = [trace.name for trace in plane.figure(view).data]
+    assert names == ["D", "D = boundary", "G's manifold", "real", "generated", "G's gradient"]
+    assert [t.name for t in plane.figure(view, ["real", "gradients"]).data] == ["real", "G's gradient"]
+    json.dumps(plane.figure_spec(view))  # what the tab sends: plain JSON, no NaN
+
+
+def test_the_arrows_point_where_gs_loss_falls() -> None:
+    """A small move of each fake point along its arrow lowers G's loss: the arrows are -dL_G/dx."""
+    trainer = _trainer()
+    view = plane.measure(trainer)
+    points, move = torch.tensor(view.arrows[:, :2]), torch.tensor(view.arrows[:, 2:])
+    discriminator, loss = trainer.discriminator.eval(), trainer.loss
+    with torch.no_grad():
+        before = loss.generator_loss(discriminator(points))
+        after = loss.generator_loss(discriminator(points + 1e-3 * move / move.norm(dim=1, keepdim=True)))
+    assert after < before
+
+
+def test_a_1d_noise_draws_its_manifold_as_one_line() -> None:
+    view = plane.measure(_trainer(latent_dim=1, loss="wgan_gp"))
+    assert view.mesh.shape[0] == 1 and not view.probabilities
