@@ -39,11 +39,13 @@ def test_train_with_a_comparison_trains_both_runs_side_by_side(app_url: str) -> 
     status = outputs[STATUS]
     assert "<b>Step 3</b>" in status and "runs A and B in turn" in status, status
     # each run's own diagnosis, or one for both while they agree (three steps in: no verdict on either)
-    assert ("A: g_lr 0.001 · " in status and "B: g_lr 0.0001 · " in status) or "A and B · " in status
-    assert Path(outputs[GRID_B]).suffix == ".png" and outputs[CAPTION_B].startswith("**B: g_lr 0.0001**")
+    assert ("A: g_lr 0.002, d_lr 0.002 · " in status and "B: g_lr 0.0001, d_lr 0.001 · " in status
+            or "A and B · " in status)
+    assert Path(outputs[GRID_B]).suffix == ".png" and outputs[CAPTION_B].startswith("**B: g_lr 0.0001, d_lr 0.001**")
     losses = _traces(outputs[0])
     assert [t.get("line", {}).get("dash") for t in losses if t["x"] != [None]] == [None, None, "dash", "dash"]
-    assert [t["name"] for t in losses if t.get("showlegend") is not False][-2:] == ["A: g_lr 0.001", "B: g_lr 0.0001"]
+    assert [t["name"] for t in losses if t.get("showlegend") is not False][-2:] == ["A: g_lr 0.002, d_lr 0.002",
+                                                                                  "B: g_lr 0.0001, d_lr 0.001"]
     stepped = client.predict(compare_with="slow-g", api_name="/step")  # Step: one step of each
     assert "<b>Step 4</b>" in stepped[STATUS] and "runs A and B in turn" in stepped[STATUS]
     halves = client.predict(compare_with="slow-g", api_name="/d_step")[STATUS]  # slow motion: each run too
@@ -51,7 +53,7 @@ def test_train_with_a_comparison_trains_both_runs_side_by_side(app_url: str) -> 
     saved = client.predict(api_name="/save_checkpoint")
     assert sorted(Path(p).name.split("-gan-")[0] for p in saved) == ["run-A", "run-A", "run-B", "run-B"]
     sidecars = [json.loads(Path(p).read_text()) for p in saved if p.endswith(".json")]
-    assert sorted(s["config"]["g_lr"] for s in sidecars) == [1e-4, 1e-3] and {s["step"] for s in sidecars} == {4}
+    assert sorted(s["config"]["g_lr"] for s in sidecars) == [1e-4, 2e-3] and {s["step"] for s in sidecars} == {4}
     loaded = client.predict(shipped="dcgan (shipped)", api_name="/load_shipped")  # the stage shows one model
     assert loaded[4 + 9] == "No comparison"  # after the 4 model pickers and the live view: run B's grid goes
 
