@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from gan_explorer.config import LABELS, TrainConfig
+from gan_explorer.config import FORM_FIELDS, TrainConfig
 from gan_explorer.lessons import LESSONS
 from gan_explorer.presets import DEFAULT_PRESET, preset
 from gan_explorer.ui.link import FIRST_LESSON, LinkState, page_state, read_link, write_link
@@ -43,12 +43,12 @@ def _link(config: TrainConfig, **page: Any) -> str:
 
 
 def test_every_setting_has_a_changed_value_here() -> None:
-    assert set(CHANGED) == set(LABELS)
+    assert set(CHANGED) == set(FORM_FIELDS)
     start = preset(DEFAULT_PRESET)
     assert all(getattr(start, name) != value for name, value in CHANGED.items())
 
 
-@pytest.mark.parametrize("name", sorted(LABELS))
+@pytest.mark.parametrize("name", sorted(FORM_FIELDS))
 def test_each_setting_goes_into_the_link_alone_and_comes_back(name: str) -> None:
     config = preset(DEFAULT_PRESET).replace(**{name: CHANGED[name]})
     link = _link(config)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from ..config import FIELD_TYPES, LABELS, TrainConfig
+from ..config import FIELD_TYPES, FORM_FIELDS, TrainConfig
 from ..lessons import LESSONS
 from ..parsing import SHOWN_CHARS
 from ..presets import DEFAULT_PRESET, PRESETS, preset
@@ -138,7 +138,7 @@ def read_link(query: Mapping[str, str], tabs: Sequence[str] = (FIRST_TAB,)) -> t
     for name, text in query.items():
         if name in GRADIO_PARAMETERS:
             continue
-        if name in LABELS:
+        if name in FORM_FIELDS:
             settings[name] = text
             continue
         parameter = parameters.get(name)
@@ -170,7 +170,7 @@ def page_state(*, lesson: Any, preset_name: Any, settings: Mapping[str, Any], st
     else:
         base = preset_name if preset_name in PRESETS else DEFAULT_PRESET
         start = preset(base)
-        changed = {f: getattr(config, f) for f in LABELS if getattr(config, f) != getattr(start, f)}
+        changed = {f: getattr(config, f) for f in FORM_FIELDS if getattr(config, f) != getattr(start, f)}
         name, base, opens_on = "", ("" if base == DEFAULT_PRESET else base), FIRST_TAB
     return LinkState(present=bool(present), lesson=name, preset=base, settings=changed, steps=steps,
                      tab="" if tab == opens_on else tab, compare=compare)
