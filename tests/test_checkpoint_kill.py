@@ -21,7 +21,7 @@ from gan_explorer.config import TrainConfig
 from gan_explorer.models import build_models
 
 CONFIG = TrainConfig(architecture="mlp", mlp_g_hidden=[32], mlp_d_hidden=[32], latent_dim=8, batch_size=16)
-KILLS = 15
+KILLS = 8
 
 # Saves step 1, 2, 3, ... to one path; each save's weights, history and train_seconds all say its step.
 SAVER = """
