@@ -5,10 +5,16 @@ figure includes Gradio's queue, serialisation and HTTP, as a browser's would.
 
     python benchmarks/app_latency.py                 # all sections
     python benchmarks/app_latency.py --sessions 4    # memory with 4 sessions training at once
+
+While one run trains alone and nobody uses the page, it borrows the server's core (gan_explorer/cores.py):
+"training speed" compares its steps a second then with those while a student drags a slider (a request
+every 0.125 s), and "first request after an idle pause" is the round trip that finds the core borrowed.
 """
 from __future__ import annotations
 
 import argparse
+import re
+import threading
 import os
 import socket
 import statistics
@@ -70,6 +76,53 @@ def round_trips(client: Client, model: str, n: int) -> list[float]:
     return times
 
 
+def _step(job: object) -> int:
+    """The run's step, read from the status line of the /train stream's latest update."""
+    for output in reversed(job.outputs()):  # type: ignore[attr-defined]
+        for value in output:
+            if isinstance(value, str) and (found := re.search(r"<b>Step ([\d,]+)</b>", value)):
+                return int(found.group(1).replace(",", ""))
+    return 0
+
+
+def steps_per_second(job: object, seconds: float) -> float:
+    start_step, start = _step(job), time.perf_counter()
+    time.sleep(seconds)
+    return (_step(job) - start_step) / (time.perf_counter() - start)
+
+
+def dragging(client: Client, model: str, stop: threading.Event) -> None:
+    """A student dragging a slider: a picture request every 0.125 s until `stop`."""
+    i = 0
+    while not stop.wait(0.125):
+        client.predict(model=model, seed=i, digit=i % 10, z="", api_name="/generate")
+        i += 1
+
+
+def training_speed(port: int, model: str, seconds: float) -> None:
+    trainer_client, student = _client(port), _client(port)
+    job = trainer_client.submit(steps=100000, api_name="/train")
+    time.sleep(3.0)  # past the Start request's idle second
+    alone = steps_per_second(job, seconds)
+    stop = threading.Event()
+    drag = threading.Thread(target=dragging, args=(student, model, stop))
+    drag.start()
+    busy = steps_per_second(job, seconds)
+    stop.set()
+    drag.join()
+    print(f"training speed in the app: {alone:5.1f} steps/s with nobody using the page, {busy:5.1f} while a "
+          f"student drags a slider ({alone / busy:.2f}x)")
+    firsts = []
+    for i in range(10):
+        time.sleep(1.5)  # idle: the run has borrowed the server's core again
+        start = time.perf_counter()
+        student.predict(model=model, seed=i, digit=i % 10, z="", api_name="/generate")
+        firsts.append(time.perf_counter() - start)
+    print(f"/generate, first request after an idle pause: {_summary(firsts)}")
+    trainer_client.predict(api_name="/stop")
+    job.cancel()
+
+
 def _summary(times: list[float]) -> str:
     ordered = sorted(times)
     p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
@@ -95,6 +148,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--calls", type=int, default=100, help="round trips per measurement")
     parser.add_argument("--sessions", type=int, default=4, help="sessions training at once for the memory figure")
+    parser.add_argument("--speed-seconds", type=float, default=10.0, help="seconds per training-speed figure")
     parser.add_argument("--train-seconds", type=float, default=15.0, help="training time before measuring memory")
     args = parser.parse_args()
 
@@ -115,6 +169,7 @@ def main() -> None:
         trainer_client.predict(api_name="/stop")
         job.cancel()
 
+        training_speed(port, model, args.speed_seconds)
         print(f"resident memory, idle after one run: {rss_mib(process.pid):7.0f} MiB")
         clients = [_client(port) for _ in range(args.sessions)]
         jobs = [c.submit(steps=100000, api_name="/train") for c in clients]

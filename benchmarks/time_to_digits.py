@@ -15,6 +15,11 @@ each of `--seeds`. On the CPU a run is deterministic given its seed, so this fig
 depend on how busy the machine is; time to digits on a machine is then steps / its steps per second.
 
     python benchmarks/time_to_digits.py --threads 1 --steps 1500 --eval-steps 50 --seeds 0,1,2
+
+`--threads app` trains as the app's training thread does (gan_explorer/cores.py): on the server's share
+of the cores, and on all of them while the run trains alone and nobody uses the page, which is the case
+the clock measures (a teacher pressed Start and the class watches). `--requests-per-s R` adds a student
+asking the server R times a second (a slider drag: about 8), who keeps training to the server's share.
 """
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ from dataclasses import dataclass
 import torch
 
 from gan_explorer.classifier import load_classifier
+from gan_explorer.cores import CoreShare, pin
 from gan_explorer.data import load_mnist
 from gan_explorer.device import cpu_summary
 from gan_explorer.presets import DEFAULT_PRESET, PRESETS, preset
@@ -60,19 +66,27 @@ def readability(generator: torch.nn.Module, classifier: torch.nn.Module, n: int,
 
 
 def measure(preset_name: str, overrides: dict, seconds: float, eval_every: float, n: int,
-            data_root: str | None) -> float | None:
+            data_root: str | None, cores: CoreShare | None = None, requests_per_s: float = 0.0) -> float | None:
     """Train for `seconds` (training clock), print the readability curve; return time to digits or None."""
     classifier = load_classifier()
     load_mnist(data_root)  # warm the file cache: a class has run the app before
     config = preset(preset_name, **overrides)
+    if cores is not None:
+        cores.request()  # pressing Start is a request: the first IDLE_S train on the server's share
     start = time.perf_counter()
     trainer = Trainer(config, device="cpu", data_root=data_root)
     clock = time.perf_counter() - start  # building the trainer counts
-    print(f"preset={preset_name} {overrides or ''} threads={torch.get_num_threads()} build={clock:.2f}s")
+    threads = "app" if cores is not None else torch.get_num_threads()
+    print(f"preset={preset_name} {overrides or ''} threads={threads} build={clock:.2f}s")
     print(f"{'seconds':>8} {'step':>6} {'epoch':>6} {'confident':>9} {'min%':>6} {'max%':>6}")
-    next_eval, reached = eval_every, None
+    next_eval, reached, next_request = eval_every, None, 0.0
     while clock < seconds:
         t0 = time.perf_counter()
+        if cores is not None:
+            if requests_per_s and clock >= next_request:
+                cores.request()
+                next_request += 1 / requests_per_s
+            pin(cores.training_threads())
         trainer.step()
         clock += time.perf_counter() - t0
         if clock >= next_eval:
@@ -126,19 +140,30 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0, help="training-clock budget")
     parser.add_argument("--eval-every", type=float, default=5.0, help="seconds of training between evaluations")
     parser.add_argument("--n", type=int, default=2000, help="samples per evaluation")
-    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
+    parser.add_argument("--threads", default=None,
+                        help="torch threads, or 'app': as the app's training thread (default: torch's choice)")
+    parser.add_argument("--requests-per-s", type=float, default=0.0,
+                        help="with --threads app: a student's requests a second, which give the core back")
     parser.add_argument("--data-root", default=None)
     parser.add_argument("--steps", type=int, default=None,
                         help="measure steps to digits instead: train up to this many steps per seed")
     parser.add_argument("--eval-steps", type=int, default=50, help="with --steps: steps between evaluations")
     parser.add_argument("--seeds", default="0,1,2", help="with --steps: comma-separated training seeds")
     args = parser.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    cores = CoreShare() if args.threads == "app" else None
+    if cores is not None:
+        print(f"threads as the app's: {cores.server_threads}, {cores.cores} while alone and idle")
+    elif args.threads:
+        torch.set_num_threads(int(args.threads))
     print(f"{cpu_summary()}; torch {torch.__version__}, {torch.get_num_threads()} threads")
     overrides = dict(_parse_override(s) for s in args.set)
     if args.steps is None:
-        measure(args.preset, overrides, args.seconds, args.eval_every, args.n, args.data_root)
+        if cores is not None:
+            with cores.training():
+                measure(args.preset, overrides, args.seconds, args.eval_every, args.n, args.data_root,
+                        cores, args.requests_per_s)
+        else:
+            measure(args.preset, overrides, args.seconds, args.eval_every, args.n, args.data_root)
         return
     firsts = [steps_to_digits(args.preset, overrides, int(seed), args.steps, args.eval_steps, args.n,
                               args.data_root) for seed in args.seeds.split(",")]

@@ -14,11 +14,13 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 from .checkpoints import Checkpoint
 from .compare import RunDiverged, in_turn, run_names, step_each
+from .cores import CoreShare, pin
 from .diagnosis import Finding, RunState, diagnose
 from .models import Generator
 from .timelapse import Timelapse
@@ -84,6 +86,7 @@ class Session:
     embedding: Any = None  # the last t-SNE Embedding, so a click can find its point's z
     embedding_colours: str = ""  # what the last map's colours are read from, to redraw it in another style
     last_seen: float = field(default_factory=time.monotonic)
+    cores: CoreShare | None = None  # the server's cores, when a server shares them out (ui/sessions.py)
 
     @property
     def trainer(self) -> Trainer | None:
@@ -123,17 +126,23 @@ class Session:
         for run in self.runs:
             run.error, run.start_step = None, run.trainer.step_count
             run.target_step = run.trainer.step_count + steps
-        self.thread = threading.Thread(target=self._train, args=(self.runs, steps, quality_fn, quality_every),
+        self.thread = threading.Thread(target=self._train, args=(self.runs, steps, quality_fn, quality_every, self.cores),
                                        name="gan-explorer-train", daemon=True)
         self.thread.start()
 
     @staticmethod
-    def _train(runs: tuple[Run, ...], steps: int, quality_fn: QualityFn | None, quality_every: int) -> None:
+    def _train(runs: tuple[Run, ...], steps: int, quality_fn: QualityFn | None, quality_every: int,
+               cores: CoreShare | None) -> None:
         trainers = [run.trainer for run in runs]
+        if cores is not None and quality_fn is not None:
+            quality_fn = cores.on_server_share(quality_fn)  # type: ignore[assignment]
         try:
-            for metrics in in_turn(trainers, steps, [run.name for run in runs]):
-                for run, step in zip(runs, metrics):
-                    _after_step(run, step.step, runs, quality_fn, quality_every)
+            with cores.training() if cores is not None else nullcontext():
+                for metrics in in_turn(trainers, steps, [run.name for run in runs]):
+                    if cores is not None:  # between two rounds of steps: borrow or give back a core
+                        pin(cores.training_threads())
+                    for run, step in zip(runs, metrics):
+                        _after_step(run, step.step, runs, quality_fn, quality_every)
         except RunDiverged as e:  # said on the line of the run that diverged, which a comparison names
             runs[e.index].error = str(e) if len(runs) == 1 else f"{e} Both runs were stopped."
         except Exception as e:  # a bug must not kill the server silently: log it and show a short reason

@@ -10,8 +10,9 @@ from typing import Any
 import gradio as gr
 import torch
 
+from ..cores import CoreShare
 from ..data import default_data_root, load_mnist
-from ..device import resolve_device, usable_cpus
+from ..device import resolve_device
 from ..memory import limit_allocator_arenas
 from ..models import Generator
 from ..sessions import QualityFn
@@ -43,16 +44,23 @@ QUEUE_SIZE = 64  # waiting events beyond this are refused with "queue full" inst
 SESSION_CAPACITY = 256
 
 
-def configure_torch_threads() -> int:
-    """Leave one core to the web server on small CPU machines, so pages and sliders stay responsive.
+def _thread_override() -> int | None:
+    """$GAN_EXPLORER_TORCH_THREADS: a fixed training thread count (no borrowing), when set."""
+    value = os.environ.get("GAN_EXPLORER_TORCH_THREADS")
+    return int(value) if value else None
 
-    $GAN_EXPLORER_TORCH_THREADS overrides. On a 2-core machine (or a 2-vCPU Space) this is 1 thread
-    for training; cores are counted as the container may use them (device.usable_cpus).
-    """
-    if os.environ.get("GAN_EXPLORER_TORCH_THREADS"):
-        threads = int(os.environ["GAN_EXPLORER_TORCH_THREADS"])
-    else:
-        threads = max(1, usable_cpus() - 1)
+
+def core_share() -> CoreShare:
+    """The server's cores (cores.py): on a 2-core machine (or a 2-vCPU Space) training takes 1 and
+    both while one run trains alone and nobody uses the page; cores are counted as the container may
+    use them (device.usable_cpus). $GAN_EXPLORER_TORCH_THREADS fixes the count."""
+    return CoreShare(fixed=_thread_override())
+
+
+def configure_torch_threads() -> int:
+    """Leave one core to the web server on small CPU machines, so pages and sliders stay responsive:
+    threads started from now on compute on the server's share (training borrows more, cores.py)."""
+    threads = core_share().server_threads
     torch.set_num_threads(threads)
     return threads
 
@@ -101,24 +109,28 @@ def _metrics_hooks() -> tuple[QualityFn | None, NearestFn | None, Callable | Non
     return quality, nearest, classify, prepare
 
 
-def _device_line() -> str:
+def _device_line(cores: CoreShare) -> str:
     device = resolve_device("auto")
-    threads = torch.get_num_threads()
-    where = torch.cuda.get_device_name(device) if device.type == "cuda" else \
-        f"CPU, {threads} training thread{'s' if threads > 1 else ''} of {usable_cpus()} cores"
-    return f"Device: **{device.type}** ({where})"
+    if device.type == "cuda":
+        return f"Device: **cuda** ({torch.cuda.get_device_name(device)})"
+    threads = cores.server_threads
+    where = f"CPU, {threads} training thread{'s' if threads > 1 else ''} of {cores.cores} cores"
+    if cores.borrows:
+        where += f"; {cores.cores} while one run trains and nobody uses the page"
+    return f"Device: **cpu** ({where})"
 
 
 def build_demo() -> gr.Blocks:
     """The app. Call configure_torch_threads() first in a process that serves it (app.py does)."""
     limit_allocator_arenas()  # before the server's threads start: less memory kept after a class
-    registry = SessionRegistry()
+    cores = core_share()
+    registry = SessionRegistry(cores)
     quality_fn, nearest_fn, classify_fn, prepare = _metrics_hooks()
     preparation = warm_up(prepare)
     # delete_cache: every streamed grid is a file in Gradio's cache; drop them after 10 minutes.
     with gr.Blocks(title="GAN Explorer", delete_cache=(600, 600), analytics_enabled=False) as demo:
         gr.Markdown("# GAN Explorer\nTrain a generative adversarial network on MNIST and watch it learn. "
-                    + _device_line(), elem_id="gx-header")
+                    + _device_line(cores), elem_id="gx-header")
         add_banner(preparation)
         link, present = link_panel.build()
         link_notice = gr.Markdown(visible=False, elem_id="gx-link-notice")
@@ -136,7 +148,7 @@ def build_demo() -> gr.Blocks:
             with gr.Tab("Draw", id="draw"):
                 draw = draw_tab.build(registry, nearest_fn, explore, interpolate, tabs)
             with gr.Tab("2-D lab", id="lab"):  # its own runs, apart from the Train tab's
-                build_lab_tab(lab_registry := SessionRegistry())
+                build_lab_tab(lab_registry := SessionRegistry(cores))
         loading.wire(loading.Pickers(registry, quality_fn, train, explore,
                                      [explore.model, interpolate.model, tsne.model, draw.model]), tabs)
         if default_model() != LIVE_RUN:  # open with a pretrained generator already drawn in Explore

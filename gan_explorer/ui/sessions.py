@@ -9,6 +9,7 @@ import time
 
 import gradio as gr
 
+from ..cores import CoreShare
 from ..memory import return_freed_memory
 from ..sessions import Session
 
@@ -16,11 +17,14 @@ IDLE_EXPIRY_S = 3600.0  # API clients never "close a tab": drop their sessions a
 
 
 class SessionRegistry:
-    """Sessions by `request.session_hash`. Created on first use, removed by `close` on unload."""
+    """Sessions by `request.session_hash`. Created on first use, removed by `close` on unload.
+    Every request that reaches a session tells the server's CoreShare (`cores`) that someone is
+    using the page, so a training run gives back the core it borrowed."""
 
-    def __init__(self) -> None:
+    def __init__(self, cores: CoreShare | None = None) -> None:
         self._sessions: dict[str, Session] = {}
         self._lock = threading.Lock()
+        self.cores = cores
 
     def get(self, request: gr.Request) -> Session:
         key = request.session_hash
@@ -29,9 +33,11 @@ class SessionRegistry:
         with self._lock:
             if key not in self._sessions:
                 self._expire_idle()
-            session = self._sessions.setdefault(key, Session())
+            session = self._sessions.setdefault(key, Session(cores=self.cores))
             session.last_seen = time.monotonic()
-            return session
+        if self.cores is not None:
+            self.cores.request()
+        return session
 
     def _expire_idle(self) -> None:
         """Drop sessions unused for IDLE_EXPIRY_S that are not training (called with the lock held)."""
