@@ -19,7 +19,7 @@ from ..images import grid, to_uint8, upscale
 from ..latent import generate, latent_from_seed
 from ..models import Generator
 from .common import DRAWING_POOL, bind, friendly, resolve_generator
-from .fields import Radio, Slider, refuse
+from .fields import Radio, Slider, chosen, refuse
 from .picture import WriteOnceImage
 from .sessions import SessionRegistry
 
@@ -30,14 +30,6 @@ NOTE = ("**Discovered directions.** SeFa reads them from the weights of G's firs
         "amplifies most); GANSpace from the principal components of that layer's activations over many z. "
         "Each row shows G from -3σ to +3σ along one direction, from the current z. For a conditional model "
         "the digit stays fixed: these directions keep the digit and change its style (slant, width, stroke).")
-
-
-def _method(name: Any, label: str) -> str:
-    if name in METHODS.values():
-        return name
-    if name not in METHODS:
-        raise refuse(label, f"must be one of {', '.join(METHODS)}; got {name!r}.")
-    return METHODS[name]
 
 
 def _base(generator: Generator, z: list[float] | None) -> torch.Tensor:
@@ -65,7 +57,7 @@ def strips_and_directions(panel: DirectionsPanel, request: gr.Request, model: st
     from .explore_tab import check_digit  # here: explore_tab imports this module
 
     generator = resolve_generator(panel.registry.get(request), model)
-    found = find_directions(generator, _method(method, panel.method.label), DEFAULT_DIRECTIONS)
+    found = find_directions(generator, chosen(method, METHODS, panel.method.label), DEFAULT_DIRECTIONS)
     frames = preview_strips(generator, _base(generator, z), found, check_digit(generator, digit))
     return grid(frames, nrow=PREVIEW_STEPS, scale=STRIP_SCALE), found.tolist()
 

@@ -36,6 +36,16 @@ def refuse(label: str | None, message: str) -> gr.Error:
     return gr.Error(f"{label}: {message}" if label else message, print_exception=False)
 
 
+def chosen(value: Any, choices: dict[str, str], label: str | None) -> str:
+    """The value behind a choice's label (a radio's or dropdown's); the value itself is accepted too,
+    as an API client may send it."""
+    if value in choices.values():
+        return value
+    if value not in choices:
+        raise refuse(label, f"must be one of {', '.join(choices)}; got {_shown(value)}.")
+    return choices[value]
+
+
 class Number(gr.Number):
     """gr.Number whose value reaches the handler as sent (no rounding, no bounds): the handler checks it."""
 

@@ -15,7 +15,7 @@ from ..parsing import whole_number
 from .common import DRAWING_POOL, bind, default_model, friendly, model_choices, resolve_generator
 from .downloads import write_download
 from .explore_tab import check_digit, check_seed
-from .fields import Dropdown, Number, Radio, Slider, refuse
+from .fields import Dropdown, Number, Radio, Slider, chosen, refuse
 from .picture import WriteOnceImage
 from .sessions import SessionRegistry
 
@@ -42,14 +42,6 @@ class _Endpoint:
         if source != FROM_SEED:
             raise refuse(self.source.label, f"must be {FROM_SEED!r} or {FROM_EXPLORE!r}; got {source!r}.")
         return latent_from_seed(check_seed(seed, self.seed.label), generator.latent_dim)
-
-
-def _method(name: str, label: str) -> str:
-    if name in METHODS.values():
-        return name
-    if name not in METHODS:
-        raise refuse(label, f"must be one of {', '.join(METHODS)}; got {name!r}.")
-    return METHODS[name]
 
 
 def _endpoint_controls(title: str, seed: int, digit: int) -> _Endpoint:
@@ -86,7 +78,7 @@ def interpolate(tab: InterpolateTab, request: gr.Request, model: str, start_seed
     z0 = tab.start.z(generator, start_source, start_seed, explore_z or [])
     z1 = tab.end.z(generator, end_source, end_seed, explore_z or [])
     steps = whole_number(tab.steps.label, steps, MIN_STEPS, MAX_STEPS)
-    frames = interpolation_frames(generator, z0, z1, steps, _method(method, tab.method.label),
+    frames = interpolation_frames(generator, z0, z1, steps, chosen(method, METHODS, tab.method.label),
                                   check_digit(generator, start_digit, tab.start.digit.label),
                                   check_digit(generator, end_digit, tab.end.digit.label))
     gif = gif_bytes([upscale(frame, GIF_SCALE) for frame in to_uint8(frames)])
