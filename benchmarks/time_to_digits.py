@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import torch
 
 from gan_explorer.classifier import load_classifier
-from gan_explorer.cores import CoreShare, pin
+from gan_explorer.cores import Borrower, CoreShare
 from gan_explorer.data import load_mnist
 from gan_explorer.device import cpu_summary
 from gan_explorer.presets import DEFAULT_PRESET, PRESETS, preset
@@ -66,27 +66,27 @@ def readability(generator: torch.nn.Module, classifier: torch.nn.Module, n: int,
 
 
 def measure(preset_name: str, overrides: dict, seconds: float, eval_every: float, n: int,
-            data_root: str | None, cores: CoreShare | None = None, requests_per_s: float = 0.0) -> float | None:
+            data_root: str | None, borrower: Borrower | None = None, requests_per_s: float = 0.0) -> float | None:
     """Train for `seconds` (training clock), print the readability curve; return time to digits or None."""
     classifier = load_classifier()
     load_mnist(data_root)  # warm the file cache: a class has run the app before
     config = preset(preset_name, **overrides)
-    if cores is not None:
-        cores.request()  # pressing Start is a request: the first IDLE_S train on the server's share
+    if borrower is not None:
+        borrower.share.request()  # pressing Start is a request: the first IDLE_S train on the server's share
     start = time.perf_counter()
     trainer = Trainer(config, device="cpu", data_root=data_root)
     clock = time.perf_counter() - start  # building the trainer counts
-    threads = "app" if cores is not None else torch.get_num_threads()
+    threads = "app" if borrower is not None else torch.get_num_threads()
     print(f"preset={preset_name} {overrides or ''} threads={threads} build={clock:.2f}s")
     print(f"{'seconds':>8} {'step':>6} {'epoch':>6} {'confident':>9} {'min%':>6} {'max%':>6}")
     next_eval, reached, next_request = eval_every, None, 0.0
     while clock < seconds:
         t0 = time.perf_counter()
-        if cores is not None:
+        if borrower is not None:
             if requests_per_s and clock >= next_request:
-                cores.request()
+                borrower.share.request()
                 next_request += 1 / requests_per_s
-            pin(cores.training_threads())
+            borrower.next_round()
         trainer.step()
         clock += time.perf_counter() - t0
         if clock >= next_eval:
@@ -97,6 +97,8 @@ def measure(preset_name: str, overrides: dict, seconds: float, eval_every: float
             if r.readable and reached is None:
                 reached = clock
             next_eval += eval_every
+            if borrower is not None:
+                borrower.skip_round()
     print(f"time to digits: {f'{reached:.1f} s' if reached is not None else f'not reached in {seconds:g} s'}")
     return reached
 
@@ -159,9 +161,11 @@ def main() -> None:
     overrides = dict(_parse_override(s) for s in args.set)
     if args.steps is None:
         if cores is not None:
-            with cores.training():
+            with cores.training() as borrower:
                 measure(args.preset, overrides, args.seconds, args.eval_every, args.n, args.data_root,
-                        cores, args.requests_per_s)
+                        borrower, args.requests_per_s)
+                print(f"seconds per step by thread count: "
+                      f"{ {k: round(v, 4) for k, v in borrower.average.items()} }")
         else:
             measure(args.preset, overrides, args.seconds, args.eval_every, args.n, args.data_root)
         return

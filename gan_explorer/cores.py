@@ -24,6 +24,13 @@ import torch
 from .device import usable_cpus
 
 IDLE_S = 1.0  # no request for this long: nobody is dragging a slider (a drag asks several times a second)
+# Borrowing must pay: on a busy machine (a browser beside the server, other jobs) two OpenMP threads on
+# two cores wait for each other at every barrier and a step can take ten times as long as on one.
+GAIN = 0.85  # borrow while a round of steps on every core takes under this share of a round without
+SMOOTHING = 0.2  # weight of the newest round in a thread count's average round time
+MIN_SAMPLES = 5  # rounds timed at a thread count before it is judged
+RETRY_EVERY = 300  # rounds between two tries of borrowing after it did not pay
+OUTLIER = 10.0  # a round this many times its average waited (a pause), it was not slow: not counted
 
 
 def pin(threads: int) -> None:
@@ -37,8 +44,8 @@ class CoreShare:
     """The cores of one server process, shared between its training runs and its requests.
 
     `server_threads`: what training leaves the server (all cores but one, at least one).
-    `training_threads()`: all cores while exactly one run trains and no request came for IDLE_S,
-    else `server_threads`. `fixed` turns borrowing off (an explicit thread count was asked for)."""
+    `may_borrow()`: exactly one run trains and no request came for IDLE_S. `fixed` turns borrowing off
+    (an explicit thread count was asked for)."""
 
     def __init__(self, cores: int | None = None, fixed: int | None = None, idle_s: float = IDLE_S,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -57,20 +64,19 @@ class CoreShare:
         pin(self.server_threads)
 
     @contextmanager
-    def training(self) -> Iterator[None]:
-        """Count a run's training thread while it trains (a comparison's two runs are one thread)."""
+    def training(self) -> Iterator[Borrower]:
+        """A training thread's Borrower while it trains (a comparison's two runs are one thread)."""
         with self._lock:
             self._training += 1
         try:
-            yield
+            yield Borrower(self)
         finally:
             with self._lock:
                 self._training -= 1
 
-    def training_threads(self) -> int:
+    def may_borrow(self) -> bool:
         alone = self._training == 1
-        idle = self._clock() - self._last_request >= self._idle_s
-        return self.cores if self.borrows and alone and idle else self.server_threads
+        return self.borrows and alone and self._clock() - self._last_request >= self._idle_s
 
     def on_server_share(self, fn: Callable[..., object]) -> Callable[..., object]:
         """`fn` run on the server's share, for work a training thread starts in a thread of its own."""
@@ -78,3 +84,58 @@ class CoreShare:
             pin(self.server_threads)
             return fn(*args, **kwargs)
         return call
+
+
+class Borrower:
+    """One training thread's thread count, chosen between two rounds of steps: every core while the
+    share allows it and rounds are measured faster so, else the training share. Each count's average
+    round time is measured as the run goes (a few rounds each before judging); borrowing that did not
+    pay is tried again now and then, as the machine may have become quieter."""
+
+    def __init__(self, share: CoreShare, clock: Callable[[], float] = time.perf_counter) -> None:
+        self.share, self._clock = share, clock
+        self.threads = share.server_threads
+        self.average: dict[int, float] = {}  # thread count -> seconds per round
+        self.samples: dict[int, int] = {}
+        self._round_start: float | None = None
+        self._uncounted = True  # the round after a change of count warms a thread pool up: not counted
+        self._rounds_since_try = 0
+
+    def next_round(self) -> int:
+        """Time the round that ended, pin the thread count of the next one and return it."""
+        now = self._clock()
+        if self._round_start is not None and not self._uncounted:
+            self._record(self.threads, now - self._round_start)
+        threads = self._choose()
+        self._uncounted, self.threads = threads != self.threads, threads
+        pin(threads)
+        self._round_start = self._clock()
+        return threads
+
+    def skip_round(self) -> None:
+        """The time until the next round was not training (an evaluation between steps): not counted."""
+        self._uncounted = True
+
+    def _record(self, threads: int, seconds: float) -> None:
+        average, n = self.average.get(threads), self.samples.get(threads, 0)
+        if average is None:
+            self.average[threads] = seconds
+        elif seconds < OUTLIER * average:
+            self.average[threads] = (1 - SMOOTHING) * average + SMOOTHING * seconds
+        self.samples[threads] = n + 1
+
+    def _choose(self) -> int:
+        base, every = self.share.server_threads, self.share.cores
+        if not self.share.may_borrow():
+            return base
+        for threads in (base, every):  # measure each before judging
+            if self.samples.get(threads, 0) < MIN_SAMPLES:
+                return threads
+        if self.average[every] < GAIN * self.average[base]:
+            return every
+        self._rounds_since_try += 1
+        if self._rounds_since_try >= RETRY_EVERY:
+            self._rounds_since_try = 0
+            self.samples[every] = 0
+            del self.average[every]
+        return base

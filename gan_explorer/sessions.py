@@ -20,7 +20,7 @@ from typing import Any
 
 from .checkpoints import Checkpoint
 from .compare import RunDiverged, in_turn, run_names, step_each
-from .cores import CoreShare, pin
+from .cores import CoreShare
 from .diagnosis import Finding, RunState, diagnose
 from .models import Generator
 from .timelapse import Timelapse
@@ -137,10 +137,12 @@ class Session:
         if cores is not None and quality_fn is not None:
             quality_fn = cores.on_server_share(quality_fn)  # type: ignore[assignment]
         try:
-            with cores.training() if cores is not None else nullcontext():
+            with cores.training() if cores is not None else nullcontext() as borrower:
+                if borrower is not None:
+                    borrower.next_round()
                 for metrics in in_turn(trainers, steps, [run.name for run in runs]):
-                    if cores is not None:  # between two rounds of steps: borrow or give back a core
-                        pin(cores.training_threads())
+                    if borrower is not None:  # between two rounds of steps: borrow or give back a core
+                        borrower.next_round()
                     for run, step in zip(runs, metrics):
                         _after_step(run, step.step, runs, quality_fn, quality_every)
         except RunDiverged as e:  # said on the line of the run that diverged, which a comparison names
