@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .data import NUM_CLASSES
+from .history import metric
 from .losses import LOSSES
 
 # --- When is a run lost? -------------------------------------------------------------------
@@ -88,8 +89,7 @@ class RunState:
 
 
 def _series(history: Sequence[Any], key: str, last: int) -> np.ndarray:
-    records = history[-last:]
-    return np.array([r[key] if isinstance(r, Mapping) else getattr(r, key) for r in records], dtype=np.float64)
+    return metric(history, key, last)
 
 
 def _digits(digits: Sequence[int]) -> str:

@@ -20,6 +20,7 @@ from . import metrics
 from .config import TrainConfig
 from .data import MNISTTensors
 from .diagnosis import RunState, diagnose
+from .history import metric
 from .latent_lesson import Finding, inverted_digits_stay_readable, slerp_stays_on_digits, top_direction_moves_g
 from .models import NUM_CLASSES, Generator
 from .modes import coverage_line
@@ -55,8 +56,7 @@ class RunRecord:
 
     def last(self, key: str, steps: int) -> np.ndarray:
         """A metric over the run's last `steps` steps."""
-        return np.array([getattr(m, key) if not isinstance(m, Mapping) else m[key] for m in self.history[-steps:]],
-                        dtype=np.float64)
+        return metric(self.history, key, steps)
 
 
 Check = Callable[[Sequence[RunRecord]], "int | None"]

@@ -15,6 +15,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from .data import NUM_CLASSES
+from .history import metric_table
 from .picture_map import PictureMap
 
 MAX_POINTS = 500
@@ -60,7 +61,7 @@ def downsample(history: Sequence[Any], keys: Sequence[str],
     and a stride would show a random subset of that noise.
     """
     keys = ["step", *keys]
-    values = np.array([[_field(m, k) for k in keys] for m in history], dtype=np.float64).reshape(-1, len(keys))
+    values = metric_table(history, keys)
     if len(values) > max_points:
         buckets = np.array_split(values, max_points)
         values = np.stack([b.mean(axis=0) for b in buckets])

@@ -6,7 +6,6 @@ A lock makes those see the networks between steps, never half-way through an opt
 """
 from __future__ import annotations
 
-import dataclasses
 import math
 import threading
 import time
@@ -19,29 +18,11 @@ from torch import Tensor
 
 from .config import TrainConfig
 from .datasets import Sampler
+from .history import History, StepMetrics
 
 
 class TrainingDiverged(RuntimeError):
     """The losses became NaN or infinite; the run was stopped."""
-
-
-@dataclass(frozen=True)
-class StepMetrics:
-    step: int  # generator updates so far
-    epoch: float  # real images seen / training set size
-    d_loss: float
-    g_loss: float
-    d_real: float  # mean D(x): a probability for the BCE losses, the critic value otherwise
-    d_fake: float  # mean D(G(z)) in the last D update
-    g_grad_norm: float
-    d_grad_norm: float
-    images_per_sec: float  # real images through D per second in this step
-    wall_time: float  # seconds spent training so far (pauses excluded)
-    g_lr: float
-    d_lr: float
-
-    def to_dict(self) -> dict[str, float]:
-        return dataclasses.asdict(self)
 
 
 @dataclass(frozen=True)
@@ -80,7 +61,7 @@ class RunControl:
         self.step_count = 0
         self.train_seconds = 0.0
         self._last_finish = 0.0
-        self.history: list[StepMetrics] = []
+        self.history = History()
         self._lock = threading.Lock()
         self._unpaused = threading.Event()
         self._unpaused.set()

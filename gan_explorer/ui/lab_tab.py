@@ -111,7 +111,7 @@ def frame(tab: LabTab, session: Session, layers: list[str], charts: bool = True,
     out: dict[Any, Any] = {tab.plane: PlotData(type="plotly", plot=spec),
                            tab.status: status_line(session, extra)}
     if charts:
-        history = list(run.trainer.history)
+        history = run.trainer.history
         probabilities = LOSSES[run.trainer.config.loss].scores_are_probabilities
         out |= {tab.losses: plots.loss_figure(history), tab.scores: plots.score_figure(history, probabilities)}
     return out

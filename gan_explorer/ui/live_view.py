@@ -89,7 +89,7 @@ def training_figures(session: Session) -> tuple[Any, ...]:
     runs = session.runs
     # open-ended critic scores where either run has a critic: a probability fits on that axis too
     probabilities = all(LOSSES[run.trainer.config.loss].scores_are_probabilities for run in runs)
-    histories = [list(run.trainer.history) for run in runs] or [[]]
+    histories = [run.trainer.history for run in runs] or [[]]
     if len(runs) == 2:
         return plots.compare_figures(*histories, probabilities, [run.name for run in runs])
     return plots.training_figures(histories[0], probabilities)
