@@ -3,6 +3,7 @@ so a class can scrub back through a run or take it home as an animated GIF."""
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,6 +15,7 @@ from .images import grid
 DEFAULT_EVERY = 25  # steps between kept grids at the start of a run
 MAX_FRAMES = 64  # 64 grids of 100 digits: about 5 MB, whatever the run's length
 CAPTION_PX = 28  # the height of the "step N" strip under each GIF frame
+GAP_PX = 8  # between the grids of a comparison's runs
 
 
 @dataclass(frozen=True)
@@ -63,22 +65,34 @@ class Timelapse:
 
     def gif(self, duration_ms: int = 150, scale: int = 2) -> bytes:
         """The frames as an animated GIF, each captioned with its step; the last frame lingers."""
-        if not self._frames:
-            raise LookupError("the timelapse has no frames yet: train a few steps first")
-        pictures = [_captioned(f, scale) for f in self._frames]
-        durations = [duration_ms] * (len(pictures) - 1) + [duration_ms * 10]
-        buffer = io.BytesIO()
-        pictures[0].save(buffer, format="GIF", save_all=True, append_images=pictures[1:],
-                         duration=durations, loop=0)
-        return buffer.getvalue()
+        return side_by_side_gif([self], [""], duration_ms, scale)
 
 
-def _captioned(frame: Frame, scale: int) -> Image.Image:
-    """The frame's grid, upscaled without blur, over a black strip that says its step."""
-    picture = Image.fromarray(frame.grid).resize((frame.grid.shape[1] * scale, frame.grid.shape[0] * scale),
-                                                 Image.Resampling.NEAREST)
-    out = Image.new("L", (picture.width, picture.height + CAPTION_PX * scale), 0)
-    out.paste(picture, (0, 0))
-    font = ImageFont.load_default(size=18 * scale)
-    ImageDraw.Draw(out).text((6 * scale, picture.height + 3 * scale), f"step {frame.step:,}", fill=255, font=font)
+def side_by_side_gif(timelapses: Sequence[Timelapse], tags: Sequence[str], duration_ms: int = 150,
+                     scale: int = 2) -> bytes:
+    """Runs' timelapses as one animated GIF: at each step the first one kept, every run's grid of
+    that step side by side (a comparison's A | B), each captioned with its tag and the step; the
+    last frame lingers."""
+    first = timelapses[0].frames
+    if not first:
+        raise LookupError("the timelapse has no frames yet: train a few steps first")
+    pictures = [_side_by_side([t.at(frame.step) for t in timelapses], tags, frame.step, scale) for frame in first]
+    durations = [duration_ms] * (len(pictures) - 1) + [duration_ms * 10]
+    buffer = io.BytesIO()
+    pictures[0].save(buffer, format="GIF", save_all=True, append_images=pictures[1:], duration=durations, loop=0)
+    return buffer.getvalue()
+
+
+def _side_by_side(frames: Sequence[Frame], tags: Sequence[str], step: int, scale: int) -> Image.Image:
+    """The frames' grids, upscaled without blur, GAP_PX apart over a black strip that says the step."""
+    height, width = frames[0].grid.shape
+    gap = GAP_PX * scale
+    out = Image.new("L", (len(frames) * width * scale + (len(frames) - 1) * gap, (height + CAPTION_PX) * scale), 0)
+    draw, font = ImageDraw.Draw(out), ImageFont.load_default(size=18 * scale)
+    for i, (frame, tag) in enumerate(zip(frames, tags)):
+        left = i * (width * scale + gap)
+        out.paste(Image.fromarray(frame.grid).resize((width * scale, height * scale), Image.Resampling.NEAREST),
+                  (left, 0))
+        draw.text((left + 6 * scale, (height + 3) * scale), f"{tag + ' · ' if tag else ''}step {step:,}",
+                  fill=255, font=font)
     return out

@@ -3,6 +3,7 @@ defaults still trains one run; with "Compare with (run B)" it trains two side by
 Pause, Stop and Save act on together; a bad comparison is a clear message."""
 from __future__ import annotations
 
+import csv
 import json
 import os
 import time
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
+from PIL import Image
 
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 
@@ -50,6 +52,12 @@ def test_train_with_a_comparison_trains_both_runs_side_by_side(app_url: str) -> 
     assert "<b>Step 4</b>" in stepped[STATUS] and "runs A and B in turn" in stepped[STATUS]
     halves = client.predict(compare_with="slow-g", api_name="/d_step")[STATUS]  # slow motion: each run too
     assert "A: D step: D(x) " in halves and " · B: D step: D(x) " in halves, halves
+    rows = list(csv.DictReader(Path(client.predict(api_name="/export_csv")).read_text().splitlines()))
+    assert [(r["run"], int(r["step"])) for r in rows] == [("A", s) for s in range(1, 5)] + [("B", s) for s in range(1, 5)]
+    one_grid = 604  # as the single run's export (test_replay)
+    assert Image.open(client.predict(api_name="/export_grid")).size[0] > 2 * one_grid
+    gif = Image.open(client.predict(api_name="/export_gif"))
+    assert gif.size[0] > 2 * one_grid and gif.n_frames >= 2
     saved = client.predict(api_name="/save_checkpoint")
     assert sorted(Path(p).name.split("-gan-")[0] for p in saved) == ["run-A", "run-A", "run-B", "run-B"]
     sidecars = [json.loads(Path(p).read_text()) for p in saved if p.endswith(".json")]

@@ -10,8 +10,8 @@ import torch
 from PIL import Image
 
 from gan_explorer import cli
-from gan_explorer.export import history_csv
-from gan_explorer.timelapse import Timelapse
+from gan_explorer.export import history_csv, runs_csv
+from gan_explorer.timelapse import GAP_PX, Timelapse, side_by_side_gif
 
 
 def _images(step: int) -> torch.Tensor:
@@ -55,6 +55,24 @@ def test_the_gif_has_a_frame_per_kept_grid() -> None:
     _train(timelapse, 50)
     gif = Image.open(io.BytesIO(timelapse.gif()))
     assert gif.format == "GIF" and gif.n_frames == 6
+
+
+def test_a_comparisons_gif_shows_both_runs_grids_of_each_step_side_by_side() -> None:
+    a, b = Timelapse(every=10), Timelapse(every=10)
+    _train(a, 30)
+    _train(b, 30)
+    one = Image.open(io.BytesIO(a.gif()))
+    both = Image.open(io.BytesIO(side_by_side_gif([a, b], ["A", "B"])))
+    assert both.n_frames == one.n_frames == 4
+    assert both.size == (2 * one.size[0] + 2 * GAP_PX, one.size[1])
+
+
+def test_a_comparisons_csv_has_each_runs_rows_under_its_name() -> None:
+    history = [{"step": s, "d_loss": 0.1 * s} for s in (1, 2)]
+    rows = list(csv.DictReader(io.StringIO(runs_csv([("A", history, [{"step": 2, "fid": 30.0}]), ("B", history, [])]))))
+    assert [(r["run"], r["step"]) for r in rows] == [("A", "1"), ("A", "2"), ("B", "1"), ("B", "2")]
+    assert rows[1]["quality_fid"] == "30.0" and rows[3]["quality_fid"] == ""
+    assert list(rows[0])[:2] == ["run", "step"]
 
 
 def test_an_empty_timelapse_says_so() -> None:

@@ -1,6 +1,7 @@
 """Replay and exports on the Train tab: the Replay slider that scrubs back through the run's kept
 grids (with the charts' cursor following), and the run's metrics as CSV, its grid as PNG and its
-timelapse as GIF, written into Gradio's cache (downloads.py) like a saved checkpoint."""
+timelapse as GIF, written into Gradio's cache (downloads.py) like a saved checkpoint. A comparison
+exports both runs: one CSV with a `run` column, the grids and the timelapses side by side."""
 from __future__ import annotations
 
 import io
@@ -8,11 +9,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
+import numpy as np
 from PIL import Image
 
-from ..export import history_csv
+from ..export import history_csv, runs_csv
 from ..images import grid
 from ..sessions import Run, Session
+from ..timelapse import GAP_PX, side_by_side_gif
 from ..trainer import GRID_SIDE
 from .common import bind, friendly
 from .downloads import write_download
@@ -44,20 +47,30 @@ def _run(session: Session) -> Run:
     return session.run
 
 
+def _tag(run: Run) -> str:
+    """A comparison's run by its letter ("A: loss minimax" -> "A"); "" alone."""
+    return run.name.split(":")[0]
+
+
 @friendly
 def export_csv(registry: SessionRegistry, request: gr.Request) -> str:
-    run = _run(registry.get(request))
-    text = history_csv([m.to_dict() for m in list(run.trainer.history)], list(run.quality))
+    session = registry.get(request)
+    run = _run(session)
+    named = [(_tag(r), [m.to_dict() for m in r.trainer.history], list(r.quality)) for r in session.runs]
+    text = runs_csv(named) if len(named) > 1 else history_csv(*named[0][1:])
     return str(write_download(f"history-step{run.trainer.step_count}", ".csv", text.encode()))
 
 
 @friendly
 def export_grid(registry: SessionRegistry, request: gr.Request) -> str:
-    """The fixed-noise grid of the generator as it is now, upscaled as the page shows it."""
-    run = _run(registry.get(request))
-    step = run.trainer.step_count
+    """The fixed-noise grid of the generator (each run's, side by side) as it is now, upscaled as the page shows it."""
+    session = registry.get(request)
+    step = _run(session).trainer.step_count
+    grids = [grid(r.trainer.sample_fixed(), nrow=GRID_SIDE, scale=GRID_SCALE) for r in session.runs]
+    gap = np.zeros((grids[0].shape[0], GAP_PX * GRID_SCALE), dtype=np.uint8)
+    picture = np.hstack([part for g in grids for part in (gap, g)][1:])
     buffer = io.BytesIO()
-    Image.fromarray(grid(run.trainer.sample_fixed(), nrow=GRID_SIDE, scale=GRID_SCALE)).save(buffer, format="PNG")
+    Image.fromarray(picture).save(buffer, format="PNG")
     return str(write_download(f"grid-step{step}", ".png", buffer.getvalue()))
 
 
@@ -66,8 +79,10 @@ def export_gif(registry: SessionRegistry, request: gr.Request) -> str:
     session = registry.get(request)
     run = _run(session)
     if not session.running:  # a stopped or stepped run ends its timelapse where it is now
-        run.keep_frame(force=run.timelapse.frames[-1].step != run.trainer.step_count)
-    return str(write_download(f"timelapse-step{run.timelapse.frames[-1].step}", ".gif", run.timelapse.gif()))
+        for r in session.runs:
+            r.keep_frame(force=r.timelapse.frames[-1].step != r.trainer.step_count)
+    gif = side_by_side_gif([r.timelapse for r in session.runs], [_tag(r) for r in session.runs])
+    return str(write_download(f"timelapse-step{run.timelapse.frames[-1].step}", ".gif", gif))
 
 
 @friendly
