@@ -245,19 +245,26 @@ def class_histogram_figure(fractions: Sequence[float] | None, step: int | None =
     return figure
 
 
-def spectrum_figure(check: dict[str, Any] | None) -> go.Figure:
+def spectrum_figure(check: dict[str, Any] | None, rival: dict[str, Any] | None = None,
+                    names: Sequence[str] = ("generated", "B")) -> go.Figure:
     """Power at each spatial frequency, generated against real digits (log scale). Early samples
-    hold too much high-frequency noise; the gap at the right closes as G learns."""
+    hold too much high-frequency noise; the gap at the right closes as G learns. With a `rival`
+    (run B's check), its curve is dashed beside run A's and each gap is named."""
     step = f" (step {check['step']})" if check and "step" in check else " (after the 1st check)"
     figure = go.Figure(layout=_layout(f"Frequencies{step}", "spatial frequency (cycles per image)",
                                       "log10 power", chart="spectrum"))
-    if check and "spectrum" in check:
-        radius = list(range(len(check["spectrum"])))
-        figure.add_trace(go.Scatter(x=radius, y=check["spectrum_real"], name="real digits",
-                                    line={"color": "#333", "dash": "dot"}))
-        figure.add_trace(go.Scatter(x=radius, y=check["spectrum"], name="generated", line={"color": "#d62728"}))
-        figure.add_annotation(text=f"high-frequency gap {check['high_frequency_gap']:.2f}", showarrow=False,
-                              xref="x domain", x=0.98, xanchor="right", yref="y domain", y=0.95)
+    if not (check and "spectrum" in check):
+        return figure
+    radius = list(range(len(check["spectrum"])))
+    figure.add_trace(go.Scatter(x=radius, y=check["spectrum_real"], name="real digits",
+                                line={"color": "#333", "dash": "dot"}))
+    runs = [(check, names[0], None)] + ([(rival, names[1], "dash")] if rival and "spectrum" in rival else [])
+    for run, name, dash in runs:
+        figure.add_trace(go.Scatter(x=radius, y=run["spectrum"], name=name, line={"color": "#d62728", "dash": dash}))
+    gaps = ", ".join(f"{name.split(':')[0]} {run['high_frequency_gap']:.2f}" if rival else f"{run['high_frequency_gap']:.2f}"
+                     for run, name, _ in runs)
+    figure.add_annotation(text=f"high-frequency gap {gaps}", showarrow=False,
+                          xref="x domain", x=0.98, xanchor="right", yref="y domain", y=0.95)
     return figure
 
 

@@ -74,6 +74,17 @@ def test_fid_and_inception_score_get_panels_of_their_own_each_with_its_labelled_
     assert labels["y2"].y == 9.7 and labels["y2"].xref == "x2 domain" and "9.7" in labels["y2"].text
 
 
+def test_a_comparisons_spectrum_chart_draws_run_b_dashed_and_names_each_gap():
+    from gan_explorer.plots import spectrum_figure
+
+    a = {"step": 250, "spectrum": [5.0, 3.0, 2.5], "spectrum_real": [5.0, 2.0, 1.0], "high_frequency_gap": 1.2}
+    b = {**a, "spectrum": [5.0, 2.2, 1.1], "high_frequency_gap": 0.1}
+    figure = spectrum_figure(a, b, ["A: loss minimax", "B: loss hinge"])
+    assert [t.name for t in figure.data] == ["real digits", "A: loss minimax", "B: loss hinge"]
+    assert figure.data[2].line.dash == "dash" and list(figure.data[2].y) == [5.0, 2.2, 1.1]
+    assert figure.layout.annotations[0].text == "high-frequency gap A 1.20, B 0.10"
+
+
 def test_the_spectrum_chart_draws_generated_against_real_and_waits_for_a_check():
     from gan_explorer.plots import spectrum_figure
 

@@ -96,14 +96,15 @@ def training_figures(session: Session) -> tuple[Any, ...]:
 
 
 def _quality_figures(session: Session) -> tuple[Any, Any, Any]:
-    """The quality chart, the digit histogram and the frequencies (run A's) of the latest checks."""
+    """The quality chart, the digit histogram and the frequencies of the latest checks (both runs')."""
     quality = [list(run.quality) for run in session.runs] or [[]]
     latest = [q[-1] if q else {} for q in quality]
     if len(quality) == 2:
         names = [run.name for run in session.runs]
         histogram = plots.compare_histogram_figure(*(q.get("class_histogram") for q in latest),
                                                    latest[0].get("step"), names)
-        return plots.compare_quality_figure(*quality, QUALITY_EVERY, names), histogram, plots.spectrum_figure(latest[0])
+        spectrum = plots.spectrum_figure(latest[0], latest[1], names)
+        return plots.compare_quality_figure(*quality, QUALITY_EVERY, names), histogram, spectrum
     histogram = plots.class_histogram_figure(latest[0].get("class_histogram"), latest[0].get("step"))
     return plots.quality_figure(quality[0], QUALITY_EVERY), histogram, plots.spectrum_figure(latest[0])
 
