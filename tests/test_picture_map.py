@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from gan_explorer.map_figure import frame_colours, tsne_figure
 from gan_explorer.picture_map import REAL_FRAME, picture_map, thumb_px
-from gan_explorer.plots import frame_colours, tsne_figure
 
 
 def _pixel(pictures, x: float, y: float) -> tuple[int, int, int]:

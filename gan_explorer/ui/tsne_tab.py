@@ -13,7 +13,7 @@ from typing import Any
 import gradio as gr
 import torch
 
-from .. import plots
+from .. import map_figure
 from ..data import default_data_root, load_mnist
 from ..embedding import MAX_REAL, MAX_SAMPLES, MIN_SAMPLES, Embedding, embed_samples
 from ..images import png_data_url, upscale
@@ -60,9 +60,9 @@ def figure_for(embedding: Embedding, colour_source: str, style: str = "dots") ->
     """The map as dots, or as pictures (each point its own digit; the markers stay, invisible, for hover)."""
     thumbnails = [png_data_url(image) for image in embedding.images]
     is_real = embedding.source == "real"
-    pictures = picture_map(embedding.coords, embedding.images, is_real, plots.frame_colours(embedding.labels)) \
+    pictures = picture_map(embedding.coords, embedding.images, is_real, map_figure.frame_colours(embedding.labels)) \
         if style == "pictures" else None
-    return plots.tsne_figure(embedding.coords, embedding.labels, is_real, thumbnails, colour_source, pictures)
+    return map_figure.tsne_figure(embedding.coords, embedding.labels, is_real, thumbnails, colour_source, pictures)
 
 
 @friendly
