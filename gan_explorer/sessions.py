@@ -20,7 +20,7 @@ from typing import Any
 
 from .checkpoints import Checkpoint
 from .compare import RunDiverged, in_turn, run_names, step_each
-from .cores import CoreShare
+from .cores import Borrower, CoreShare
 from .diagnosis import Finding, RunState, diagnose
 from .models import Generator
 from .timelapse import Timelapse
@@ -63,6 +63,7 @@ class Run:
     error: str | None = None  # why the run ended early, shown in the status line
     timelapse: Timelapse = field(default_factory=Timelapse)  # the fixed-noise grid through the run, for replay
     name: str = ""  # in a comparison, the run named by what differs ("A: loss minimax"); else ""
+    threads: int | None = None  # CPU threads its training uses now, where a server shares its cores out
 
     def keep_frame(self, force: bool = False) -> None:
         """Keep the fixed-noise grid of now when the timelapse is due (or empty: the noise the run
@@ -138,11 +139,9 @@ class Session:
             quality_fn = cores.on_server_share(quality_fn)  # type: ignore[assignment]
         try:
             with cores.training() if cores is not None else nullcontext() as borrower:
-                if borrower is not None:
-                    borrower.next_round()
+                _next_round(borrower, runs)
                 for metrics in in_turn(trainers, steps, [run.name for run in runs]):
-                    if borrower is not None:  # between two rounds of steps: borrow or give back a core
-                        borrower.next_round()
+                    _next_round(borrower, runs)  # between two rounds of steps: borrow or give back a core
                     for run, step in zip(runs, metrics):
                         _after_step(run, step.step, runs, quality_fn, quality_every)
         except RunDiverged as e:  # said on the line of the run that diverged, which a comparison names
@@ -194,6 +193,13 @@ class Session:
     def reset(self) -> None:
         self.stop_run()
         self.run, self.rival, self.thread = None, None, None
+
+
+def _next_round(borrower: Borrower | None, runs: tuple[Run, ...]) -> None:
+    if borrower is not None:
+        threads = borrower.next_round()
+        for run in runs:
+            run.threads = threads
 
 
 def _after_step(run: Run, step: int, runs: tuple[Run, ...], quality_fn: QualityFn | None,

@@ -151,5 +151,5 @@ def test_a_sessions_run_borrows_while_idle_and_its_quality_checks_keep_to_the_se
     session.run.quality_thread.join(10)
 
     assert training_counts[MIN_SAMPLES:30] == [2] * (30 - MIN_SAMPLES)
-    assert set(training_counts[30:]) == {1}
+    assert set(training_counts[30:]) == {1} and session.run.threads == 1  # what the status line says
     assert quality_counts and set(quality_counts) == {1}

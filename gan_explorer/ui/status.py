@@ -39,7 +39,7 @@ def run_status(session: Session, note: str = "") -> str:
     epoch = history[-1].epoch if history else 0.0
     state = ("stopped" if trainer.stopped else "paused" if trainer.paused
              else "training" if session.running else "ready")
-    threads = torch.get_num_threads()
+    threads = run.threads if run.threads is not None and session.running else torch.get_num_threads()
     device = (f"cpu ({threads} thread{'s' if threads > 1 else ''})" if trainer.device.type == "cpu"
               else str(trainer.device))
     lrs = f" · lr G {history[-1].g_lr:g}, D {history[-1].d_lr:g}" if history else ""
