@@ -10,7 +10,7 @@ Inception-v3) on images in [-1, 1]:
                    between samples read as that digit and real images of it (the classifier reads
                    noise blobs as a confident 8; a real-looking 8 is what tells them apart).
   precision/recall k-NN manifolds (Kynkäänniemi et al. 2019): are samples on the real manifold
-                   (precision), and are real digits covered by the samples (recall)?
+                   (precision), and are real digits covered by the samples (recall)? (manifold.py)
 Every score is noisy and biased at small n, so each comes with its real-vs-real floor: the
 value real MNIST test digits (never trained on) get at the same n. Compare against that, not 0.
 """
@@ -32,12 +32,12 @@ from .checkpoints import SHIPPED_DIR
 from .classifier import DEFAULT_CLASSIFIER, MNISTClassifier, load_classifier
 from .data import NUM_CLASSES, MNISTTensors, load_mnist
 from .latent import sample
+from .manifold import precision_recall
 from .models import Generator
 from .spectrum import high_frequency_gap, radial_power
 
 REFERENCE_STATS = SHIPPED_DIR / "mnist_reference_stats.safetensors"
 FLOOR_SIZES = (500, 2000)  # the app's live curve uses 500 samples, `gan-explorer evaluate` 2000
-PR_NEIGHBOURS = 3  # k of the k-NN manifolds, as in Kynkäänniemi et al.
 MISSING_SHARE = 0.025  # a digit under a quarter of its fair 10% counts as missing
 DOMINANT_SHARE = 0.25  # a digit over 2.5x its fair share dominates
 BATCH = 500
@@ -202,22 +202,6 @@ def collapse_warning(shares: list[float], missing_share: float = MISSING_SHARE,
     if shares[dominant] > dominant_share:
         problems.append(f"digit {dominant} dominates ({shares[dominant]:.0%} of samples)")
     return "Possible mode collapse: " + "; ".join(problems) + "." if problems else None
-
-
-def precision_recall(real: Tensor, fake: Tensor, k: int = PR_NEIGHBOURS) -> tuple[float, float]:
-    """Kynkäänniemi et al. 2019: each set's manifold is the union of balls reaching its k-th neighbour."""
-    real, fake = real.float(), fake.float()
-    real_radii = _kth_neighbour_distance(real, k)
-    fake_radii = _kth_neighbour_distance(fake, k)
-    distances = torch.cdist(fake, real)  # (n_fake, n_real)
-    precision = (distances <= real_radii[None, :]).any(1).float().mean()
-    recall = (distances <= fake_radii[:, None]).any(0).float().mean()
-    return float(precision), float(recall)
-
-
-def _kth_neighbour_distance(x: Tensor, k: int) -> Tensor:
-    # k + 1 because each point is its own nearest neighbour at distance 0.
-    return torch.cdist(x, x).kthvalue(k + 1, dim=1).values
 
 
 # ---------------------------------------------------------------- a generator's report card

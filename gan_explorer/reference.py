@@ -15,6 +15,7 @@ from safetensors.torch import save_file
 
 from .classifier import MNISTClassifier
 from .data import load_mnist
+from .manifold import precision_recall
 from .metrics import (
     FLOOR_SIZES,
     REFERENCE_STATS,
@@ -25,7 +26,6 @@ from .metrics import (
     frechet_distance,
     inception_score,
     kl_to_uniform,
-    precision_recall,
 )
 
 FLOOR_REPEATS = 5

@@ -9,6 +9,7 @@ import torch
 
 from gan_explorer.classifier import DEFAULT_CLASSIFIER, accuracy, load_classifier
 from gan_explorer.data import MNISTTensors
+from gan_explorer.manifold import precision_recall
 from gan_explorer.metrics import (
     MetricsError,
     class_histogram,
@@ -20,7 +21,6 @@ from gan_explorer.metrics import (
     frechet_distance,
     inception_score,
     kl_to_uniform,
-    precision_recall,
     quick_quality,
     readability,
 )
