@@ -145,7 +145,7 @@ def build_demo() -> gr.Blocks:
         opened = lesson_panel.wire(demo, lesson, train.preset, train.settings, tabs, interpolate.model, train.compare,
                                    lab)
         link_panel.wire(demo, link, opened, present, link_notice, tabs, lesson.picker, train.preset, train.settings,
-                        train.steps, train.compare)
+                        train.steps, train.compare, lab)
         demo.unload(registry.close)
         demo.unload(lab_registry.close)
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=None)
