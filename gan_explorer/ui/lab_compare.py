@@ -45,10 +45,10 @@ def build_planes() -> Planes:
     with gr.Row(equal_height=False, elem_id="lab-planes"):
         with gr.Column(min_width=280, elem_id="lab-plane-a"):
             caption_a = gr.Markdown("", elem_id="lab-caption-a", visible=False)
-            plot_a = gr.Plot(show_label=False, elem_id="lab-plane")
+            plot_a = gr.Plot(show_label=False, elem_id="lab-plane", elem_classes="gx-stage")
         with gr.Column(min_width=280, visible=False, elem_id="lab-plane-b") as column_b:
             caption_b = gr.Markdown("", elem_id="lab-caption-b")
-            plot_b = gr.Plot(show_label=False, elem_id="lab-plane-b-plot")
+            plot_b = gr.Plot(show_label=False, elem_id="lab-plane-b-plot", elem_classes="gx-stage")
     return Planes(caption_a, plot_a, column_b, caption_b, plot_b)
 
 

@@ -199,9 +199,9 @@ def _layout(registry: SessionRegistry) -> LabTab:
             planes = build_planes()
             explain("lab-plane")
         with gr.Column(scale=1, min_width=300, elem_id="lab-charts"):
-            losses = gr.Plot(plots.loss_figure([]), show_label=False, elem_id="lab-losses")
+            losses = gr.Plot(plots.loss_figure([]), show_label=False, elem_id="lab-losses", elem_classes="gx-stage")
             explain("lab-losses")
-            scores = gr.Plot(plots.score_figure([]), show_label=False, elem_id="lab-scores")
+            scores = gr.Plot(plots.score_figure([]), show_label=False, elem_id="lab-scores", elem_classes="gx-stage")
             explain("lab-scores")
     with gr.Accordion("Lessons", open=False, elem_id="lab-lessons-box"):
         lesson = gr.Markdown(lesson_text(), elem_id="lab-lessons")
