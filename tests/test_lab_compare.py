@@ -115,3 +115,25 @@ def test_choosing_a_lab_lesson_fills_the_lab_and_its_comparison_and_leaves_the_t
     assert one_run["lab-preset"] == "ring" and one_run["lab-compare"] == NO_COMPARISON
     train = dict(zip([getattr(c, "elem_id", None) for c in choose.outputs], choose.fn("mode-collapse"), strict=True))
     assert isinstance(train["lab-preset"], dict) and train["train-compare"] == LESSONS["mode-collapse"].runs[1]
+
+
+def test_a_2d_checkpoint_uploaded_to_the_image_tabs_is_refused_with_where_it_belongs(tmp_path) -> None:
+    # the image tabs' grid, timelapse and replay have nothing to draw of points (the lab has no timelapse)
+    from gan_explorer.checkpoints import save_checkpoint
+    from gan_explorer.sessions import Session
+    from gan_explorer.trainer import Trainer
+    from gan_explorer.ui.common import load_upload
+
+    path = save_checkpoint(Trainer(preset("ring"), "cpu").to_checkpoint({}), tmp_path / "ring.safetensors")
+    session = Session()
+    with pytest.raises(gr.Error, match=r"ring.safetensors learned points \(ring\), not images.*2-D lab"):
+        load_upload(session, str(path))
+    assert not session.checkpoints
+
+
+def test_nothing_in_the_lab_offers_a_timelapse_or_replay() -> None:
+    with gr.Blocks() as demo:
+        lab_tab.build(SessionRegistry())
+    words = [str(getattr(block, attr, "") or "").lower() for block in demo.blocks.values()
+             for attr in ("label", "value", "elem_id") if isinstance(getattr(block, attr, ""), str | None)]
+    assert words and not [w for w in words if "timelapse" in w or "replay" in w or ".gif" in w]
