@@ -113,7 +113,7 @@ def figure_spec(view: PlaneView, layers: tuple[str, ...] | list[str] = LAYERS, h
     if "heat map" in shown:
         colour = "D(x): probability of real" if view.probabilities else "critic score"
         traces.append({"type": "heatmap", **_heat(view), "colorscale": SCORE_COLOURS, "opacity": 0.75, "zmid": view.boundary,
-                       "name": "D", "colorbar": {"title": {"text": colour}, "thickness": 10},
+                       "name": "D", "colorbar": {"title": {"text": colour, "side": "right"}, "thickness": 10},
                        "hovertemplate": "D = %{z:.2f}<extra></extra>"})
     if "contour" in shown:
         traces.append({"type": "contour", **_heat(view), "showscale": False, "name": "D = boundary",

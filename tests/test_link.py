@@ -148,3 +148,55 @@ def test_the_form_is_refused_by_name_when_a_setting_is_not_valid() -> None:
     form = _form(preset(DEFAULT_PRESET)) | {"d_lr": -1}
     with pytest.raises(ValueError, match="D learning rate"):
         page_state(lesson="", preset_name="fast", settings=form, steps=3000, tab="train", present=False)
+
+
+# ---------------------------------------------------------------- the 2-D lab's link (ui/lab_link.py)
+
+LAB_TABS = (*TABS, "lab")
+
+
+def test_a_2d_preset_and_run_b_fill_the_lab_and_leave_the_train_form() -> None:
+    state, notice = read_link({"tab": "lab", "preset": "ring-slow-d", "compare": "ring-wgan-gp"}, LAB_TABS)
+    assert notice == "" and state.config() is None and state.lab_config() == preset("ring-slow-d")
+    assert (state.tab, state.compare) == ("lab", "ring-wgan-gp")
+
+
+def test_the_labs_form_and_run_b_go_into_the_link_and_come_back() -> None:
+    from gan_explorer.ui.lab_link import lab_page_state
+
+    state = lab_page_state(lesson=FIRST_LESSON, preset_name="ring", form=["grid", "hinge", 0.002, 0.001],
+                           compare="ring-wgan-gp", present=True)
+    link = write_link(BASE, state)
+    assert link == f"{BASE}?preset=ring&dataset=grid&loss=hinge&g_lr=0.002&compare=ring-wgan-gp&tab=lab&present=1"
+    reopened, notice = read_link(dict(parse_qsl(urlsplit(link).query)), LAB_TABS)
+    assert notice == "" and reopened.lab_config() == preset("ring", dataset="grid", loss="hinge", g_lr=0.002)
+
+
+def test_a_lab_holding_a_lab_lessons_runs_links_the_lesson_and_otherwise_its_preset() -> None:
+    from gan_explorer.ui.lab_link import lab_page_state
+
+    lesson, slow_d = LESSONS["mode-collapse-2d"], preset("ring-slow-d")
+    form = [slow_d.dataset, slow_d.loss, slow_d.g_lr, slow_d.d_lr]
+    assert write_link(BASE, lab_page_state(lesson=lesson.name, preset_name="ring-slow-d", form=form,
+                                           compare="ring-wgan-gp", present=False)) == f"{BASE}?lesson=mode-collapse-2d"
+    alone = lab_page_state(lesson=lesson.name, preset_name="ring-slow-d", form=form, compare="No comparison",
+                           present=False)
+    assert write_link(BASE, alone) == f"{BASE}?preset=ring-slow-d&tab=lab"
+    state, _ = read_link({"lesson": lesson.name}, LAB_TABS)
+    assert state.on_lab and state.config() is None and state.lab_config() is None  # the lesson's runs fill the lab
+
+
+@pytest.mark.parametrize(("query", "named"), [
+    ({"preset": "ring", "dataset": "spiral"}, "dataset=spiral (Dataset must be one of"),
+    ({"preset": "ring", "dataset": "mnist"}, "dataset=mnist (Architecture mlp2d cannot learn mnist"),
+])
+def test_a_bad_lab_setting_is_named_and_the_lab_still_opens_its_preset(query: dict[str, str], named: str) -> None:
+    state, notice = read_link(query, LAB_TABS)
+    assert named in notice and state.lab_config() == preset("ring")
+
+
+def test_the_labs_form_is_refused_by_name_when_a_setting_is_not_valid() -> None:
+    from gan_explorer.ui.lab_link import lab_page_state
+
+    with pytest.raises(ValueError, match="G learning rate"):
+        lab_page_state(lesson="", preset_name="ring", form=["ring", "hinge", -1, 0.001], compare="", present=False)

@@ -64,3 +64,46 @@ def test_opening_a_link_fills_the_controls_and_run_b(with_compare: bool) -> None
     assert form == _form(settings, "dcgan", seed=5) and (preset_box, steps) == ("dcgan", 2000)
     assert tabs.selected == "explore" and run_b == (["wgan-gp"] if with_compare else [])
     assert "draw (unknown" in notice.value and notice.visible
+
+
+def _lab_page() -> tuple[dict[str, Any], dict[str, Any], Any]:
+    """(handlers, the Train settings, the 2-D lab) of a small page with the lab, wired as builder.py wires it."""
+    from gan_explorer.ui import lab_tab
+    from gan_explorer.ui.sessions import SessionRegistry
+
+    with gr.Blocks() as demo:
+        link, present = link_panel.build()
+        notice = gr.Markdown(visible=False)
+        with gr.Tabs() as tabs:
+            with gr.Tab("Train", id="train"):
+                lesson = gr.Dropdown(list(LESSONS), value=FIRST_LESSON)
+                preset_box, settings, steps = build_settings()
+                compare = gr.Dropdown(list(PRESETS), value=None)
+            with gr.Tab("2-D lab", id="lab"):
+                lab = lab_tab.build(SessionRegistry())
+        opened = demo.load(lambda: None)
+        link_panel.wire(demo, link, opened, present, notice, tabs, lesson, preset_box, settings, steps, compare, lab)
+    return {f.fn.__name__: f.fn for f in demo.fns.values() if f.fn is not None}, settings, lab
+
+
+def test_a_lab_link_fills_the_lab_and_run_b_opens_the_lab_and_leaves_the_train_form() -> None:
+    handlers, settings, _ = _lab_page()
+    for query in ({"tab": "lab", "preset": "ring-slow-d", "compare": "ring-wgan-gp"},
+                  {"preset": "ring-slow-d", "compare": "ring-wgan-gp"}):  # the lab's preset opens the lab
+        _, notice, preset_box, *rest = handlers["open_link"](gr.Request(query_params=query))
+        form, (steps, tabs, train_b, *lab) = rest[:len(settings)], rest[len(settings):]
+        slow_d = preset("ring-slow-d")
+        assert lab == ["ring-slow-d", slow_d.dataset, slow_d.loss, slow_d.g_lr, slow_d.d_lr, "ring-wgan-gp"]
+        assert tabs.selected == "lab" and not notice.visible
+        assert all(isinstance(v, dict) for v in (preset_box, *form, train_b))  # gr.skip(): the Train tab keeps its own
+
+
+def test_copy_link_on_the_lab_gives_the_labs_link() -> None:
+    handlers, settings, _ = _lab_page()
+    lab_form = ["ring", "grid", "hinge", 0.002, 0.001, "ring-wgan-gp"]
+    made = handlers["make_link"](BASE, "lab", FIRST_LESSON, "fast", 3000, False, None, *_form(settings), *lab_form)
+    assert made.value == ("https://teacher.example/space/?preset=ring&dataset=grid&loss=hinge&g_lr=0.002"
+                          "&compare=ring-wgan-gp&tab=lab")
+    lab_form[3] = -1
+    with pytest.raises(gr.Error, match="G learning rate"):
+        handlers["make_link"](BASE, "lab", FIRST_LESSON, "fast", 3000, False, None, *_form(settings), *lab_form)

@@ -148,15 +148,16 @@ def build_demo() -> gr.Blocks:
             with gr.Tab("Draw", id="draw"):
                 draw = draw_tab.build(registry, nearest_fn, explore, interpolate, tabs)
             with gr.Tab("2-D lab", id="lab"):  # its own runs, apart from the Train tab's
-                build_lab_tab(lab_registry := SessionRegistry(cores))
+                lab = build_lab_tab(lab_registry := SessionRegistry(cores))
         loading.wire(loading.Pickers(registry, quality_fn, train, explore,
                                      [explore.model, interpolate.model, tsne.model, draw.model]), tabs)
         if default_model() != LIVE_RUN:  # open with a pretrained generator already drawn in Explore
             demo.load(bind(explore_tab.from_seed, explore), explore.seed_inputs, explore.z_outputs,
                       api_visibility="private", concurrency_limit=None)
-        opened = lesson_panel.wire(demo, lesson, train.preset, train.settings, tabs, interpolate.model, train.compare)
+        opened = lesson_panel.wire(demo, lesson, train.preset, train.settings, tabs, interpolate.model, train.compare,
+                                   lab)
         link_panel.wire(demo, link, opened, present, link_notice, tabs, lesson.picker, train.preset, train.settings,
-                        train.steps, train.compare)
+                        train.steps, train.compare, lab)
         demo.unload(registry.close)
         demo.unload(lab_registry.close)
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=None)

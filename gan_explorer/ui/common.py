@@ -13,6 +13,7 @@ import gradio as gr
 from ..checkpoints import Checkpoint, CheckpointError, load_checkpoint, load_shipped, shipped_checkpoints
 from ..config import ConfigError
 from ..data import DataNotFoundError
+from ..datasets import DATASETS, IMAGES
 from ..device import DeviceError, usable_cpus
 from ..models import Generator
 from ..sessions import RunAlreadyGoing, Session
@@ -127,6 +128,10 @@ def load_upload(session: Session, path: str | None) -> str:
     if not path:
         raise gr.Error("Choose a .safetensors checkpoint file to upload first.")
     checkpoint = load_checkpoint(path)
+    dataset = checkpoint.config.dataset
+    if DATASETS[dataset].kind != IMAGES:  # its samples are points: no grid, timelapse or digit to draw
+        raise gr.Error(f"{Path(path).name} learned points ({dataset}), not images: the image tabs cannot draw it "
+                       "(no grid, timelapse or digit). Train such a run in the 2-D lab.")
     label = Path(path).stem + UPLOADED_SUFFIX
     session.checkpoints[label] = checkpoint
     return label

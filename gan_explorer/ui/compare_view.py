@@ -1,7 +1,8 @@
-"""Compare on the Train tab: "Compare with (run B)" picks a preset that trains beside the form's run
-(run A), in turn on the session's one training thread and from A's seed, so both grids show the same
+"""Compare on the Train tab: "Compare with (run B)" picks an image preset that trains beside the form's
+run (run A), in turn on the session's one training thread and from A's seed, so both grids show the same
 noise (sessions.py, compare.py). Run B keeps its preset's settings: the form, live changes
-included, is run A's. A pair lesson sets the box to its run B; a lesson of one run clears it.
+included, is run A's. A pair lesson sets the box to its run B; a lesson of one run clears it. The 2-D
+presets are the 2-D lab's (ui/lab_compare.py): a run of points has no grid to show here.
 """
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import gradio as gr
 from ..compare import paired
 from ..config import TrainConfig
 from ..data import default_data_root, load_mnist
-from ..presets import PRESETS, preset
+from ..datasets import IMAGES
+from ..presets import preset, presets_of
 from ..sessions import Session
 from ..trainer import Trainer
 from .fields import Dropdown
@@ -22,7 +24,7 @@ INFO = ("Start trains this preset too, in turn, from run A's seed: two grids, B 
 
 
 def build() -> Dropdown:
-    return Dropdown([NO_COMPARISON, *PRESETS], value=NO_COMPARISON, label=LABEL, info=INFO, elem_id="train-compare")
+    return Dropdown([NO_COMPARISON, *presets_of(IMAGES)], value=NO_COMPARISON, label=LABEL, info=INFO, elem_id="train-compare")
 
 
 def rival_config(config: TrainConfig, choice: str | None) -> TrainConfig | None:

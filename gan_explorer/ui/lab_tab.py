@@ -23,9 +23,9 @@ from ..losses import LOSSES
 from ..parsing import whole_number
 from ..presets import preset, presets_of
 from ..sessions import Session
-from ..slow_motion import describe
 from ..trainer import Trainer
 from .common import bind, friendly
+from .lab_compare import Planes, build_choice, build_planes, captions, diagnoses, half_step, show_rival, trainers_for
 from .explained import explain
 from .fields import CheckboxGroup, Dropdown, Number
 from .sessions import SessionRegistry
@@ -52,18 +52,24 @@ class LabTab:
     layers: gr.CheckboxGroup
     lesson: gr.Markdown
     buttons: dict[str, gr.Button]
-    plane: gr.Plot
+    compare: gr.Dropdown  # run B's preset (lab_compare.py)
+    planes: Planes
     losses: gr.Plot
     scores: gr.Plot
     status: gr.Markdown
 
     @property
     def settings(self) -> list[gr.components.Component]:
-        return [self.preset, self.dataset, self.loss, self.g_lr, self.d_lr]
+        return [self.preset, self.dataset, self.loss, self.g_lr, self.d_lr, self.compare]
+
+    @property
+    def plane(self) -> gr.Plot:
+        return self.planes.plot_a
 
     @property
     def view(self) -> list[gr.components.Component]:
-        return [self.plane, self.losses, self.scores, self.status]
+        p = self.planes
+        return [p.plot_a, p.plot_b, p.caption_a, p.caption_b, self.losses, self.scores, self.status]
 
 
 def config_of(name: str, dataset: str, loss: str, g_lr: float, d_lr: float) -> TrainConfig:
@@ -71,15 +77,6 @@ def config_of(name: str, dataset: str, loss: str, g_lr: float, d_lr: float) -> T
     and validated in config.py: a ConfigError names the bad one)."""
     return TrainConfig.from_dict(preset(name).to_dict() | {"dataset": dataset, "loss": loss, "g_lr": g_lr,
                                                            "d_lr": d_lr})
-
-
-def _trainer(session: Session, cfg: TrainConfig) -> Trainer:
-    """The session's run when only live settings changed (applied now), else a fresh run."""
-    trainer = session.trainer
-    if trainer is not None and not trainer.stopped and not trainer.apply(cfg).needs_new_run:
-        return trainer
-    session.reset()
-    return session.adopt(Trainer(cfg, "cpu")).trainer
 
 
 def _quality(session: Session) -> Any:
@@ -97,32 +94,40 @@ def status_line(session: Session, extra: str = "") -> str:
     speed = ""
     if len(trainer.history) > 1 and trainer.train_seconds > 0:
         speed = f" · {trainer.step_count / trainer.train_seconds:,.0f} steps/s"
-    error = f" · **{run.error}**" if run.error else ""
-    return f"**Step {trainer.step_count:,}**{speed} · {run.diagnosis().line}{error}" + (f"\n\n{extra}" if extra else "")
+    error = "".join(f" · **{r.error}**" for r in session.runs if r.error)
+    return f"**Step {trainer.step_count:,}**{speed} · {diagnoses(session)}{error}" + (f"\n\n{extra}" if extra else "")
+
+
+def _plane(trainer: Trainer, layers: list[str]) -> PlotData:
+    # Plotly's JSON as Gradio sends it, built without plotly.graph_objects (see plane.figure_spec)
+    return PlotData(type="plotly", plot=json.dumps(plane.figure_spec(plane.measure(trainer), layers)))
 
 
 def frame(tab: LabTab, session: Session, layers: list[str], charts: bool = True, extra: str = "") -> dict[Any, Any]:
-    """The plane (and the charts, when asked) of the session's run."""
+    """The plane of each run (and the charts, when asked), captioned when two are compared."""
     run = session.run
     if run is None:
         return {tab.status: status_line(session)}
-    # Plotly's JSON as Gradio sends it, built without plotly.graph_objects (see plane.figure_spec)
-    spec = json.dumps(plane.figure_spec(plane.measure(run.trainer), layers))
-    out: dict[Any, Any] = {tab.plane: PlotData(type="plotly", plot=spec),
-                           tab.status: status_line(session, extra)}
+    out: dict[Any, Any] = {tab.planes.plot_a: _plane(run.trainer, layers), tab.status: status_line(session, extra)}
+    if session.rival is not None:
+        out |= {tab.planes.plot_b: _plane(session.rival.trainer, layers), **captions(tab.planes, session)}
     if charts:
-        history = run.trainer.history
-        probabilities = LOSSES[run.trainer.config.loss].scores_are_probabilities
-        out |= {tab.losses: plots.loss_figure(history), tab.scores: plots.score_figure(history, probabilities)}
+        probabilities = all(LOSSES[r.trainer.config.loss].scores_are_probabilities for r in session.runs)
+        histories = [r.trainer.history for r in session.runs]
+        figures = plots.compare_figures(*histories, probabilities, [r.name for r in session.runs]) \
+            if len(histories) == 2 else plots.training_figures(histories[0], probabilities)
+        out |= {tab.losses: figures[0], tab.scores: figures[1]}
     return out
 
 
 @friendly
-def start(tab: LabTab, name: str, dataset: str, loss: str, g_lr: float, d_lr: float, steps: float,
+def start(tab: LabTab, name: str, dataset: str, loss: str, g_lr: float, d_lr: float, choice: str, steps: float,
           layers: list[str], request: gr.Request) -> Iterator[dict[Any, Any]]:
+    """Train the form's run (and run B beside it, in turn) in the session's thread; stream their planes."""
     session = tab.registry.get(request)
-    trainer = _trainer(session, config_of(name, dataset, loss, g_lr, d_lr))
-    session.start_run(trainer, whole_number("Train for (steps)", steps, 1, MAX_STEPS), _quality(session), QUALITY_EVERY)
+    count = whole_number("Train for (steps)", steps, 1, MAX_STEPS)
+    trainer, rival = trainers_for(session, config_of(name, dataset, loss, g_lr, d_lr), choice)
+    session.start_run(trainer, count, _quality(session), QUALITY_EVERY, rival)
     last_charts = 0.0
     while session.running:
         charts = time.monotonic() - last_charts >= CHARTS_S
@@ -137,18 +142,17 @@ def stop(tab: LabTab, request: gr.Request) -> None:
 
 
 @friendly
-def step(tab: LabTab, kind: str, name: str, dataset: str, loss: str, g_lr: float, d_lr: float, layers: list[str],
-         request: gr.Request) -> dict[Any, Any]:
-    """One full step, or one D or G update alone with what it moved."""
+def step(tab: LabTab, kind: str, name: str, dataset: str, loss: str, g_lr: float, d_lr: float, choice: str,
+         layers: list[str], request: gr.Request) -> dict[Any, Any]:
+    """One full step of each run, or one D or G update alone with what it moved."""
     session = tab.registry.get(request)
     if session.running:
         raise gr.Error("The run is training: press Stop first, then step it by hand.")
-    trainer = _trainer(session, config_of(name, dataset, loss, g_lr, d_lr))
+    trainers_for(session, config_of(name, dataset, loss, g_lr, d_lr), choice)
     if kind == "step":
-        trainer.step()
+        session.step()
         return frame(tab, session, layers)
-    before, after = trainer.d_step() if kind == "d" else trainer.g_step()
-    return frame(tab, session, layers, extra=describe(kind, before, after, trainer.loss.scores_are_probabilities))
+    return frame(tab, session, layers, extra=half_step(session, kind))
 
 
 def redraw(tab: LabTab, layers: list[str], request: gr.Request) -> dict[Any, Any]:
@@ -181,26 +185,27 @@ def _layout(registry: SessionRegistry) -> LabTab:
                 g_lr = Number(cfg.g_lr, label="G learning rate", step=1e-4, elem_id="lab-g_lr")
                 d_lr = Number(cfg.d_lr, label="D learning rate", step=1e-4, elem_id="lab-d_lr")
             steps = Number(DEFAULT_STEPS, precision=0, label="Train for (steps)", elem_id="lab-steps")
-            with gr.Row():
+            compare = build_choice()
+            with gr.Row(elem_id="lab-buttons"):
                 buttons = {k: gr.Button(label, variant=v, elem_id=f"lab-{k}", min_width=60) for k, label, v in (
                     ("start", "Start", "primary"), ("stop", "Stop", "stop"), ("step", "Step", "secondary"))}
-            with gr.Row():
+            with gr.Row(elem_id="lab-buttons-half"):
                 buttons |= {k: gr.Button(label, elem_id=f"lab-{k}", min_width=60)
                             for k, label in (("d", "D step"), ("g", "G step"))}
             layers = CheckboxGroup(list(plane.LAYERS), value=list(plane.LAYERS), label="Show",
                                       elem_id="lab-layers")
-        with gr.Column(scale=2, min_width=420):
+        with gr.Column(scale=2, min_width=420, elem_id="lab-stage"):
             status = gr.Markdown(status_line(Session()), elem_id="lab-status")
-            plane_plot = gr.Plot(show_label=False, elem_id="lab-plane")
+            planes = build_planes()
             explain("lab-plane")
-        with gr.Column(scale=1, min_width=300):
-            losses = gr.Plot(plots.loss_figure([]), show_label=False, elem_id="lab-losses")
+        with gr.Column(scale=1, min_width=300, elem_id="lab-charts"):
+            losses = gr.Plot(plots.loss_figure([]), show_label=False, elem_id="lab-losses", elem_classes="gx-stage")
             explain("lab-losses")
-            scores = gr.Plot(plots.score_figure([]), show_label=False, elem_id="lab-scores")
+            scores = gr.Plot(plots.score_figure([]), show_label=False, elem_id="lab-scores", elem_classes="gx-stage")
             explain("lab-scores")
-    with gr.Accordion("Lessons", open=False):
+    with gr.Accordion("Lessons", open=False, elem_id="lab-lessons-box"):
         lesson = gr.Markdown(lesson_text(), elem_id="lab-lessons")
-    return LabTab(registry, preset_box, dataset, loss, g_lr, d_lr, steps, layers, lesson, buttons, plane_plot,
+    return LabTab(registry, preset_box, dataset, loss, g_lr, d_lr, steps, layers, lesson, buttons, compare, planes,
                   losses, scores, status)
 
 
@@ -218,6 +223,8 @@ def build(registry: SessionRegistry) -> LabTab:
                                 concurrency_limit=None, show_progress="hidden")
     tab.layers.change(bind(redraw, tab), tab.layers, tab.view, api_visibility="private", concurrency_limit=None,
                       show_progress="hidden")
+    tab.compare.change(show_rival, tab.compare, [tab.planes.column_b, tab.planes.caption_a, tab.planes.caption_b],
+                       api_visibility="private", concurrency_limit=None, show_progress="hidden")
     tab.preset.input(bind(fill_preset, tab), tab.preset, [tab.dataset, tab.loss, tab.g_lr, tab.d_lr],
                      api_visibility="private", concurrency_limit=None)
     return tab

@@ -2,7 +2,8 @@
 loads its first run's settings into the form, shows its text, and opens the tab it teaches on.
 
 A pair lesson sets "Compare with (run B)" to its second run, so Start trains both side by side; a
-lesson of one run sets it back to no comparison.
+lesson of one run sets it back to no comparison. A lesson of the 2-D lab (tab "lab") fills the lab's
+form and its "Compare with" instead, and leaves the Train tab's alone.
 """
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import gradio as gr
 from ..lessons import LESSONS, Lesson
 from .common import SHIPPED_SUFFIX, friendly
 from .compare_view import NO_COMPARISON
+from .lab_compare import lesson_choice
+from .lab_tab import LabTab, fill_preset
 from .fields import Dropdown, refuse
 from .link import FIRST_LESSON, read_link
 from .train_controls import preset_values
@@ -37,6 +40,10 @@ def lesson_text(lesson: Lesson) -> str:
     """The lesson's words as the page shows them: title, what to watch, the promise, the runs."""
     if lesson.checkpoint:
         runs = f"**Interpolate** now holds **{lesson.checkpoint}{SHIPPED_SUFFIX}**. Try: {lesson.try_this}"
+    elif lesson.tab == "lab":
+        runs = f"The 2-D lab holds preset `{lesson.runs[0]}`" + (
+            f" and **Compare with** run B (preset `{lesson.runs[1]}`): press Start there to train both side by side."
+            if len(lesson.runs) == 2 else ": press Start there.")
     elif len(lesson.runs) == 2:
         runs = (f"The form holds run A (preset `{lesson.runs[0]}`), **Compare with** run B (preset "
                 f"`{lesson.runs[1]}`): press Start to train both side by side, B dashed on every chart.")
@@ -54,18 +61,25 @@ def checked_lesson(name: Any) -> Lesson:
 
 
 def wire(demo: gr.Blocks, panel: LessonPanel, preset_box: gr.Dropdown, settings: dict[str, Any],
-         tabs: gr.Tabs, interpolate_model: gr.Dropdown, compare: gr.Dropdown) -> gr.events.Dependency:
-    """Wire the picker; returns the page load's event that opens a link's lesson (link_panel goes on from it)."""
-    outputs = [panel.picker, panel.text, preset_box, *settings.values(), tabs, interpolate_model, compare]
+         tabs: gr.Tabs, interpolate_model: gr.Dropdown, compare: gr.Dropdown,
+         lab: LabTab | None = None) -> gr.events.Dependency:
+    """Wire the picker; returns the page load's event that opens a link's lesson (link_panel goes on from it).
+    `lab`: the 2-D lab, whose form and "Compare with" a lab lesson fills."""
+    lab_outputs = [lab.preset, lab.dataset, lab.loss, lab.g_lr, lab.d_lr, lab.compare] if lab is not None else []
+    outputs = [panel.picker, panel.text, preset_box, *settings.values(), tabs, interpolate_model, compare,
+               *lab_outputs]
 
     def values(lesson: Lesson) -> tuple[Any, ...]:
-        # the Train form takes a lesson's run only where the lesson teaches on the Train tab (the 2-D lab has its own)
-        form = preset_values(lesson.runs[0], settings) if lesson.runs and lesson.tab == "train" else {}
+        # each form takes a lesson's runs only where the lesson teaches: the Train tab's or the 2-D lab's
+        on_train, on_lab = lesson.runs and lesson.tab == "train", lesson.runs and lesson.tab == "lab"
+        form = preset_values(lesson.runs[0], settings) if on_train else {}
         model = (gr.Dropdown(value=lesson.checkpoint + SHIPPED_SUFFIX) if lesson.checkpoint else gr.skip())
-        rival = lesson.runs[1] if len(lesson.runs) == 2 else NO_COMPARISON
-        return (lesson.name, lesson_text(lesson), lesson.runs[0] if lesson.runs else gr.skip(),
+        rival = gr.skip() if lesson.tab == "lab" else lesson.runs[1] if len(lesson.runs) == 2 else NO_COMPARISON
+        lab_form = {**fill_preset(lab, lesson.runs[0]), lab.preset: lesson.runs[0],
+                    lab.compare: lesson_choice(lesson)} if lab is not None and on_lab else {}
+        return (lesson.name, lesson_text(lesson), lesson.runs[0] if on_train else gr.skip(),
                 *(form.get(control, gr.skip()) for control in settings.values()), gr.Tabs(selected=lesson.tab), model,
-                rival)
+                rival, *(lab_form.get(control, gr.skip()) for control in lab_outputs))
 
     @friendly
     def choose(name: str) -> tuple[Any, ...]:

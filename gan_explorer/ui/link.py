@@ -6,6 +6,9 @@ text becomes a value of a LinkState field); every TrainConfig field is a paramet
 value checked by the config's own validation. A lesson and settings together: the lesson's run fills the
 form, then `preset` and the settings go on top. A parameter the page does not know, or a value it cannot
 use, is reported in one line and otherwise ignored: a link always opens the page.
+
+A 2-D preset (`?tab=lab&preset=ring-slow-d&compare=ring-wgan-gp`) is the 2-D lab's: it and its settings
+(the dataset too, which the lab's form has) fill the lab, never the Train form (ui/lab_link.py).
 """
 from __future__ import annotations
 
@@ -19,9 +22,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from ..config import FIELD_TYPES, FORM_FIELDS, TrainConfig
+from ..datasets import POINTS
 from ..lessons import LESSONS
 from ..parsing import SHOWN_CHARS
-from ..presets import DEFAULT_PRESET, PRESETS, preset
+from ..presets import DEFAULT_PRESET, PRESETS, preset, presets_of
 from .train_controls import DEFAULT_STEPS, check_steps, config_from
 
 # Gradio's own query parameters (theme, API page, deep links, ...): Gradio reads them, we leave them be.
@@ -30,6 +34,8 @@ GRADIO_PARAMETERS = frozenset({"__theme", "view", "deep_link", "write_token", "u
 # API page advertises a default name); a link to it says nothing.
 FIRST_LESSON = next(lesson.name for lesson in LESSONS.values() if lesson.runs == (DEFAULT_PRESET,))
 FIRST_TAB = "train"  # the tab the page opens on; builder.py passes the page's tab ids to read_link
+PLANE_PRESETS = frozenset(presets_of(POINTS))  # the 2-D lab's presets
+LINK_FIELDS = (*FORM_FIELDS, "dataset")  # the settings a link carries: the Train form's, and the lab's dataset
 
 
 @dataclass(frozen=True)
@@ -41,11 +47,22 @@ class LinkState:
     settings: Mapping[str, Any] = field(default_factory=dict)  # TrainConfig field -> value, validated
     steps: int = DEFAULT_STEPS  # the Train tab's "Train for (generator steps)"
     tab: str = ""  # the tab to open ("" : the lesson's tab, or the first)
-    compare: str = ""  # run B's preset, for the Train tab's "Compare with" dropdown
+    compare: str = ""  # run B's preset, for "Compare with" of the Train tab or (a 2-D preset) the 2-D lab
+
+    @property
+    def on_lab(self) -> bool:
+        """Whether the link's run is the 2-D lab's (its preset, or its lesson's run, is a 2-D preset)."""
+        return self.baseline() in PLANE_PRESETS
 
     def config(self) -> TrainConfig | None:
-        """The form's settings as the link sets them, or None when the link leaves the form alone."""
-        if not (self.preset or self.settings):
+        """The Train form's settings as the link sets them, or None when the link leaves that form alone."""
+        if not (self.preset or self.settings) or self.on_lab:
+            return None
+        return _with_settings(self.baseline(), self.settings)
+
+    def lab_config(self) -> TrainConfig | None:
+        """The 2-D lab's settings as the link sets them, or None when the link leaves the lab alone."""
+        if not (self.preset or self.settings) or not self.on_lab:
             return None
         return _with_settings(self.baseline(), self.settings)
 
@@ -138,7 +155,7 @@ def read_link(query: Mapping[str, str], tabs: Sequence[str] = (FIRST_TAB,)) -> t
     for name, text in query.items():
         if name in GRADIO_PARAMETERS:
             continue
-        if name in FORM_FIELDS:
+        if name in LINK_FIELDS:
             settings[name] = text
             continue
         parameter = parameters.get(name)
@@ -162,7 +179,7 @@ def page_state(*, lesson: Any, preset_name: Any, settings: Mapping[str, Any], st
     InputError for the steps) naming a form value that is not valid."""
     config, steps = config_from(dict(settings)), check_steps(steps)
     chosen = LESSONS.get(lesson) if isinstance(lesson, str) else None
-    compare = compare if compare in PRESETS else ""
+    compare = compare if compare in PRESETS and compare not in PLANE_PRESETS else ""
     rival = chosen.runs[1] if chosen and len(chosen.runs) == 2 else ""  # the lesson's run B sets Compare
     if chosen and config == preset(chosen.runs[0] if chosen.runs else DEFAULT_PRESET) and compare == rival:
         name, base, changed = ("" if chosen.name == FIRST_LESSON else chosen.name), "", {}

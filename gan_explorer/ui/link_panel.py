@@ -5,7 +5,8 @@ the open tab and the layout.
 Copy link sits beside the presentation toggle, in a toolbar at the page's top right that both layouts show:
 it is a teacher's tool; the link's box opens under the header. The link's address is the browser's (window.location), so it works behind a proxy
 such as a Space's; it is copied to the clipboard and also shown in a read-only box, as a browser may block
-the clipboard (it does on plain http:// addresses other than localhost).
+the clipboard (it does on plain http:// addresses other than localhost). On the 2-D lab the link is the
+lab's (ui/lab_link.py): its preset, settings and run B.
 """
 from __future__ import annotations
 
@@ -16,7 +17,10 @@ from typing import Any
 import gradio as gr
 
 from .common import friendly
-from .link import DEFAULT_STEPS, FIRST_TAB, page_state, read_link, write_link
+from .lab_link import TAB as LAB_TAB
+from .lab_link import lab_outputs, lab_page_state, lab_values, opens_lab
+from .lab_tab import LabTab
+from .link import DEFAULT_STEPS, FIRST_TAB, PLANE_PRESETS, page_state, read_link, write_link
 from .train_controls import config_values
 
 COPIED_NOTE_MS = 2500  # how long "Link copied" shows
@@ -72,36 +76,46 @@ def build() -> tuple[LinkPanel, gr.Checkbox]:
 
 def wire(demo: gr.Blocks, panel: LinkPanel, opened: Any, present: gr.Checkbox, notice: gr.Markdown,
          tabs: gr.Tabs, lesson: gr.Dropdown, preset_box: gr.Dropdown, settings: dict[str, Any], steps: gr.Number,
-         compare: gr.Dropdown | None = None) -> None:
+         compare: gr.Dropdown | None = None, lab: LabTab | None = None) -> None:
     """Open the page as its URL asks, once the lesson in it (lesson_panel's load, `opened`) has filled the
-    form; and make the link on Copy link. `compare`: run B's preset dropdown, when the page has one."""
+    form; and make the link on Copy link. `compare`: run B's preset dropdown, when the page has one;
+    `lab`: the 2-D lab, when the page has it."""
     tab_ids = tuple(str(tab.id) for tab in tabs.children)
     extra = [compare] if compare is not None else []
+    lab_boxes = lab_outputs(lab) if lab is not None else []
 
     def open_link(request: gr.Request) -> tuple[Any, ...]:
         state, ignored = read_link(request.query_params, tab_ids)
         config = state.config()
         form = config_values(config, settings) if config else {}
+        tab = state.tab or (LAB_TAB if lab is not None and opens_lab(state) else "")
+        rival = state.compare if state.compare not in PLANE_PRESETS else ""  # a 2-D run B is the lab's
         # The box starts unticked: answering "unticked" would undo a tick made while the page loaded.
-        return (state.present or gr.skip(), gr.Markdown(ignored, visible=bool(ignored)), state.preset or gr.skip(),
-                *(form.get(control, gr.skip()) for control in settings.values()),
+        return (state.present or gr.skip(), gr.Markdown(ignored, visible=bool(ignored)),
+                (state.preset if config else "") or gr.skip(), *(form.get(control, gr.skip()) for control in settings.values()),
                 gr.skip() if state.steps == DEFAULT_STEPS else state.steps,
-                gr.Tabs(selected=state.tab) if state.tab else gr.skip(),
-                *([state.compare or gr.skip()] if extra else []))
+                gr.Tabs(selected=tab) if tab else gr.skip(),
+                *([rival or gr.skip()] if extra else []), *(lab_values(lab, state) if lab is not None else []))
 
-    opened.then(open_link, None, [present, notice, preset_box, *settings.values(), steps, tabs, *extra],
+    opened.then(open_link, None, [present, notice, preset_box, *settings.values(), steps, tabs, *extra, *lab_boxes],
                 api_visibility="private", concurrency_limit=None, show_progress="hidden")
     present.change(None, present, None, js="(on) => { window.gxPresent(on); }")
 
     @friendly
     def make_link(page: str, tab: str, lesson_name: Any, preset_name: Any, steps_value: Any, on: bool,
                   *values: Any) -> Any:
+        values, lab_form = values[:len(values) - len(lab_boxes)], values[len(values) - len(lab_boxes):]
+        if lab_form and tab == LAB_TAB:
+            lab_state = lab_page_state(lesson=lesson_name, preset_name=lab_form[0], form=lab_form[1:5],
+                                       compare=lab_form[5], present=on)
+            return gr.Textbox(write_link(page, lab_state), visible=True)
         chosen = dict(zip(["compare", *settings] if extra else list(settings), values, strict=True))
         state = page_state(lesson=lesson_name, preset_name=preset_name, steps=steps_value, present=on,
                            tab=tab if tab in tab_ids else FIRST_TAB, compare=chosen.pop("compare", ""),
                            settings=chosen)
         return gr.Textbox(write_link(page, state), visible=True)
 
-    inputs: Sequence[Any] = [panel.page, panel.tab, lesson, preset_box, steps, present, *extra, *settings.values()]
+    inputs: Sequence[Any] = [panel.page, panel.tab, lesson, preset_box, steps, present, *extra, *settings.values(),
+                             *lab_boxes]
     panel.button.click(make_link, inputs, panel.box, js=PAGE_JS, api_visibility="private", concurrency_limit=None,
                        show_progress="hidden").success(None, panel.box, None, js=COPY_JS)

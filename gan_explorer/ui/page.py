@@ -79,6 +79,23 @@ body.gx-present { --gx-stage: 420px; --body-text-size: 20px;
 .gx-present #train-grid-column:has(#train-grid-b) { width: calc(1.4 * (var(--gx-stage) - 48px)); }
 /* The stage's explanations would push it off the screen; the charts below the stage keep theirs. */
 .gx-present #train-stage .gx-explained { display: none !important; }
+/* The 2-D lab presenting: only its buttons of the settings, in a narrow column; the planes (two when
+   compared) as tall as the screen allows below the status line, the charts beside them. */
+.gx-present #lab-settings { flex: 0 0 150px !important; min-width: 0 !important; }
+.gx-present #lab-settings > :not(#lab-buttons):not(#lab-buttons-half),
+.gx-present #lab-lessons-box, .gx-present #lab-stage .gx-explained { display: none !important; }
+.gx-present #lab-buttons, .gx-present #lab-buttons-half { flex-direction: column; }
+.gx-present #lab-stage { flex: 4 1 0 !important; }
+.gx-present #lab-charts { flex: 1.4 1 0 !important; min-width: 240px !important; }
+.gx-present #lab-charts .gx-explained { display: none !important; }
+body.gx-present:has(#lab-plane-b) #lab-charts { display: none !important; }  /* two planes take the width */
+.gx-present #lab-charts .js-plotly-plot { height: calc(var(--gx-stage) / 2 + 20px); }
+.gx-present #lab-status, .gx-present #lab-status * { font-size: 20px !important; line-height: 1.4 !important; }
+.gx-present #lab-caption-a, .gx-present #lab-caption-a *, .gx-present #lab-caption-b, .gx-present #lab-caption-b * {
+  font-size: 20px !important; }
+#lab-planes { flex-wrap: nowrap; }
+#lab-planes > * { min-width: 0 !important; }
+.gx-present #lab-planes .js-plotly-plot { height: calc(var(--gx-stage) - 40px); }
 """
 
 # Plotly hover/click on the t-SNE scatter. gr.Plot has no click event, so: hover shows the
@@ -160,10 +177,11 @@ PRESENT_JS = r"""
   if (plotly) wrap(plotly);
   else Object.defineProperty(window, "Plotly", {configurable: true, get: () => plotly,
                                                 set: (value) => { plotly = value; wrap(value); }});
-  // The stage (grid and two charts) fills the screen below the status line, however many lines that has.
+  // The stage (grid and two charts, or the lab's planes) fills the screen below the status line, however
+  // many lines that has: the stage of the open tab.
   function fit() {
-    const stage = document.getElementById("train-stage");
-    if (!presenting() || !stage || !stage.offsetParent) return;
+    const stage = [...document.querySelectorAll("#train-stage, #lab-planes")].find((s) => s.offsetParent);
+    if (!presenting() || !stage) return;
     const top = stage.getBoundingClientRect().top + window.scrollY;
     const height = `${Math.max(MIN_STAGE, Math.floor(window.innerHeight - top - 12))}px`;
     if (document.body.style.getPropertyValue("--gx-stage") === height) return;

@@ -1,0 +1,139 @@
+"""The 2-D lab's comparison (ui/lab_compare.py) through its handlers, as Gradio calls them, without a server:
+Start trains run B beside run A in turn and draws two captioned planes, Step / D step / G step / Stop act on
+both, a lab lesson fills the lab's form and "Compare with", and a comparison of a run with itself is refused."""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import gradio as gr
+import pytest
+import torch
+
+from gan_explorer import plane
+from gan_explorer.lessons import LESSONS
+from gan_explorer.presets import preset
+from gan_explorer.ui import lab_tab
+from gan_explorer.ui.compare_view import NO_COMPARISON
+from gan_explorer.ui.sessions import SessionRegistry
+
+LAYERS = list(plane.LAYERS)
+SLOW_D = preset("ring-slow-d")
+FORM = ("ring-slow-d", "ring", SLOW_D.loss, SLOW_D.g_lr, SLOW_D.d_lr)  # the lab's form holding ring-slow-d
+
+
+@pytest.fixture(autouse=True)
+def one_thread() -> Iterator[None]:
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def tab() -> Iterator[lab_tab.LabTab]:
+    with gr.Blocks():
+        built = lab_tab.build(registry := SessionRegistry())
+    yield built
+    for key in list(registry._sessions):
+        registry.close(gr.Request(session_hash=key))
+
+
+def _request() -> gr.Request:
+    return gr.Request(session_hash="lab-compare-test")
+
+
+def _title(plot: Any) -> str:
+    return json.loads(plot.plot)["layout"]["title"]["text"]
+
+
+def test_start_with_a_comparison_trains_both_runs_in_turn_and_draws_two_captioned_planes(tab) -> None:
+    *_, last = lab_tab.start(tab, *FORM, "ring-wgan-gp", 100, LAYERS, _request())
+    session = tab.registry.get(_request())
+    assert [run.trainer.step_count for run in session.runs] == [100, 100]
+    assert session.rival.trainer.config.loss == "wgan_gp" and session.rival.trainer.config.seed == SLOW_D.seed
+    assert _title(last[tab.planes.plot_a]) == _title(last[tab.planes.plot_b]) == "step 100"
+    assert last[tab.planes.caption_a].value.startswith("**A: loss non_saturating")
+    assert last[tab.planes.caption_b].startswith("**B: loss wgan_gp")
+    for run in session.runs:  # the check of step 100 runs beside the training thread
+        run.quality_thread.join()
+    status = lab_tab.redraw(tab, LAYERS, _request())[tab.status]
+    # each run's diagnosis, by name: the lesson's A collapses, its B covers all 8 (docs/lab2d.md)
+    assert "**A**: Mode collapse" in status and "**B**: Healthy: all 8 modes covered" in status, status
+
+
+def test_without_a_comparison_start_draws_one_plane(tab) -> None:
+    *_, last = lab_tab.start(tab, *FORM, NO_COMPARISON, 2, LAYERS, _request())
+    assert tab.planes.plot_b not in last and tab.registry.get(_request()).rival is None
+    assert "**A**" not in last[tab.status]
+
+
+def test_step_d_step_and_g_step_move_both_runs(tab) -> None:
+    lab_tab.step(tab, "step", *FORM, "ring-wgan-gp", LAYERS, _request())
+    session = tab.registry.get(_request())
+    assert [run.trainer.step_count for run in session.runs] == [1, 1]
+    said = lab_tab.step(tab, "d", *FORM, "ring-wgan-gp", LAYERS, _request())[tab.status]
+    assert "A: D step: D(x)" in said and "B: D step: D(x)" in said
+    said = lab_tab.step(tab, "g", *FORM, "ring-wgan-gp", LAYERS, _request())[tab.status]
+    assert "A: G step: D(G(z))" in said and "B: G step: D(G(z))" in said
+    assert [run.trainer.step_count for run in session.runs] == [2, 2]
+
+
+def test_stop_ends_both_runs(tab) -> None:
+    stream = lab_tab.start(tab, *FORM, "ring-wgan-gp", 100_000, LAYERS, _request())
+    next(stream)
+    lab_tab.stop(tab, _request())
+    session = tab.registry.get(_request())
+    assert not session.running and all(run.trainer.stopped for run in session.runs)
+    assert session.run.trainer.step_count < 100_000
+
+
+def test_run_b_learns_run_as_points(tab) -> None:
+    lab_tab.step(tab, "step", "ring", "grid", "non_saturating", 1e-3, 1e-3, "ring-wgan-gp", LAYERS, _request())
+    assert tab.registry.get(_request()).rival.trainer.config.dataset == "grid"
+
+
+def test_comparing_a_run_with_itself_is_a_clear_message(tab) -> None:
+    ring = preset("ring")
+    with pytest.raises(gr.Error, match="same settings"):
+        lab_tab.step(tab, "step", "ring", "ring", ring.loss, ring.g_lr, ring.d_lr, "ring", LAYERS, _request())
+
+
+def test_choosing_a_lab_lesson_fills_the_lab_and_its_comparison_and_leaves_the_train_form() -> None:
+    from gan_explorer.ui.builder import build_demo
+
+    demo = build_demo()
+    choose = next(f for f in demo.fns.values() if f.fn is not None and f.fn.__name__ == "choose")
+    by_id = dict(zip([getattr(c, "elem_id", None) for c in choose.outputs],
+                     choose.fn("mode-collapse-2d"), strict=True))
+    lesson = LESSONS["mode-collapse-2d"]
+    assert by_id["lab-preset"] == lesson.runs[0] == "ring-slow-d" and by_id["lab-compare"] == "ring-wgan-gp"
+    assert (by_id["lab-loss"], by_id["lab-d_lr"]) == (SLOW_D.loss, SLOW_D.d_lr)
+    assert isinstance(by_id["train-compare"], dict) and isinstance(by_id["train-preset"], dict)  # gr.skip()
+    one_run = dict(zip([getattr(c, "elem_id", None) for c in choose.outputs], choose.fn("gradients-2d"), strict=True))
+    assert one_run["lab-preset"] == "ring" and one_run["lab-compare"] == NO_COMPARISON
+    train = dict(zip([getattr(c, "elem_id", None) for c in choose.outputs], choose.fn("mode-collapse"), strict=True))
+    assert isinstance(train["lab-preset"], dict) and train["train-compare"] == LESSONS["mode-collapse"].runs[1]
+
+
+def test_a_2d_checkpoint_uploaded_to_the_image_tabs_is_refused_with_where_it_belongs(tmp_path) -> None:
+    # the image tabs' grid, timelapse and replay have nothing to draw of points (the lab has no timelapse)
+    from gan_explorer.checkpoints import save_checkpoint
+    from gan_explorer.sessions import Session
+    from gan_explorer.trainer import Trainer
+    from gan_explorer.ui.common import load_upload
+
+    path = save_checkpoint(Trainer(preset("ring"), "cpu").to_checkpoint({}), tmp_path / "ring.safetensors")
+    session = Session()
+    with pytest.raises(gr.Error, match=r"ring.safetensors learned points \(ring\), not images.*2-D lab"):
+        load_upload(session, str(path))
+    assert not session.checkpoints
+
+
+def test_nothing_in_the_lab_offers_a_timelapse_or_replay() -> None:
+    with gr.Blocks() as demo:
+        lab_tab.build(SessionRegistry())
+    words = [str(getattr(block, attr, "") or "").lower() for block in demo.blocks.values()
+             for attr in ("label", "value", "elem_id") if isinstance(getattr(block, attr, ""), str | None)]
+    assert words and not [w for w in words if "timelapse" in w or "replay" in w or ".gif" in w]
