@@ -1,32 +1,40 @@
 """Picture updates per second while a student drags an Explore slider, in Debian's Chromium.
 
-    python benchmarks/slider_rate.py               # 5 s drags; all three wirings; idle and while training
-    python benchmarks/slider_rate.py --drag-s 10 --wirings live nearest-every-move
+    python benchmarks/slider_rate.py --drag-s 8 --wirings live release
+    python benchmarks/slider_rate.py --drag-s 5 --wirings live own-pool small --repeat 3 --log
 
 The app runs in this process (as tests/conftest.py launches it), after its start's warm-up has
 finished; a page drags Explore's z[0] slider without releasing it (mouse down, a small move every
---step-ms, back and forth), and counts the new pictures of #explore-image (its img src) with a
-MutationObserver, (a) with nothing else running, (b) while a second page trains (its Start pressed).
-The wirings are measured in the same run:
+--step-ms, back and forth), (a) with nothing else running, (b) while a second page trains (its Start
+pressed). Each drag prints three counts that should agree: the new pictures the page finished
+loading (img `load` with a new src: the figure), the changes of the img's src, and the drawings the
+server finished, besides the requests the page sent (fetches of /queue/join or /run/predict).
+The wirings, measured in the same run, in turn (--repeat rounds):
   live                - the app as it is: G(z) on .input, always_last (the latest values win); the
                         nearest training image (and G(z) again) on .release;
+  own-pool            - live, its move drawing in a concurrency pool of its own, without a limit;
+  small               - live, its move picture sent at 28x28 and scaled by CSS instead of 392x392;
   nearest-every-move  - the wiring before: G(z) and the nearest training image on every .input;
   release             - the baseline: the sliders redraw on .release only, as at first.
-Under `release` a drag shows nothing until the mouse goes up; its figure after the release is the
-round trip a student waited for each picture. Figures on a shared machine move with its load:
-compare the wirings' figures from the same run.
+Under `release` a drag shows nothing until the mouse goes up. Figures on a shared machine move with
+its load: compare the wirings' figures from the same round. benchmarks/in_page_generator.py measures
+the generator run in the page instead (onnxruntime-web) under the same drag.
 """
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import socket
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
@@ -35,30 +43,58 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # tests/
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's gan_explorer, not the venv's install
 
 from browsing import chromium, open_app
+from dragging import move_back_and_forth
 
 from gan_explorer.device import cpu_summary
+from gan_explorer.ui.explore_tab import IMAGE_SCALE
 
+# Installed before the page loads, so Gradio's client sends its /queue/join (or, for an event with
+# queue=False, /run/predict) through this fetch: the page counts the drawings it asked for itself.
+REQUESTS_JS = """
+window.gxRequests = [];
+const gxFetch = window.fetch;
+window.fetch = (input, init) => {
+  const url = typeof input === 'string' ? input : input.url;
+  if (/queue\\/join|run\\/predict/.test(url)) window.gxRequests.push(Date.now());
+  return gxFetch(input, init);
+};
+"""
+# Two counts of Explore's picture: `srcs`, each change of its img's src attribute (the count before),
+# and `loads`, each picture the browser finished loading whose src differs from the one loaded before
+# it: a new picture on the screen. Times are Date.now(), the server's clock too. Installed once per
+# page: the count before installed a second observer for the second drag, and as both pushed to
+# the same global array, every picture of the drag while training counted twice.
 COUNT_JS = """
 () => {
-  window.gxTimes = [];
+  window.gxSrcs = []; window.gxLoads = []; window.gxRequests.length = 0;
+  if (window.gxCounting) return;
+  window.gxCounting = true;
   const root = document.querySelector('#explore-image');
-  let last = root.querySelector('img')?.getAttribute('src');
+  let src = root.querySelector('img')?.getAttribute('src'), loaded = src;
   new MutationObserver(() => {
-    const src = root.querySelector('img')?.getAttribute('src');
-    if (src && src !== last) { last = src; window.gxTimes.push(performance.now()); }
+    const now = root.querySelector('img')?.getAttribute('src');
+    if (now && now !== src) { src = now; window.gxSrcs.push([Date.now(), now]); }
   }).observe(root, {childList: true, subtree: true, attributes: true});
+  root.addEventListener('load', (e) => {
+    const now = e.target.getAttribute('src');
+    if (now !== loaded) { loaded = now; window.gxLoads.push([Date.now(), now]); }
+  }, true);  // load does not bubble: listen in the capture phase
 }
 """
 SETTLE_S = 2.0
+DRAWING_HANDLERS = ("render_moving", "render")  # the handlers that draw Explore's picture
 
 
 @dataclass
 class Drag:
     seconds: float
-    during: int  # new pictures while the mouse was down
+    during: int  # new pictures loaded while the mouse was down
+    srcs: int  # changes of the img src while the mouse was down (the count before: should equal `during`)
+    drawn: int  # drawings the server finished while the mouse was down
     after: int  # new pictures after the release
     release_to_last_s: float | None  # from the release to the last picture, when one came after it
-    requests: int  # drawings the page asked the server for (queue joins): more than pictures = a pile-up
+    requests: int  # drawings the page asked for while the mouse was down: more than pictures = a pile-up
+    moves: int  # mouse moves of the drag: the most pictures a drag could show
 
     @property
     def per_s(self) -> float:
@@ -66,8 +102,10 @@ class Drag:
 
     def __str__(self) -> str:
         tail = "" if self.release_to_last_s is None else f", last {self.release_to_last_s:.2f} s after release"
-        return (f"{self.per_s:5.2f} pictures/s during the drag ({self.during} in {self.seconds:.1f} s), "
-                f"{self.after} after release{tail}; {self.requests} requests sent")
+        return (f"{self.per_s:5.2f} pictures/s during the drag ({self.during} loaded in {self.seconds:.1f} s; "
+                f"{self.moves} moves, {self.srcs} src changes, {self.requests} requests, "
+                f"{self.drawn} drawn by the server), "
+                f"{self.after} after release{tail}")
 
 
 def _free_port() -> int:
@@ -76,21 +114,23 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _fns(demo: Any, handler: str) -> list[Any]:
+    return [fn for fn in demo.fns.values() if fn.name == handler]
+
+
 def _retarget(demo: Any, handler: str, old: str, new: str) -> None:
     """Move a handler's triggers from one event to another."""
-    for fn in demo.fns.values():
-        if fn.name == handler:
-            fn.targets = [(block, new if event == old else event) for block, event in fn.targets]
+    for fn in _fns(demo, handler):
+        fn.targets = [(block, new if event == old else event) for block, event in fn.targets]
 
 
 def _unwire(demo: Any, handler: str) -> None:
     """Leave a handler only the trigger of Explore's hidden /generate button, never clicked in a page
     (a handler with no triggers at all would run on every change of its inputs, as gr.on without
     triggers does, and an event name no component sends did not stop it either)."""
-    nowhere = next(fn.targets for fn in demo.fns.values() if fn.name == "generate_api")
-    for fn in demo.fns.values():
-        if fn.name == handler:
-            fn.targets = list(nowhere)
+    nowhere = _fns(demo, "generate_api")[0].targets
+    for fn in _fns(demo, handler):
+        fn.targets = list(nowhere)
 
 
 def _as_release_only(demo: Any) -> None:
@@ -106,16 +146,49 @@ def _as_nearest_every_move(demo: Any) -> None:
     _retarget(demo, "render", "release", "input")
 
 
-WIRINGS = {"live": lambda demo: None, "nearest-every-move": _as_nearest_every_move, "release": _as_release_only}
+def _as_own_pool(demo: Any) -> None:
+    """The move's drawing in a pool of its own, with no limit: never behind another page's drawing."""
+    for fn in _fns(demo, "render_moving"):
+        fn.concurrency_id, fn.concurrency_limit = "moving", None
 
 
-def _launch(wiring: str) -> tuple[Any, str]:
+def _as_small(demo: Any) -> str:
+    """The move's picture sent at 28x28 (no upscaling on the server), scaled by the page's CSS."""
+    for fn in _fns(demo, "render_moving"):
+        def small(*args: Any, _inner: Any = fn.fn, **kwargs: Any) -> Any:
+            return {key: value[::IMAGE_SCALE, ::IMAGE_SCALE] if isinstance(value, np.ndarray) else value
+                    for key, value in _inner(*args, **kwargs).items()}
+        fn.fn = functools.wraps(fn.fn)(small)
+    return "#explore-image .image-frame { width: 100%; } #explore-image img { object-fit: contain; }"
+
+
+# wiring -> what it changes in the built app (and CSS it adds to the page, if any)
+WIRINGS: dict[str, Callable[[Any], str | None]] = {
+    "live": lambda demo: None, "own-pool": _as_own_pool, "small": _as_small,
+    "nearest-every-move": _as_nearest_every_move, "release": _as_release_only}
+
+
+def _count_drawings(demo: Any, finished: list[float]) -> None:
+    """Append the time (s since the epoch) each drawing of Explore's picture finishes on the server."""
+    for name in DRAWING_HANDLERS:
+        for fn in _fns(demo, name):
+            def counted(*args: Any, _inner: Any = fn.fn, **kwargs: Any) -> Any:
+                result = _inner(*args, **kwargs)
+                finished.append(time.time())
+                return result
+            fn.fn = functools.wraps(fn.fn)(counted)  # keeps the signature Gradio reads (gr.Request)
+
+
+def _launch(wiring: str, finished: list[float]) -> tuple[Any, str]:
     from gan_explorer.ui import build_demo, launch_options
 
     demo = build_demo()
-    WIRINGS[wiring](demo)
+    css = WIRINGS[wiring](demo)
+    _count_drawings(demo, finished)
+    options = launch_options()
+    options["css"] += css or ""
     _, url, _ = demo.launch(server_name="127.0.0.1", server_port=_free_port(), prevent_thread_lock=True,
-                            quiet=True, **launch_options())
+                            quiet=True, **options)
     # The start's warm-up (MNIST read, the nearest-image index, 10,000 test digits embedded: ~15 s of a
     # core) must not overlap the idle drag: it made "idle" slower than "while training" once.
     for thread in threading.enumerate():
@@ -124,36 +197,29 @@ def _launch(wiring: str) -> tuple[Any, str]:
     return demo, url
 
 
-def _drag(page: Any, seconds: float, step_ms: int) -> Drag:
+def _drag(page: Any, seconds: float, step_ms: int, finished: list[float], log: bool) -> Drag:
     """Drag z[0] back and forth for `seconds` without releasing, then release and let it settle."""
     page.evaluate(COUNT_JS)
-    joins: list[str] = []
-
-    def count_joins(request: Any) -> None:
-        if "/queue/join" in request.url:
-            joins.append(request.url)
-
-    page.on("request", count_joins)
-    box = page.locator("#explore-z0 input[type=range]").bounding_box()
-    y, positions = box["y"] + box["height"] / 2, [0.1 + 0.8 * i / 40 for i in range(41)]
-    positions += positions[-2:0:-1]  # there and back: every move changes the value
-    page.mouse.move(box["x"] + positions[0] * box["width"], y)
-    page.mouse.down()
-    start, moves = page.evaluate("performance.now()"), 0
-    while page.evaluate("performance.now()") - start < 1000 * seconds:
-        moves += 1
-        page.mouse.move(box["x"] + positions[moves % len(positions)] * box["width"], y)
-        page.wait_for_timeout(step_ms)
-    released = page.evaluate("performance.now()")
-    page.mouse.up()
+    finished.clear()
+    start, released, moves = move_back_and_forth(page, "#explore-z0 input[type=range]", seconds, step_ms)
     time.sleep(SETTLE_S)
-    while page.evaluate(f"window.gxTimes.filter(t => t > performance.now() - {1000 * SETTLE_S}).length"):
+    while page.evaluate(f"window.gxLoads.filter(([t]) => t > Date.now() - {1000 * SETTLE_S}).length"):
         time.sleep(SETTLE_S)  # pictures still arriving
-    times = page.evaluate("window.gxTimes")
-    page.remove_listener("request", count_joins)
-    during, after = [t for t in times if t <= released], [t for t in times if t > released]
-    return Drag((released - start) / 1000, len(during), len(after), (after[-1] - released) / 1000 if after else None,
-                len(joins))
+    loads, srcs, requests = (page.evaluate(f"window.{name}") for name in ("gxLoads", "gxSrcs", "gxRequests"))
+    if log:
+        _print_log(start, loads, srcs, requests, finished)
+    during, after = [t for t, _ in loads if t <= released], [t for t, _ in loads if t > released]
+    return Drag((released - start) / 1000, len(during), sum(t <= released for t, _ in srcs),
+                sum(1000 * t <= released for t in finished), len(after),
+                (after[-1] - released) / 1000 if after else None, sum(t <= released for t in requests), moves)
+
+
+def _print_log(start: float, loads: list, srcs: list, requests: list, finished: list[float]) -> None:
+    """Every event of a drag in time order, in ms from the mouse down (--log)."""
+    events = ([(t, "src   " + src[-24:]) for t, src in srcs] + [(t, "load  " + src[-24:]) for t, src in loads]
+              + [(t, "request") for t in requests] + [(1000 * t, "drawn by the server") for t in finished])
+    for t, what in sorted(events):
+        print(f"  {t - start:8.0f} ms  {what}")
 
 
 def _explore(page: Any) -> None:
@@ -163,17 +229,26 @@ def _explore(page: Any) -> None:
     page.wait_for_timeout(1000)
 
 
-def measure(browser: Any, wiring: str, seconds: float, step_ms: int) -> tuple[Drag, Drag]:
+def _open(browser: Any, url: str) -> Any:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.add_init_script(REQUESTS_JS)
+    page.goto(url)
+    page.wait_for_selector("#train-start")
+    return page
+
+
+def measure(browser: Any, wiring: str, seconds: float, step_ms: int, log: bool) -> tuple[Drag, Drag]:
     """(a drag with nothing else running, a drag while a second page trains)."""
-    demo, url = _launch(wiring)
+    finished: list[float] = []
+    demo, url = _launch(wiring, finished)
     try:
-        page, trainer_page = open_app(browser, url), open_app(browser, url)
+        page, trainer_page = _open(browser, url), open_app(browser, url)
         _explore(page)
-        idle = _drag(page, seconds, step_ms)
+        idle = _drag(page, seconds, step_ms, finished, log)
         trainer_page.click("#train-start")
         trainer_page.locator("#train-stop").wait_for()
         time.sleep(5)  # past the run's start: data loaded, steps and charts streaming
-        training = _drag(page, seconds, step_ms)
+        training = _drag(page, seconds, step_ms, finished, log)
         trainer_page.click("#train-stop")
         time.sleep(2)
         page.close()
@@ -189,33 +264,32 @@ def main() -> None:
     parser.add_argument("--step-ms", type=int, default=30, help="wait between two small mouse moves")
     parser.add_argument("--wirings", nargs="+", choices=list(WIRINGS), default=list(WIRINGS),
                         help="which wirings to measure, in this order")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds of all the wirings")
+    parser.add_argument("--log", action="store_true", help="print every src change, load, request and drawing")
     args = parser.parse_args()
     from gan_explorer.ui import configure_torch_threads
 
     configure_torch_threads()  # as app.py does: the server keeps a core
     print(cpu_summary(), f"load average {os.getloadavg()}")
-    results = {}
     with chromium() as browser:
-        for name in args.wirings:
-            results[name] = measure(browser, name, args.drag_s, args.step_ms)
-            for when, drag in zip(("idle", "training"), results[name]):
-                print(f"{name:8s} {when:9s} {drag}")
+        for round_ in range(1, args.repeat + 1):
+            results = {}
+            for name in args.wirings:
+                results[name] = measure(browser, name, args.drag_s, args.step_ms, args.log)
+                for when, drag in zip(("idle", "training"), results[name]):
+                    print(f"round {round_} {name:18s} {when:9s} {drag}  (load average {os.getloadavg()[0]:.2f})")
+            _compare(results, round_)
     print(f"load average {os.getloadavg()}")
-    if "live" in results and "nearest-every-move" in results:
+
+
+def _compare(results: dict[str, tuple[Drag, Drag]], round_: int) -> None:
+    """The first wiring's figures over each other's, from one round."""
+    first, *others = results
+    for name in others:
         for i, when in enumerate(("idle", "training")):
-            live, before = results["live"][i], results["nearest-every-move"][i]
-            print(f"{when:9s} live {live.per_s:.2f}/s vs nearest-every-move {before.per_s:.2f}/s: "
-                  f"x{live.per_s / max(before.per_s, 1e-9):.2f}")
-    if "live" not in results or "release" not in results:
-        return
-    for i, when in enumerate(("idle", "training")):
-        live, release = results["live"][i], results["release"][i]
-        line = (f"{when:9s} live {live.per_s:.2f}/s vs release-only {release.per_s:.2f}/s during the drag "
-                f"(+{release.after} at release)")
-        if release.release_to_last_s:  # the baseline's round trip bounds what any wiring can show
-            rate = 1 / release.release_to_last_s
-            line += f"; its round trip {release.release_to_last_s:.2f} s = {rate:.1f}/s; live / that = {live.per_s / rate:.2f}"
-        print(line)
+            ours, other = results[first][i], results[name][i]
+            print(f"round {round_} {when:9s} {first} {ours.per_s:.2f}/s vs {name} {other.per_s:.2f}/s: "
+                  f"x{ours.per_s / max(other.per_s, 1e-9):.2f}")
 
 if __name__ == "__main__":
     main()

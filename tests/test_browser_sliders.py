@@ -28,7 +28,8 @@ LATENT_DIM = 64  # the shipped default model's
 SETTLE_S = 2.0  # the picture is taken as final once its src has not changed for this long
 
 # Records each new src of Explore's picture (window.gxSrcs) and of the nearest training image
-# (window.gxNearest), from inside the page.
+# (window.gxNearest), and each new picture of Explore's that the browser finished loading
+# (window.gxShown: an img load whose src differs from the last one loaded), from inside the page.
 COUNT_JS = """
 () => {
   for (const [name, id] of [['gxSrcs', '#explore-image'], ['gxNearest', '#explore-nearest']]) {
@@ -39,6 +40,11 @@ COUNT_JS = """
       if (src && src !== window[name][window[name].length - 1]) window[name].push(src);
     }).observe(root, {childList: true, subtree: true, attributes: true});
   }
+  window.gxShown = [];
+  document.querySelector('#explore-image').addEventListener('load', (e) => {
+    const src = e.target.getAttribute('src');
+    if (src !== window.gxShown[window.gxShown.length - 1]) window.gxShown.push(src);
+  }, true);  // load does not bubble
 }
 """
 
@@ -90,7 +96,9 @@ def test_dragging_a_slider_redraws_before_release_and_ends_on_the_final_value(br
     page.evaluate(COUNT_JS)
     _drag_without_release(page, track, steps=40)
     src = _settled_src(page)
-    assert len(page.evaluate("window.gxSrcs")) >= 3, "the picture did not follow the drag before the release"
+    loaded = page.evaluate("window.gxShown")
+    assert len(loaded) >= 3, f"the drag showed {len(loaded)} new pictures before the release"
+    assert loaded[-1] == src, "the last picture loaded is not the one standing"
     values = [float(page.locator(f"#explore-z{i} input[type=number]").input_value()) for i in range(DEFAULT_SLIDERS)]
     page.mouse.up()
     z = with_slider_values(latent_from_seed(0, LATENT_DIM), values)
