@@ -25,9 +25,9 @@ from ..presets import preset, presets_of
 from ..sessions import Session
 from ..trainer import Trainer
 from .common import bind, friendly
-from .lab_compare import Planes, build_choice, build_planes, captions, diagnoses, half_step, show_rival, trainers_for
 from .explained import explain
 from .fields import CheckboxGroup, Dropdown, Number
+from .lab_compare import Planes, build_choice, build_planes, captions, diagnoses, half_step, show_rival, trainers_for
 from .sessions import SessionRegistry
 
 FRAME_S = 0.2  # the plane at up to 5 frames a second, the target (measured in Chromium: docs/lab2d.md)
