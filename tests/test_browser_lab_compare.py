@@ -18,13 +18,13 @@ PLANES = ("#lab-plane", "#lab-plane-b-plot")
 VALUE = "document.querySelector('#{} input')?.value"
 
 
-def _opened(browser: Any, url: str, width: int, height: int) -> Any:
+def _opened(browser: Any, url: str, width: int, height: int, ready: str = "#lab-start") -> Any:
     context = browser.new_context(viewport={"width": width, "height": height})
     context.grant_permissions(["clipboard-read", "clipboard-write"])
     page = context.new_page()
     page.set_default_timeout(60_000)
     page.goto(url)
-    page.wait_for_selector("#lab-start")
+    page.wait_for_selector(ready)
     return page
 
 
@@ -94,7 +94,7 @@ def test_a_lab_link_presents_two_large_planes_and_copy_link_gives_it_back(
 
 def test_choosing_a_lab_lesson_in_the_picker_opens_the_lab_filled(browser: Any, app_url: str,
                                                                    artifacts_dir: Path) -> None:
-    page = _opened(browser, app_url, 1280, 720)
+    page = _opened(browser, app_url, 1280, 720, ready="#train-start")
     try:
         page.locator("#train-lesson-picker input").click()
         page.get_by_role("option", name="Mode collapse on a ring of 8 Gaussians").click()

@@ -95,7 +95,7 @@ def test_a_lab_link_fills_the_lab_and_run_b_opens_the_lab_and_leaves_the_train_f
         slow_d = preset("ring-slow-d")
         assert lab == ["ring-slow-d", slow_d.dataset, slow_d.loss, slow_d.g_lr, slow_d.d_lr, "ring-wgan-gp"]
         assert tabs.selected == "lab" and not notice.visible
-        assert all(isinstance(v, dict) for v in (preset_box, *form, train_b))  # gr.skip(): the Train tab keeps its own
+        assert all(isinstance(v, dict) for v in (preset_box, *form, steps, train_b))  # gr.skip(): Train keeps its own
 
 
 def test_copy_link_on_the_lab_gives_the_labs_link() -> None:

@@ -85,17 +85,16 @@ def half_step(session: Session, kind: str) -> str:
     return "\n\n".join(said)
 
 
-def diagnoses(session: Session) -> str:
+def diagnoses(runs: tuple[Run, ...]) -> str:
     """The diagnosis of each run (modes covered, for the Gaussian mixtures): one line alone, A then B."""
-    if session.rival is None:
-        return session.run.diagnosis().line
-    return " · ".join(f"**{run.name.split(':')[0]}**: {run.diagnosis().line}" for run in session.runs)
+    if len(runs) == 1:
+        return runs[0].diagnosis().line
+    return " · ".join(f"**{run.name.split(':')[0]}**: {run.diagnosis().line}" for run in runs)
 
 
-def captions(planes: Planes, session: Session) -> dict[Any, Any]:
+def captions(planes: Planes, runs: tuple[Run, ...]) -> dict[Any, Any]:
     """Each plane's caption while two runs are compared: the run and what differs (`A: loss non_saturating, …`)."""
-    return {planes.caption_a: gr.Markdown(f"**{session.run.name}**", visible=True),
-            planes.caption_b: f"**{session.rival.name}**"}
+    return {planes.caption_a: gr.Markdown(f"**{runs[0].name}**", visible=True), planes.caption_b: f"**{runs[1].name}**"}
 
 
 def show_rival(choice: str | None) -> tuple[Any, ...]:

@@ -25,9 +25,9 @@ from ..presets import preset, presets_of
 from ..sessions import Session
 from ..trainer import Trainer
 from .common import bind, friendly
-from .lab_compare import Planes, build_choice, build_planes, captions, diagnoses, half_step, show_rival, trainers_for
 from .explained import explain
 from .fields import CheckboxGroup, Dropdown, Number
+from .lab_compare import Planes, build_choice, build_planes, captions, diagnoses, half_step, show_rival, trainers_for
 from .sessions import SessionRegistry
 
 FRAME_S = 0.2  # the plane at up to 5 frames a second, the issue's target (measured in Chromium: docs/lab2d.md)
@@ -87,15 +87,15 @@ def _quality(session: Session) -> Any:
 
 
 def status_line(session: Session, extra: str = "") -> str:
-    run = session.run
-    if run is None:
+    runs = session.runs  # read once: closing the page resets the session while a stream may still draw
+    if not runs:
         return "No run yet: press **Start** (or Step)."
-    trainer = run.trainer
+    trainer = runs[0].trainer
     speed = ""
     if len(trainer.history) > 1 and trainer.train_seconds > 0:
         speed = f" · {trainer.step_count / trainer.train_seconds:,.0f} steps/s"
-    error = "".join(f" · **{r.error}**" for r in session.runs if r.error)
-    return f"**Step {trainer.step_count:,}**{speed} · {diagnoses(session)}{error}" + (f"\n\n{extra}" if extra else "")
+    error = "".join(f" · **{r.error}**" for r in runs if r.error)
+    return f"**Step {trainer.step_count:,}**{speed} · {diagnoses(runs)}{error}" + (f"\n\n{extra}" if extra else "")
 
 
 def _plane(trainer: Trainer, layers: list[str]) -> PlotData:
@@ -105,16 +105,16 @@ def _plane(trainer: Trainer, layers: list[str]) -> PlotData:
 
 def frame(tab: LabTab, session: Session, layers: list[str], charts: bool = True, extra: str = "") -> dict[Any, Any]:
     """The plane of each run (and the charts, when asked), captioned when two are compared."""
-    run = session.run
-    if run is None:
+    runs = session.runs  # read once: closing the page resets the session while a stream may still draw
+    if not runs:
         return {tab.status: status_line(session)}
-    out: dict[Any, Any] = {tab.planes.plot_a: _plane(run.trainer, layers), tab.status: status_line(session, extra)}
-    if session.rival is not None:
-        out |= {tab.planes.plot_b: _plane(session.rival.trainer, layers), **captions(tab.planes, session)}
+    out: dict[Any, Any] = {tab.planes.plot_a: _plane(runs[0].trainer, layers), tab.status: status_line(session, extra)}
+    if len(runs) == 2:
+        out |= {tab.planes.plot_b: _plane(runs[1].trainer, layers), **captions(tab.planes, runs)}
     if charts:
-        probabilities = all(LOSSES[r.trainer.config.loss].scores_are_probabilities for r in session.runs)
-        histories = [r.trainer.history for r in session.runs]
-        figures = plots.compare_figures(*histories, probabilities, [r.name for r in session.runs]) \
+        probabilities = all(LOSSES[r.trainer.config.loss].scores_are_probabilities for r in runs)
+        histories = [r.trainer.history for r in runs]
+        figures = plots.compare_figures(*histories, probabilities, [r.name for r in runs]) \
             if len(histories) == 2 else plots.training_figures(histories[0], probabilities)
         out |= {tab.losses: figures[0], tab.scores: figures[1]}
     return out

@@ -15,9 +15,9 @@ import gradio as gr
 from ..lessons import LESSONS, Lesson
 from .common import SHIPPED_SUFFIX, friendly
 from .compare_view import NO_COMPARISON
+from .fields import Dropdown, refuse
 from .lab_compare import lesson_choice
 from .lab_tab import LabTab, fill_preset
-from .fields import Dropdown, refuse
 from .link import FIRST_LESSON, read_link
 from .train_controls import preset_values
 
