@@ -28,6 +28,7 @@ from ..trainer import Trainer
 from .common import bind, friendly
 from .explained import explain
 from .fields import CheckboxGroup, Dropdown, Number
+from .lab_draw import DrawPad, dataset_choices, pad, points_of, reading, wire
 from .sessions import SessionRegistry
 
 FRAME_S = 0.2  # the plane at up to 5 frames a second, the issue's target (measured in Chromium: docs/lab2d.md)
@@ -45,6 +46,7 @@ class LabTab:
     registry: SessionRegistry
     preset: gr.Dropdown
     dataset: gr.Dropdown
+    draw: DrawPad
     loss: gr.Dropdown
     g_lr: gr.Number
     d_lr: gr.Number
@@ -59,18 +61,18 @@ class LabTab:
 
     @property
     def settings(self) -> list[gr.components.Component]:
-        return [self.preset, self.dataset, self.loss, self.g_lr, self.d_lr]
+        return [self.preset, self.dataset, self.loss, self.g_lr, self.d_lr, self.draw.strokes]
 
     @property
     def view(self) -> list[gr.components.Component]:
         return [self.plane, self.losses, self.scores, self.status]
 
 
-def config_of(name: str, dataset: str, loss: str, g_lr: float, d_lr: float) -> TrainConfig:
+def config_of(name: str, dataset: str, loss: str, g_lr: float, d_lr: float, strokes: Any = None) -> TrainConfig:
     """The preset with the form's dataset, loss and learning rates, as a browser sends them (coerced
-    and validated in config.py: a ConfigError names the bad one)."""
+    and validated in config.py: a ConfigError names the bad one), and the points drawn for `points`."""
     return TrainConfig.from_dict(preset(name).to_dict() | {"dataset": dataset, "loss": loss, "g_lr": g_lr,
-                                                           "d_lr": d_lr})
+                                                           "d_lr": d_lr, "points": points_of(dataset, strokes)})
 
 
 def _trainer(session: Session, cfg: TrainConfig) -> Trainer:
@@ -118,10 +120,10 @@ def frame(tab: LabTab, session: Session, layers: list[str], charts: bool = True,
 
 
 @friendly
-def start(tab: LabTab, name: str, dataset: str, loss: str, g_lr: float, d_lr: float, steps: float,
+def start(tab: LabTab, name: str, dataset: str, loss: str, g_lr: float, d_lr: float, strokes: Any, steps: float,
           layers: list[str], request: gr.Request) -> Iterator[dict[Any, Any]]:
     session = tab.registry.get(request)
-    trainer = _trainer(session, config_of(name, dataset, loss, g_lr, d_lr))
+    trainer = _trainer(session, config_of(name, dataset, loss, g_lr, d_lr, strokes))
     session.start_run(trainer, whole_number("Train for (steps)", steps, 1, MAX_STEPS), _quality(session), QUALITY_EVERY)
     last_charts = 0.0
     while session.running:
@@ -137,13 +139,13 @@ def stop(tab: LabTab, request: gr.Request) -> None:
 
 
 @friendly
-def step(tab: LabTab, kind: str, name: str, dataset: str, loss: str, g_lr: float, d_lr: float, layers: list[str],
-         request: gr.Request) -> dict[Any, Any]:
+def step(tab: LabTab, kind: str, name: str, dataset: str, loss: str, g_lr: float, d_lr: float, strokes: Any,
+         layers: list[str], request: gr.Request) -> dict[Any, Any]:
     """One full step, or one D or G update alone with what it moved."""
     session = tab.registry.get(request)
     if session.running:
         raise gr.Error("The run is training: press Stop first, then step it by hand.")
-    trainer = _trainer(session, config_of(name, dataset, loss, g_lr, d_lr))
+    trainer = _trainer(session, config_of(name, dataset, loss, g_lr, d_lr, strokes))
     if kind == "step":
         trainer.step()
         return frame(tab, session, layers)
@@ -174,8 +176,9 @@ def _layout(registry: SessionRegistry) -> LabTab:
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=300, elem_id="lab-settings"):
             preset_box = Dropdown(PRESETS, value="ring", label="Preset", elem_id="lab-preset")
-            dataset = Dropdown([n for n, d in DATASETS.items() if d.kind == POINTS], value=cfg.dataset,
-                               label="Dataset", elem_id="lab-dataset")
+            dataset = Dropdown(dataset_choices([n for n, d in DATASETS.items() if d.kind == POINTS]),
+                               value=cfg.dataset, label="Dataset", elem_id="lab-dataset")
+            draw = pad(cfg.dataset)
             loss = Dropdown(list(LOSSES), value=cfg.loss, label="Loss", elem_id="lab-loss")
             with gr.Row():
                 g_lr = Number(cfg.g_lr, label="G learning rate", step=1e-4, elem_id="lab-g_lr")
@@ -200,22 +203,24 @@ def _layout(registry: SessionRegistry) -> LabTab:
             explain("lab-scores")
     with gr.Accordion("Lessons", open=False):
         lesson = gr.Markdown(lesson_text(), elem_id="lab-lessons")
-    return LabTab(registry, preset_box, dataset, loss, g_lr, d_lr, steps, layers, lesson, buttons, plane_plot,
+    return LabTab(registry, preset_box, dataset, draw, loss, g_lr, d_lr, steps, layers, lesson, buttons, plane_plot,
                   losses, scores, status)
 
 
 def build(registry: SessionRegistry) -> LabTab:
     tab = _layout(registry)
-    streaming = tab.buttons["start"].click(
+    streaming = reading(tab.draw, tab.buttons["start"]).then(
         bind(start, tab), [*tab.settings, tab.steps, tab.layers], tab.view, api_name="lab_start",
         concurrency_limit=None, show_progress="hidden")
     tab.buttons["stop"].click(bind(stop, tab), None, None, cancels=[streaming], api_name="lab_stop",
                               concurrency_limit=None)
     for kind in ("step", "d", "g"):
         kind_box = gr.State(kind)
-        tab.buttons[kind].click(bind(step, tab), [kind_box, *tab.settings, tab.layers], tab.view,
-                                api_name=f"lab_{kind}_step" if kind != "step" else "lab_step",
-                                concurrency_limit=None, show_progress="hidden")
+        reading(tab.draw, tab.buttons[kind]).then(
+            bind(step, tab), [kind_box, *tab.settings, tab.layers], tab.view,
+            api_name=f"lab_{kind}_step" if kind != "step" else "lab_step", concurrency_limit=None,
+            show_progress="hidden")
+    wire(tab.draw, tab.dataset)
     tab.layers.change(bind(redraw, tab), tab.layers, tab.view, api_visibility="private", concurrency_limit=None,
                       show_progress="hidden")
     tab.preset.input(bind(fill_preset, tab), tab.preset, [tab.dataset, tab.loss, tab.g_lr, tab.d_lr],
