@@ -6,8 +6,14 @@ import numpy as np
 import pytest
 
 from gan_explorer.config import TrainConfig
-from gan_explorer.drawn_points import (MAX_DRAWN_POINTS, MIN_DRAWN_POINTS, flat, ink_mask, plane_picture,
-                                       points_from_drawing)
+from gan_explorer.drawn_points import (
+    MAX_DRAWN_POINTS,
+    MIN_DRAWN_POINTS,
+    flat,
+    ink_mask,
+    plane_picture,
+    points_from_drawing,
+)
 from gan_explorer.parsing import InputError
 
 PLANE = (-3.0, 3.0, -3.0, 3.0)
