@@ -45,11 +45,15 @@ def _stroke(page: Any, start: tuple[float, float], end: tuple[float, float]) -> 
     page.mouse.up()
 
 
-def test_start_without_a_drawing_says_to_draw(lab: Any) -> None:
+def test_start_without_a_drawing_says_to_draw_and_the_canvas_shows_for_points_only(lab: Any) -> None:
+    assert not lab.locator("#lab-draw").is_visible()  # the ring, at first
     _choose_points(lab)
     lab.locator("#lab-start").click()
     lab.wait_for_function("Array.from(document.querySelectorAll('.toast-body')).some(t => "
                           "t.innerText.includes('The drawing is empty'))")
+    lab.locator("#lab-dataset input").click()
+    lab.get_by_role("option", name="moons").click()
+    lab.locator("#lab-draw").wait_for(state="hidden")
 
 
 def test_a_stroke_on_the_left_trains_on_points_on_the_left(lab: Any, artifacts_dir: Path) -> None:
