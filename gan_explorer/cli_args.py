@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from .config import PRECISIONS, TrainConfig
+from .inits import INITS
 from .losses import LOSSES
-from .models import ARCHITECTURES, INITS
+from .models import ARCHITECTURES
 from .optim import OPTIMIZERS
 from .parsing import InputError, number_list
 from .presets import DEFAULT_PRESET, preset

@@ -6,7 +6,6 @@ so a bad value is caught here once, with a message a student can act on.
 from __future__ import annotations
 
 import dataclasses
-import math
 import typing
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
@@ -14,11 +13,13 @@ from typing import Any
 
 import torch
 
+from .checks import Checks, ConfigError, is_number
 from .datasets import DATASETS, MAX_OWN_POINTS
+from .inits import INITS
 from .losses import LOSSES
-from .models import ARCHITECTURE_KINDS, ARCHITECTURES, INITS
+from .models import ARCHITECTURE_KINDS, ARCHITECTURES
 from .optim import OPTIMIZERS
-from .parsing import InputError, is_whole, number_list, shown, whole_number
+from .parsing import InputError, is_whole, number_list, shown
 
 MAX_BATCH_SIZE = 4096
 PRECISIONS = ("fp32", "bf16", "auto")
@@ -29,15 +30,6 @@ PRECISIONS = ("fp32", "bf16", "auto")
 MAX_NETWORK_PARAMETERS = 10_000_000
 MAX_HIDDEN_LAYERS = 8  # per MLP network; the presets use 2 and 3
 MAX_WIDTH = 8192
-
-
-class ConfigError(InputError):
-    """A setting is invalid. The message names it as the app labels it, says why, and what is allowed;
-    `field` is the TrainConfig field (None when the message is about several)."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 def _field(default: Any, label: str, live: bool = False, form: bool = True) -> Any:
@@ -139,6 +131,7 @@ FIELD_TYPES: dict[str, Any] = typing.get_type_hints(TrainConfig)
 LIVE_SETTINGS = frozenset(f.name for f in fields(TrainConfig) if f.metadata["live"])
 FORM_FIELDS = tuple(f.name for f in fields(TrainConfig) if f.metadata["form"])
 TUPLE_FIELDS = tuple(name for name, kind in FIELD_TYPES.items() if typing.get_origin(kind) is tuple)
+_check = Checks(LABELS)
 
 
 def _check_known(names: Iterable[str]) -> None:
@@ -181,78 +174,39 @@ def _parse_list(text: str, item: type) -> Any:
         return text
 
 
-def _check(ok: bool, name: str | None, message: str) -> None:
-    if not ok:
-        raise ConfigError(message, name)
-
-
-def _is_number(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
-
-
-def _check_choice(name: str, value: Any, choices: Iterable[str]) -> None:
-    _check(isinstance(value, str) and value in choices, name,
-           f"{LABELS[name]} must be one of {', '.join(choices)}; got {shown(value)}.")
-
-
-def _check_bool(name: str, value: Any) -> None:
-    _check(isinstance(value, bool), name, f"{LABELS[name]} must be true or false; got {shown(value)}.")
-
-
-def _check_int(name: str, value: Any, lo: int, hi: int, why: str = "") -> None:
-    try:
-        whole_number(LABELS[name], value, lo, hi, why=why, strict=True)  # coerce() has turned 5.0 into 5
-    except InputError as e:
-        raise ConfigError(str(e), name) from None
-
-
-def _check_float(name: str, value: Any, lo: float, hi: float, *, lo_open: bool = False,
-                 why: str = "") -> None:
-    ok = _is_number(value) and (value > lo if lo_open else value >= lo) and value <= hi
-    lower = f"greater than {lo:g}" if lo_open else f"at least {lo:g}"
-    _check(ok, name, f"{LABELS[name]} must be a number {lower} and at most {hi:g}{why}; got {shown(value)}.")
-
-
-def _check_widths(name: str, widths: Any) -> None:
-    ok = (isinstance(widths, tuple) and 1 <= len(widths) <= MAX_HIDDEN_LAYERS
-          and all(is_whole(w) and 1 <= w <= MAX_WIDTH for w in widths))
-    _check(ok, name, f"{LABELS[name]} must be 1 to {MAX_HIDDEN_LAYERS} layer widths from 1 to {MAX_WIDTH}, "
-                     f"separated by commas, e.g. 256, 512; got {shown(widths)}.")
-
-
 def validate(cfg: TrainConfig) -> None:
     """Raise ConfigError naming the first invalid setting."""
     for name, choices in (("dataset", DATASETS), ("architecture", ARCHITECTURES), ("loss", LOSSES), ("init", INITS),
                           ("g_optimizer", OPTIMIZERS), ("d_optimizer", OPTIMIZERS), ("precision", PRECISIONS)):
-        _check_choice(name, getattr(cfg, name), choices)
+        _check.choice(name, getattr(cfg, name), choices)
     for name in ("conditional", "mlp_minibatch_std"):
-        _check_bool(name, getattr(cfg, name))
+        _check.boolean(name, getattr(cfg, name))
     _check_data(cfg)
-    _check_int("latent_dim", cfg.latent_dim, 1, 512, " (the size of the noise vector z)")
-    _check_int("dcgan_width", cfg.dcgan_width, 4, 512)
-    _check_int("dcgan_fc", cfg.dcgan_fc, 0, 4096)
-    _check_widths("mlp_g_hidden", cfg.mlp_g_hidden)
-    _check_widths("mlp_d_hidden", cfg.mlp_d_hidden)
-    _check_float("mlp_dropout", cfg.mlp_dropout, 0.0, 0.9)
+    _check.whole("latent_dim", cfg.latent_dim, 1, 512, " (the size of the noise vector z)")
+    _check.whole("dcgan_width", cfg.dcgan_width, 4, 512)
+    _check.whole("dcgan_fc", cfg.dcgan_fc, 0, 4096)
+    _check.widths("mlp_g_hidden", cfg.mlp_g_hidden, MAX_HIDDEN_LAYERS, MAX_WIDTH)
+    _check.widths("mlp_d_hidden", cfg.mlp_d_hidden, MAX_HIDDEN_LAYERS, MAX_WIDTH)
+    _check.number("mlp_dropout", cfg.mlp_dropout, 0.0, 0.9)
     _check(not (cfg.mlp_minibatch_std and not cfg.d_batch_norm), "mlp_minibatch_std",
            f"{LABELS['mlp_minibatch_std']} mixes the samples of a batch, which breaks the per-sample gradient "
            f"penalty of {cfg.loss}; turn one of them off.")
-    _check_int("batch_size", cfg.batch_size, 1, MAX_BATCH_SIZE)
+    _check.whole("batch_size", cfg.batch_size, 1, MAX_BATCH_SIZE)
     for name in ("g_lr", "d_lr"):
-        _check_float(name, getattr(cfg, name), 0.0, 1.0, lo_open=True,
+        _check.number(name, getattr(cfg, name), 0.0, 1.0, lo_open=True,
                      why=" (learning rates are usually between 1e-5 and 1e-2)")
-    _check_float("beta1", cfg.beta1, 0.0, 0.999)
-    _check_float("beta2", cfg.beta2, 0.0, 0.9999)
-    _check_float("momentum", cfg.momentum, 0.0, 0.999)
-    _check_int("n_critic", cfg.n_critic, 1, 100)
-    _check_int("lr_decay_every", cfg.lr_decay_every, 0, 10**9)
-    _check_float("lr_decay_gamma", cfg.lr_decay_gamma, 0.0, 1.0, lo_open=True)
-    _check_float("label_smoothing", cfg.label_smoothing, 0.0, 0.5, why=" (real labels become 1 - smoothing)")
-    _check_float("gp_weight", cfg.gp_weight, 0.0, 1000.0)
-    _check_float("clip_value", cfg.clip_value, 0.0, 10.0, lo_open=True)
-    _check_float("r1_gamma", cfg.r1_gamma, 0.0, 1000.0)
-    _check_float("ema_decay", cfg.ema_decay, 0.0, 0.9999, why=" (0.999 is usual)")
-    _check_int("seed", cfg.seed, 0, 2**63 - 1)
+    _check.number("beta1", cfg.beta1, 0.0, 0.999)
+    _check.number("beta2", cfg.beta2, 0.0, 0.9999)
+    _check.number("momentum", cfg.momentum, 0.0, 0.999)
+    _check.whole("n_critic", cfg.n_critic, 1, 100)
+    _check.whole("lr_decay_every", cfg.lr_decay_every, 0, 10**9)
+    _check.number("lr_decay_gamma", cfg.lr_decay_gamma, 0.0, 1.0, lo_open=True)
+    _check.number("label_smoothing", cfg.label_smoothing, 0.0, 0.5, why=" (real labels become 1 - smoothing)")
+    _check.number("gp_weight", cfg.gp_weight, 0.0, 1000.0)
+    _check.number("clip_value", cfg.clip_value, 0.0, 10.0, lo_open=True)
+    _check.number("r1_gamma", cfg.r1_gamma, 0.0, 1000.0)
+    _check.number("ema_decay", cfg.ema_decay, 0.0, 0.9999, why=" (0.999 is usual)")
+    _check.whole("seed", cfg.seed, 0, 2**63 - 1)
     _check_model_size(cfg)
 
 
@@ -267,7 +221,7 @@ def _check_data(cfg: TrainConfig) -> None:
            f"{LABELS['conditional']} needs a dataset with labels; {cfg.dataset} has none.")
     own = cfg.points
     ok = (isinstance(own, tuple) and len(own) % 2 == 0 and len(own) <= 2 * MAX_OWN_POINTS
-          and all(_is_number(v) and abs(v) <= 3 for v in own))
+          and all(is_number(v) and abs(v) <= 3 for v in own))
     _check(ok, "points", f"{LABELS['points']} must be up to {MAX_OWN_POINTS} pairs of numbers from -3 to 3, "
                          f"x and y of each point, e.g. 0.5, 1, -1, 0; got {shown(own)}.")
     _check(bool(own) or not dataset.own_points, "points",

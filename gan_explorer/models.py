@@ -18,6 +18,7 @@ import torch
 from torch import Tensor, nn
 
 from .data import NUM_CLASSES
+from .inits import INITS, init_default
 
 IMAGE_SHAPE = (1, 28, 28)
 IMAGE_PIXELS = math.prod(IMAGE_SHAPE)
@@ -248,48 +249,6 @@ def _build_mlp2d(cfg: ModelSettings) -> tuple[Generator, Discriminator]:
             MLPDiscriminator(cfg.mlp_d_hidden, cfg.mlp_dropout, False, cfg.mlp_minibatch_std, features))
 
 
-# ---------------------------------------------------------------- initialisation
-
-Init = Callable[[nn.Module, torch.Generator | None], None]
-_WEIGHTED = (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)
-
-
-def _init_default(m: nn.Module, rng: torch.Generator | None) -> None:
-    """PyTorch's own initialisation of each layer (its reset_parameters), drawn from `rng`."""
-    if isinstance(m, _WEIGHTED):
-        nn.init.kaiming_uniform_(m.weight, a=math.sqrt(5), generator=rng)
-        if m.bias is not None:
-            fan_in, _ = nn.init._calculate_fan_in_and_fan_out(m.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            nn.init.uniform_(m.bias, -bound, bound, generator=rng)
-    elif isinstance(m, nn.Embedding):
-        nn.init.normal_(m.weight, generator=rng)
-    elif isinstance(m, nn.modules.batchnorm._BatchNorm):
-        m.reset_parameters()  # weight 1, bias 0, fresh running statistics: nothing random
-    elif any(True for _ in m.parameters(recurse=False)) or any(True for _ in m.buffers(recurse=False)):
-        raise TypeError(f"build_models does not know how to initialise a {type(m).__name__}")
-
-
-def _init_dcgan(m: nn.Module, rng: torch.Generator | None) -> None:
-    if isinstance(m, _WEIGHTED):
-        nn.init.normal_(m.weight, 0.0, 0.02, generator=rng)
-        if m.bias is not None:
-            nn.init.zeros_(m.bias)
-    elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
-        nn.init.normal_(m.weight, 1.0, 0.02, generator=rng)
-        nn.init.zeros_(m.bias)
-
-
-def _init_xavier(m: nn.Module, rng: torch.Generator | None) -> None:
-    if isinstance(m, _WEIGHTED):
-        nn.init.xavier_uniform_(m.weight, generator=rng)
-        if m.bias is not None:
-            nn.init.zeros_(m.bias)
-
-
-INITS: dict[str, Init | None] = {"dcgan": _init_dcgan, "xavier": _init_xavier, "default": None}
-
-
 def build_models(cfg: ModelSettings, rng: torch.Generator | None = None) -> tuple[Generator, Discriminator]:
     """A freshly initialised (generator, discriminator) pair for this config (on the CPU).
 
@@ -303,7 +262,7 @@ def build_models(cfg: ModelSettings, rng: torch.Generator | None = None) -> tupl
         for network in networks:
             network.to_empty(device="cpu")
             for module in network.modules():
-                _init_default(module, rng)
+                init_default(module, rng)
         for network in networks if init is not None else ():
             network.apply(lambda m: init(m, rng))
     return networks

@@ -5,7 +5,7 @@ import gc
 import os
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,10 @@ import pytest
 import torch
 from browsing import chromium
 
+from gan_explorer.config import TrainConfig
 from gan_explorer.data import MNISTTensors, default_data_root, load_mnist
+from gan_explorer.datasets import DATASETS
+from gan_explorer.models import ARCHITECTURE_KINDS
 from gan_explorer.trainer import Trainer, live_runs
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -98,6 +101,28 @@ def _stop_runs_left_behind() -> None:
     for thread in threading.enumerate():
         if thread.name.startswith("gan-explorer-"):
             thread.join(THREAD_JOIN_S)
+
+
+# Tiny networks for the Trainer's tests (make_trainer): fast on one thread.
+TINY = {"mlp_g_hidden": (32, 64), "mlp_d_hidden": (64, 32), "dcgan_width": 8, "latent_dim": 16, "batch_size": 16}
+
+
+@pytest.fixture(scope="module")
+def small_data(mnist: MNISTTensors) -> MNISTTensors:
+    """The first 512 MNIST images: enough for a few steps of a small batch."""
+    return MNISTTensors(mnist.images[:512], mnist.labels[:512])
+
+
+@pytest.fixture()
+def make_trainer(small_data: MNISTTensors) -> Callable[..., Trainer]:
+    """make(**settings): a CPU Trainer of TINY networks (an MLP unless told) on small_data, on the first
+    dataset of a kind its architecture learns (MNIST for image networks, points for mlp2d) unless told."""
+    def make(**settings: object) -> Trainer:
+        settings = {"architecture": "mlp", **TINY, **settings}
+        kinds = ARCHITECTURE_KINDS[settings["architecture"]]
+        settings.setdefault("dataset", next(name for name, d in DATASETS.items() if d.kind in kinds))
+        return Trainer(TrainConfig(**settings), "cpu", data=small_data)
+    return make
 
 
 @pytest.fixture(scope="module")

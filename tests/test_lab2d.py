@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
 
 import pytest
 import torch
@@ -26,12 +25,7 @@ SMALL = dict(architecture="mlp2d", latent_dim=2, mlp_g_hidden=(16,), mlp_d_hidde
              batch_size=64, points=OWN)
 
 
-@pytest.fixture(autouse=True)
-def one_thread() -> Iterator[None]:
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _trainer(**settings: object) -> Trainer:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
-from collections.abc import Iterator
 
 import pytest
 import torch
@@ -26,12 +25,7 @@ SIX = ["what-g-and-d-do", "saturating-loss", "mode-collapse", "strong-discrimina
        "smooth-latent-space"]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread() -> Iterator[None]:
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def test_the_six_lessons_are_registered_by_their_names():

@@ -7,7 +7,8 @@ from torch import nn
 
 from gan_explorer.config import ConfigError, TrainConfig
 from gan_explorer.data import NUM_CLASSES
-from gan_explorer.models import ARCHITECTURE_KINDS, ARCHITECTURES, INITS, build_models
+from gan_explorer.inits import INITS
+from gan_explorer.models import ARCHITECTURE_KINDS, ARCHITECTURES, build_models
 
 IMAGE_ARCHITECTURES = sorted(name for name, kinds in ARCHITECTURE_KINDS.items() if "images" in kinds)
 SMALL = {"dcgan_width": 8, "mlp_g_hidden": (32, 64), "mlp_d_hidden": (64, 32), "latent_dim": 16}

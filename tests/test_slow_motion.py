@@ -1,37 +1,15 @@
 """Slow motion: one D update or one G update alone, and the probe that shows what it moved."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 import torch
 
-from gan_explorer.config import TrainConfig
-from gan_explorer.data import MNISTTensors
 from gan_explorer.slow_motion import Probe, describe
 from gan_explorer.trainer import Trainer
 
-TINY = {"mlp_g_hidden": (32, 64), "mlp_d_hidden": (64, 32), "dcgan_width": 8, "latent_dim": 16, "batch_size": 16}
-
-
-@pytest.fixture(autouse=True)
-def one_thread() -> Iterator[None]:
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture(scope="module")
-def small_data(mnist: MNISTTensors) -> MNISTTensors:
-    return MNISTTensors(mnist.images[:512], mnist.labels[:512])
-
-
-@pytest.fixture()
-def make_trainer(small_data: MNISTTensors) -> Callable[..., Trainer]:
-    def make(**settings: object) -> Trainer:
-        return Trainer(TrainConfig(**{"architecture": "mlp", **TINY, **settings}), "cpu", data=small_data)
-    return make
+pytestmark = pytest.mark.usefixtures("one_thread")  # the trainers come from conftest's make_trainer
 
 
 def _weights(network: torch.nn.Module, buffers: bool = False) -> dict[str, torch.Tensor]:

@@ -4,49 +4,25 @@ from __future__ import annotations
 import copy
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 import torch
+from conftest import TINY  # tests/ is on sys.path (pytest's default import mode)
 from torch import Tensor, nn
 
 from gan_explorer.checkpoints import load_checkpoint, save_checkpoint
 from gan_explorer.config import ConfigError, TrainConfig
 from gan_explorer.data import MNISTTensors
-from gan_explorer.datasets import DATASETS
 from gan_explorer.latent import sample
 from gan_explorer.losses import LOSSES
-from gan_explorer.models import ARCHITECTURE_KINDS, ARCHITECTURES, Discriminator
+from gan_explorer.models import ARCHITECTURES, Discriminator
 from gan_explorer.optim import ema_decay_at
 from gan_explorer.trainer import Trainer, TrainingDiverged, live_runs
 
-TINY = {"mlp_g_hidden": (32, 64), "mlp_d_hidden": (64, 32), "dcgan_width": 8, "latent_dim": 16, "batch_size": 16}
-
-
-@pytest.fixture(autouse=True)
-def one_thread() -> Iterator[None]:
-    """Tiny models run fastest on one thread, and two threads on two busy cores can be 10x slower.
-    The learning test's thresholds were also measured with one thread."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture(scope="module")
-def small_data(mnist: MNISTTensors) -> MNISTTensors:
-    return MNISTTensors(mnist.images[:512], mnist.labels[:512])
-
-
-@pytest.fixture()
-def make_trainer(small_data: MNISTTensors) -> Callable[..., Trainer]:
-    def make(**settings: object) -> Trainer:
-        settings = {"architecture": "mlp", **TINY, **settings}
-        # the first dataset of a kind the architecture learns: MNIST for image networks, points for mlp2d
-        kinds = ARCHITECTURE_KINDS[settings["architecture"]]
-        settings.setdefault("dataset", next(name for name, d in DATASETS.items() if d.kind in kinds))
-        return Trainer(TrainConfig(**settings), "cpu", data=small_data)
-    return make
+# Tiny models run fastest on one thread (the learning test's thresholds were measured so); the
+# trainers come from conftest's make_trainer.
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:

@@ -28,6 +28,7 @@ from .common import bind, friendly
 from .explained import explain
 from .fields import CheckboxGroup, Dropdown, Number
 from .lab_compare import Planes, build_choice, build_planes, captions, diagnoses, half_step, show_rival, trainers_for
+from .lab_draw import DrawPad, dataset_choices, pad, points_of, reading, wire
 from .sessions import SessionRegistry
 
 FRAME_S = 0.2  # the plane at up to 5 frames a second, the issue's target (measured in Chromium: docs/lab2d.md)
@@ -45,6 +46,7 @@ class LabTab:
     registry: SessionRegistry
     preset: gr.Dropdown
     dataset: gr.Dropdown
+    draw: DrawPad
     loss: gr.Dropdown
     g_lr: gr.Number
     d_lr: gr.Number
@@ -60,7 +62,7 @@ class LabTab:
 
     @property
     def settings(self) -> list[gr.components.Component]:
-        return [self.preset, self.dataset, self.loss, self.g_lr, self.d_lr, self.compare]
+        return [self.preset, self.dataset, self.loss, self.g_lr, self.d_lr, self.draw.strokes, self.compare]
 
     @property
     def plane(self) -> gr.Plot:
@@ -72,11 +74,11 @@ class LabTab:
         return [p.plot_a, p.plot_b, p.caption_a, p.caption_b, self.losses, self.scores, self.status]
 
 
-def config_of(name: str, dataset: str, loss: str, g_lr: float, d_lr: float) -> TrainConfig:
+def config_of(name: str, dataset: str, loss: str, g_lr: float, d_lr: float, strokes: Any = None) -> TrainConfig:
     """The preset with the form's dataset, loss and learning rates, as a browser sends them (coerced
-    and validated in config.py: a ConfigError names the bad one)."""
+    and validated in config.py: a ConfigError names the bad one), and the points drawn for `points`."""
     return TrainConfig.from_dict(preset(name).to_dict() | {"dataset": dataset, "loss": loss, "g_lr": g_lr,
-                                                           "d_lr": d_lr})
+                                                           "d_lr": d_lr, "points": points_of(dataset, strokes)})
 
 
 def _quality(session: Session) -> Any:
@@ -121,12 +123,12 @@ def frame(tab: LabTab, session: Session, layers: list[str], charts: bool = True,
 
 
 @friendly
-def start(tab: LabTab, name: str, dataset: str, loss: str, g_lr: float, d_lr: float, choice: str, steps: float,
-          layers: list[str], request: gr.Request) -> Iterator[dict[Any, Any]]:
+def start(tab: LabTab, name: str, dataset: str, loss: str, g_lr: float, d_lr: float, strokes: Any, choice: str,
+          steps: float, layers: list[str], request: gr.Request) -> Iterator[dict[Any, Any]]:
     """Train the form's run (and run B beside it, in turn) in the session's thread; stream their planes."""
     session = tab.registry.get(request)
     count = whole_number("Train for (steps)", steps, 1, MAX_STEPS)
-    trainer, rival = trainers_for(session, config_of(name, dataset, loss, g_lr, d_lr), choice)
+    trainer, rival = trainers_for(session, config_of(name, dataset, loss, g_lr, d_lr, strokes), choice)
     session.start_run(trainer, count, _quality(session), QUALITY_EVERY, rival)
     last_charts = 0.0
     while session.running:
@@ -142,13 +144,13 @@ def stop(tab: LabTab, request: gr.Request) -> None:
 
 
 @friendly
-def step(tab: LabTab, kind: str, name: str, dataset: str, loss: str, g_lr: float, d_lr: float, choice: str,
-         layers: list[str], request: gr.Request) -> dict[Any, Any]:
+def step(tab: LabTab, kind: str, name: str, dataset: str, loss: str, g_lr: float, d_lr: float, strokes: Any,
+         choice: str, layers: list[str], request: gr.Request) -> dict[Any, Any]:
     """One full step of each run, or one D or G update alone with what it moved."""
     session = tab.registry.get(request)
     if session.running:
         raise gr.Error("The run is training: press Stop first, then step it by hand.")
-    trainers_for(session, config_of(name, dataset, loss, g_lr, d_lr), choice)
+    trainers_for(session, config_of(name, dataset, loss, g_lr, d_lr, strokes), choice)
     if kind == "step":
         session.step()
         return frame(tab, session, layers)
@@ -178,8 +180,9 @@ def _layout(registry: SessionRegistry) -> LabTab:
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=300, elem_id="lab-settings"):
             preset_box = Dropdown(PRESETS, value="ring", label="Preset", elem_id="lab-preset")
-            dataset = Dropdown([n for n, d in DATASETS.items() if d.kind == POINTS], value=cfg.dataset,
-                               label="Dataset", elem_id="lab-dataset")
+            dataset = Dropdown(dataset_choices([n for n, d in DATASETS.items() if d.kind == POINTS]),
+                               value=cfg.dataset, label="Dataset", elem_id="lab-dataset")
+            draw = pad(cfg.dataset)
             loss = Dropdown(list(LOSSES), value=cfg.loss, label="Loss", elem_id="lab-loss")
             with gr.Row():
                 g_lr = Number(cfg.g_lr, label="G learning rate", step=1e-4, elem_id="lab-g_lr")
@@ -205,22 +208,24 @@ def _layout(registry: SessionRegistry) -> LabTab:
             explain("lab-scores")
     with gr.Accordion("Lessons", open=False, elem_id="lab-lessons-box"):
         lesson = gr.Markdown(lesson_text(), elem_id="lab-lessons")
-    return LabTab(registry, preset_box, dataset, loss, g_lr, d_lr, steps, layers, lesson, buttons, compare, planes,
+    return LabTab(registry, preset_box, dataset, draw, loss, g_lr, d_lr, steps, layers, lesson, buttons, compare, planes,
                   losses, scores, status)
 
 
 def build(registry: SessionRegistry) -> LabTab:
     tab = _layout(registry)
-    streaming = tab.buttons["start"].click(
+    streaming = reading(tab.draw, tab.buttons["start"]).then(
         bind(start, tab), [*tab.settings, tab.steps, tab.layers], tab.view, api_name="lab_start",
         concurrency_limit=None, show_progress="hidden")
     tab.buttons["stop"].click(bind(stop, tab), None, None, cancels=[streaming], api_name="lab_stop",
                               concurrency_limit=None)
     for kind in ("step", "d", "g"):
         kind_box = gr.State(kind)
-        tab.buttons[kind].click(bind(step, tab), [kind_box, *tab.settings, tab.layers], tab.view,
-                                api_name=f"lab_{kind}_step" if kind != "step" else "lab_step",
-                                concurrency_limit=None, show_progress="hidden")
+        reading(tab.draw, tab.buttons[kind]).then(
+            bind(step, tab), [kind_box, *tab.settings, tab.layers], tab.view,
+            api_name=f"lab_{kind}_step" if kind != "step" else "lab_step", concurrency_limit=None,
+            show_progress="hidden")
+    wire(tab.draw, tab.dataset)
     tab.layers.change(bind(redraw, tab), tab.layers, tab.view, api_visibility="private", concurrency_limit=None,
                       show_progress="hidden")
     tab.compare.change(show_rival, tab.compare, [tab.planes.column_b, tab.planes.caption_a, tab.planes.caption_b],

@@ -13,8 +13,9 @@ import gradio as gr
 from ..config import FIELD_TYPES, FORM_FIELDS, LABELS, TrainConfig
 from ..datasets import IMAGES
 from ..device import precision_choices, resolve_device
+from ..inits import INITS
 from ..losses import LOSSES
-from ..models import ARCHITECTURES, INITS
+from ..models import ARCHITECTURES
 from ..optim import OPTIMIZERS
 from ..parsing import whole_number
 from ..presets import DEFAULT_PRESET, preset, presets_of
