@@ -13,13 +13,13 @@ every 0.125 s), and "first request after an idle pause" is the round trip that f
 from __future__ import annotations
 
 import argparse
-import re
-import threading
 import os
+import re
 import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
