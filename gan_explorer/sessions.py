@@ -20,6 +20,7 @@ from typing import Any
 
 from .checkpoints import Checkpoint
 from .compare import RunDiverged, in_turn, run_names, step_each
+from .config import TrainConfig
 from .cores import Borrower, CoreShare
 from .diagnosis import Finding, RunState, diagnose
 from .models import Generator
@@ -117,6 +118,14 @@ class Session:
             for run in self.runs:
                 run.keep_frame()  # the grid it starts from
         return self.run
+
+    def kept_runs(self, config: TrainConfig, rival: TrainConfig | None) -> tuple[Trainer, Trainer | None] | None:
+        """The session's trainers for run A's `config` and run B's `rival` settings when only live
+        settings of run A changed (applied now) and run B is the same; None when new runs are needed."""
+        trainer, current = self.trainer, self.rival.trainer if self.rival is not None else None
+        if trainer is None or trainer.stopped or (current.config if current is not None else None) != rival:
+            return None
+        return None if trainer.apply(config).needs_new_run else (trainer, current)
 
     def start_run(self, trainer: Trainer, steps: int, quality_fn: QualityFn | None,
                   quality_every: int, rival: Trainer | None = None) -> None:

@@ -37,11 +37,9 @@ def trainers_for(session: Session, config: TrainConfig, choice: str | None) -> t
     """The session's trainers if only live settings of run A changed (applied now) and run B is the
     same, else fresh ones: a changed comparison starts both runs afresh, so neither is ahead."""
     rival_settings = rival_config(config, choice)
-    trainer, rival = session.trainer, session.rival.trainer if session.rival is not None else None
-    if trainer is not None and not trainer.stopped:
-        same_rival = (rival.config if rival is not None else None) == rival_settings
-        if same_rival and not trainer.apply(config).needs_new_run:
-            return trainer, rival
+    if (kept := session.kept_runs(config, rival_settings)) is not None:
+        return kept
+    if session.trainer is not None and not session.trainer.stopped:
         gr.Info("Settings changed that need new networks: starting " + ("new runs." if rival_settings else "a new run."))
     data = load_mnist(default_data_root())
     return Trainer(config, data=data), Trainer(rival_settings, data=data) if rival_settings is not None else None

@@ -64,11 +64,8 @@ def trainers_for(session: Session, config: TrainConfig, choice: str | None) -> t
     """The session's runs when only live settings of run A changed (applied now) and run B is the same,
     else fresh ones: a changed comparison starts both afresh, so neither is ahead."""
     rival_settings = rival_config(config, choice)
-    trainer, rival = session.trainer, session.rival.trainer if session.rival is not None else None
-    if trainer is not None and not trainer.stopped:
-        same_rival = (rival.config if rival is not None else None) == rival_settings
-        if same_rival and not trainer.apply(config).needs_new_run:
-            return trainer, rival
+    if (kept := session.kept_runs(config, rival_settings)) is not None:
+        return kept
     session.reset()
     trainers = Trainer(config, "cpu"), Trainer(rival_settings, "cpu") if rival_settings is not None else None
     session.adopt(*trainers)
