@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import torch
-from browsing import chromium
+from browsing import chromium, open_app
 
 from gan_explorer.config import TrainConfig
 from gan_explorer.data import MNISTTensors, default_data_root, load_mnist
@@ -51,6 +51,16 @@ def mnist_test(mnist_root: Path) -> MNISTTensors:
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+def lab(browser: Any, app_url: str) -> Iterator[Any]:
+    """A page of the app at 1280 x 720 with the 2-D lab tab open."""
+    page = open_app(browser, app_url, width=1280, height=720)
+    page.get_by_role("tab", name="2-D lab").click()
+    page.wait_for_selector("#lab-start")
+    yield page
+    page.close()
 
 
 @pytest.fixture(scope="module")

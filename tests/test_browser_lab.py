@@ -3,12 +3,10 @@ D step and G step say what they moved, and the frame rate is measured (docs/lab2
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-from browsing import marks, open_app
+from browsing import marks
 
 pytestmark = marks(timeout_s=300)
 
@@ -25,15 +23,6 @@ COUNT_FRAMES = """(seconds) => new Promise(resolve => {
   tick();
 })"""
 MIN_FPS = float(os.environ.get("GX_LAB_MIN_FPS", "1"))  # a floor for a busy shared CI machine (docs/lab2d.md)
-
-
-@pytest.fixture
-def lab(browser: Any, app_url: str) -> Iterator[Any]:
-    page = open_app(browser, app_url, width=1280, height=720)
-    page.get_by_role("tab", name="2-D lab").click()
-    page.wait_for_selector("#lab-start")
-    yield page
-    page.close()
 
 
 def _step_of(page: Any) -> int:

@@ -3,12 +3,10 @@ empty drawing with a clear message, and a stroke drawn with the mouse becomes th
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-from browsing import marks, open_app
+from browsing import marks
 
 pytestmark = marks(timeout_s=300)
 
@@ -17,15 +15,6 @@ TITLE = "document.querySelector('#lab-plane .gtitle')"
 REAL_POINTS = """() => { const plot = document.querySelector('#lab-plane .js-plotly-plot');
   const trace = plot && plot.data ? plot.data.find(t => t.name === 'real') : null;
   return trace ? {x: Array.from(trace.x), y: Array.from(trace.y)} : null; }"""
-
-
-@pytest.fixture
-def lab(browser: Any, app_url: str) -> Iterator[Any]:
-    page = open_app(browser, app_url, width=1280, height=720)
-    page.get_by_role("tab", name="2-D lab").click()
-    page.wait_for_selector("#lab-start")
-    yield page
-    page.close()
 
 
 def _choose_points(page: Any) -> None:
