@@ -164,8 +164,9 @@ def main() -> None:
             with cores.training() as borrower:
                 measure(args.preset, overrides, args.seconds, args.eval_every, args.n, args.data_root,
                         borrower, args.requests_per_s)
-                print(f"seconds per step by thread count: "
-                      f"{ {k: round(v, 4) for k, v in borrower.average.items()} }")
+                medians = {threads: borrower.round_time(threads) for threads in sorted(borrower.times)}
+                print("seconds per step by thread count (median of the last rounds): "
+                      + ", ".join(f"{k}: {v:.4f}" for k, v in medians.items() if v is not None))
         else:
             measure(args.preset, overrides, args.seconds, args.eval_every, args.n, args.data_root)
         return

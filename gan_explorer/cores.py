@@ -14,8 +14,10 @@ computes sets its own: the training thread `training_threads()`, handlers and qu
 """
 from __future__ import annotations
 
+import statistics
 import threading
 import time
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -27,10 +29,10 @@ IDLE_S = 1.0  # no request for this long: nobody is dragging a slider (a drag as
 # Borrowing must pay: on a busy machine (a browser beside the server, other jobs) two OpenMP threads on
 # two cores wait for each other at every barrier and a step can take ten times as long as on one.
 GAIN = 0.85  # borrow while a round of steps on every core takes under this share of a round without
-SMOOTHING = 0.2  # weight of the newest round in a thread count's average round time
+WINDOW = 9  # the last rounds timed at each thread count; their median is judged, so the first use of a
+            # count (oneDNN compiles its kernels for it), a paused or a slow round does not decide
 MIN_SAMPLES = 5  # rounds timed at a thread count before it is judged
 RETRY_EVERY = 300  # rounds between two tries of borrowing after it did not pay
-OUTLIER = 10.0  # a round this many times its average waited (a pause), it was not slow: not counted
 
 
 def pin(threads: int) -> None:
@@ -88,24 +90,28 @@ class CoreShare:
 
 class Borrower:
     """One training thread's thread count, chosen between two rounds of steps: every core while the
-    share allows it and rounds are measured faster so, else the training share. Each count's average
-    round time is measured as the run goes (a few rounds each before judging); borrowing that did not
-    pay is tried again now and then, as the machine may have become quieter."""
+    share allows it and rounds are measured faster so, else the training share. The last rounds at each
+    count are timed as the run goes (a few before judging, by their median); borrowing that did not pay
+    is tried again now and then, as the machine may have become quieter."""
 
     def __init__(self, share: CoreShare, clock: Callable[[], float] = time.perf_counter) -> None:
         self.share, self._clock = share, clock
         self.threads = share.server_threads
-        self.average: dict[int, float] = {}  # thread count -> seconds per round
-        self.samples: dict[int, int] = {}
+        self.times: dict[int, deque[float]] = defaultdict(lambda: deque(maxlen=WINDOW))  # seconds per round
         self._round_start: float | None = None
         self._uncounted = True  # the round after a change of count warms a thread pool up: not counted
         self._rounds_since_try = 0
+
+    def round_time(self, threads: int) -> float | None:
+        """The median of the last rounds timed on `threads`, or None before MIN_SAMPLES of them."""
+        times = self.times.get(threads)
+        return statistics.median(times) if times and len(times) >= MIN_SAMPLES else None
 
     def next_round(self) -> int:
         """Time the round that ended, pin the thread count of the next one and return it."""
         now = self._clock()
         if self._round_start is not None and not self._uncounted:
-            self._record(self.threads, now - self._round_start)
+            self.times[self.threads].append(now - self._round_start)
         threads = self._choose()
         self._uncounted, self.threads = threads != self.threads, threads
         pin(threads)
@@ -116,26 +122,17 @@ class Borrower:
         """The time until the next round was not training (an evaluation between steps): not counted."""
         self._uncounted = True
 
-    def _record(self, threads: int, seconds: float) -> None:
-        average, n = self.average.get(threads), self.samples.get(threads, 0)
-        if average is None:
-            self.average[threads] = seconds
-        elif seconds < OUTLIER * average:
-            self.average[threads] = (1 - SMOOTHING) * average + SMOOTHING * seconds
-        self.samples[threads] = n + 1
-
     def _choose(self) -> int:
         base, every = self.share.server_threads, self.share.cores
         if not self.share.may_borrow():
             return base
         for threads in (base, every):  # measure each before judging
-            if self.samples.get(threads, 0) < MIN_SAMPLES:
+            if self.round_time(threads) is None:
                 return threads
-        if self.average[every] < GAIN * self.average[base]:
+        if self.round_time(every) < GAIN * self.round_time(base):  # type: ignore[operator]
             return every
         self._rounds_since_try += 1
         if self._rounds_since_try >= RETRY_EVERY:
             self._rounds_since_try = 0
-            self.samples[every] = 0
-            del self.average[every]
+            self.times[every].clear()
         return base
