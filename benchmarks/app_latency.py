@@ -76,13 +76,23 @@ def round_trips(client: Client, model: str, n: int) -> list[float]:
     return times
 
 
-def _step(job: object) -> int:
-    """The run's step, read from the status line of the /train stream's latest update."""
+def _status(job: object) -> str:
+    """The status line of the /train stream's latest update."""
     for output in reversed(job.outputs()):  # type: ignore[attr-defined]
         for value in output:
-            if isinstance(value, str) and (found := re.search(r"<b>Step ([\d,]+)</b>", value)):
-                return int(found.group(1).replace(",", ""))
-    return 0
+            if isinstance(value, str) and "<b>Step " in value:
+                return value
+    return ""
+
+
+def _step(job: object) -> int:
+    found = re.search(r"<b>Step ([\d,]+)</b>", _status(job))
+    return int(found.group(1).replace(",", "")) if found else 0
+
+
+def _threads(job: object) -> str:
+    found = re.search(r"device (cpu \(\d+ threads?\))", _status(job))
+    return found.group(1) if found else "?"
 
 
 def steps_per_second(job: object, seconds: float) -> float:
@@ -104,14 +114,16 @@ def training_speed(port: int, model: str, seconds: float) -> None:
     job = trainer_client.submit(steps=100000, api_name="/train")
     time.sleep(3.0)  # past the Start request's idle second
     alone = steps_per_second(job, seconds)
+    threads_alone = _threads(job)
     stop = threading.Event()
     drag = threading.Thread(target=dragging, args=(student, model, stop))
     drag.start()
     busy = steps_per_second(job, seconds)
+    threads_busy = _threads(job)
     stop.set()
     drag.join()
-    print(f"training speed in the app: {alone:5.1f} steps/s with nobody using the page, {busy:5.1f} while a "
-          f"student drags a slider ({alone / busy:.2f}x)")
+    print(f"training speed in the app: {alone:5.1f} steps/s with nobody using the page ({threads_alone}), "
+          f"{busy:5.1f} while a student drags a slider ({threads_busy}): {alone / busy:.2f}x")
     firsts = []
     for i in range(10):
         time.sleep(1.5)  # idle: the run has borrowed the server's core again

@@ -32,7 +32,8 @@ GAIN = 0.85  # borrow while a round of steps on every core takes under this shar
 WINDOW = 9  # the last rounds timed at each thread count; their median is judged, so the first use of a
             # count (oneDNN compiles its kernels for it), a paused or a slow round does not decide
 MIN_SAMPLES = 5  # rounds timed at a thread count before it is judged
-RETRY_EVERY = 300  # rounds between two tries of borrowing after it did not pay
+RETRY_EVERY = 300  # rounds before borrowing that did not pay is tried again; doubled after each failed try
+MAX_RETRY_EVERY = 4800
 
 
 def pin(threads: int) -> None:
@@ -46,8 +47,8 @@ class CoreShare:
     """The cores of one server process, shared between its training runs and its requests.
 
     `server_threads`: what training leaves the server (all cores but one, at least one).
-    `may_borrow()`: exactly one run trains and no request came for IDLE_S. `fixed` turns borrowing off
-    (an explicit thread count was asked for)."""
+    `may_borrow()`: exactly one run trains, no request came for IDLE_S and no work of the server's runs
+    (a quality check, `on_server_share`). `fixed` turns borrowing off (an explicit count was asked for)."""
 
     def __init__(self, cores: int | None = None, fixed: int | None = None, idle_s: float = IDLE_S,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -57,6 +58,7 @@ class CoreShare:
         self._idle_s, self._clock = idle_s, clock
         self._last_request = clock()
         self._training = 0
+        self._server_work = 0
         self._lock = threading.Lock()
 
     def request(self) -> None:
@@ -68,23 +70,30 @@ class CoreShare:
     @contextmanager
     def training(self) -> Iterator[Borrower]:
         """A training thread's Borrower while it trains (a comparison's two runs are one thread)."""
-        with self._lock:
-            self._training += 1
-        try:
+        with self._counted("_training"):
             yield Borrower(self)
-        finally:
-            with self._lock:
-                self._training -= 1
 
     def may_borrow(self) -> bool:
-        alone = self._training == 1
-        return self.borrows and alone and self._clock() - self._last_request >= self._idle_s
+        alone, idle = self._training == 1 and self._server_work == 0, self._clock() - self._last_request >= self._idle_s
+        return self.borrows and alone and idle
+
+    @contextmanager
+    def _counted(self, attribute: str) -> Iterator[None]:
+        with self._lock:
+            setattr(self, attribute, getattr(self, attribute) + 1)
+        try:
+            yield
+        finally:
+            with self._lock:
+                setattr(self, attribute, getattr(self, attribute) - 1)
 
     def on_server_share(self, fn: Callable[..., object]) -> Callable[..., object]:
-        """`fn` run on the server's share, for work a training thread starts in a thread of its own."""
+        """`fn` run on the server's share, for work a training thread starts in a thread of its own
+        (a quality check): while it runs, the server's core is not lent."""
         def call(*args: object, **kwargs: object) -> object:
             pin(self.server_threads)
-            return fn(*args, **kwargs)
+            with self._counted("_server_work"):
+                return fn(*args, **kwargs)
         return call
 
 
@@ -101,6 +110,7 @@ class Borrower:
         self._round_start: float | None = None
         self._uncounted = True  # the round after a change of count warms a thread pool up: not counted
         self._rounds_since_try = 0
+        self._retry_every = RETRY_EVERY
 
     def round_time(self, threads: int) -> float | None:
         """The median of the last rounds timed on `threads`, or None before MIN_SAMPLES of them."""
@@ -130,9 +140,10 @@ class Borrower:
             if self.round_time(threads) is None:
                 return threads
         if self.round_time(every) < GAIN * self.round_time(base):  # type: ignore[operator]
+            self._retry_every = RETRY_EVERY
             return every
         self._rounds_since_try += 1
-        if self._rounds_since_try >= RETRY_EVERY:
-            self._rounds_since_try = 0
+        if self._rounds_since_try >= self._retry_every:  # a failed try costs rounds: wait longer each time
+            self._rounds_since_try, self._retry_every = 0, min(2 * self._retry_every, MAX_RETRY_EVERY)
             self.times[every].clear()
         return base

@@ -60,6 +60,14 @@ def test_a_run_may_borrow_only_alone_on_an_idle_server() -> None:
     assert share.server_threads == 1
 
 
+def test_the_servers_core_is_not_lent_while_a_quality_check_runs_on_it() -> None:
+    share, _ = idle_share(cores=2)
+    during: list[bool] = []
+    with share.training():
+        share.on_server_share(lambda: during.append(share.may_borrow()))()
+        assert during == [False] and share.may_borrow()
+
+
 def test_a_fixed_thread_count_or_a_single_core_never_borrows() -> None:
     for share, _ in (idle_share(cores=2, fixed=1), idle_share(cores=1)):
         with share.training():
@@ -83,6 +91,16 @@ def test_borrowing_that_does_not_pay_stops_and_is_tried_again_later() -> None:
         counts = rounds(borrower, clock, {1: 0.05, 2: 0.5}, 20 + RETRY_EVERY)  # a busy machine
     assert counts[15:RETRY_EVERY] == [1] * (RETRY_EVERY - 15)
     assert 2 in counts[RETRY_EVERY:]
+
+
+def test_each_failed_try_of_borrowing_waits_twice_as_long_for_the_next() -> None:
+    share, _ = idle_share(cores=2)
+    clock = Clock()
+    with share.training():
+        counts = rounds(Borrower(share, clock), clock, {1: 0.05, 2: 0.5}, 20 + 4 * RETRY_EVERY)
+    tries = [i for i in range(1, len(counts)) if counts[i] == 2 and counts[i - 1] == 1]
+    gaps = [b - a for a, b in zip(tries, tries[1:])]
+    assert len(tries) == 3 and gaps[1] > 1.8 * gaps[0]
 
 
 def test_time_between_rounds_that_was_not_training_is_not_counted() -> None:
