@@ -132,10 +132,11 @@ def start(tab: LabTab, name: str, dataset: str, loss: str, g_lr: float, d_lr: fl
     session.start_run(trainer, count, _quality(session), QUALITY_EVERY, rival)
     last_charts = 0.0
     while session.running:
-        charts = time.monotonic() - last_charts >= CHARTS_S
-        last_charts = time.monotonic() if charts else last_charts
+        now = time.monotonic()
+        charts = now - last_charts >= CHARTS_S
+        last_charts = now if charts else last_charts
         yield frame(tab, session, layers, charts)
-        time.sleep(FRAME_S)
+        time.sleep(max(0.0, now + FRAME_S - time.monotonic()))  # a frame every FRAME_S, its drawing included
     yield frame(tab, session, layers)
 
 
