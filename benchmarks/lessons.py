@@ -27,7 +27,7 @@ from gan_explorer.lessons import LESSONS, Lesson
 from gan_explorer.metrics import default_judge, digit_reference
 from gan_explorer.presets import DEFAULT_PRESET, PRESETS
 
-TARGET_BASELINE_STEPS_PER_S = 8.5  # issue 14's 2-core AVX2 CPU, the old `fast` recipe, one thread
+TARGET_BASELINE_STEPS_PER_S = 15.5  # a real 2-core AVX2 CPU, the old `fast` recipe, one thread (15.1-16.0 measured)
 BASELINE = {**PRESETS[DEFAULT_PRESET], "batch_size": 64, "ema_decay": 0.0}  # that recipe
 RATE_STEPS = 20
 RATE_ROUNDS = 3  # baseline and lesson timed in turn; the best round of each, as other jobs come and go

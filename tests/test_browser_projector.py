@@ -125,8 +125,9 @@ def test_no_chart_text_is_cut_off_in_either_layout(open_page: OpenPage, artifact
     for chart, chart_texts in zip(ALL_CHARTS, texts, strict=True):
         cut = [t["text"] for t in chart_texts if not t["inside"]]
         assert not cut, f"{chart} at {width}x{height}{query}: cut off {cut}"
-    loss = page.locator("#train-loss input")  # the dropdown's text must not run under its arrow
-    assert loss.evaluate("e => e.scrollWidth <= e.clientWidth"), "the Loss dropdown cuts its value"
+    for name in ("loss", "architecture"):  # a dropdown's text must not run under its arrow
+        box = page.locator(f"#train-{name} input")
+        assert box.evaluate("e => e.scrollWidth <= e.clientWidth"), f"the {name} dropdown cuts its value"
 
 
 def test_a_legend_toggle_survives_chart_updates(open_page: OpenPage) -> None:

@@ -49,7 +49,7 @@ def _title(plot: Any) -> str:
 
 
 def test_start_with_a_comparison_trains_both_runs_in_turn_and_draws_two_captioned_planes(tab) -> None:
-    *_, last = lab_tab.start(tab, *FORM, "ring-wgan-gp", 100, LAYERS, _request())
+    *_, last = lab_tab.start(tab, *FORM, None, "ring-wgan-gp", 100, LAYERS, _request())
     session = tab.registry.get(_request())
     assert [run.trainer.step_count for run in session.runs] == [100, 100]
     assert session.rival.trainer.config.loss == "wgan_gp" and session.rival.trainer.config.seed == SLOW_D.seed
@@ -64,24 +64,24 @@ def test_start_with_a_comparison_trains_both_runs_in_turn_and_draws_two_captione
 
 
 def test_without_a_comparison_start_draws_one_plane(tab) -> None:
-    *_, last = lab_tab.start(tab, *FORM, NO_COMPARISON, 2, LAYERS, _request())
+    *_, last = lab_tab.start(tab, *FORM, None, NO_COMPARISON, 2, LAYERS, _request())
     assert tab.planes.plot_b not in last and tab.registry.get(_request()).rival is None
     assert "**A**" not in last[tab.status]
 
 
 def test_step_d_step_and_g_step_move_both_runs(tab) -> None:
-    lab_tab.step(tab, "step", *FORM, "ring-wgan-gp", LAYERS, _request())
+    lab_tab.step(tab, "step", *FORM, None, "ring-wgan-gp", LAYERS, _request())
     session = tab.registry.get(_request())
     assert [run.trainer.step_count for run in session.runs] == [1, 1]
-    said = lab_tab.step(tab, "d", *FORM, "ring-wgan-gp", LAYERS, _request())[tab.status]
+    said = lab_tab.step(tab, "d", *FORM, None, "ring-wgan-gp", LAYERS, _request())[tab.status]
     assert "A: D step: D(x)" in said and "B: D step: D(x)" in said
-    said = lab_tab.step(tab, "g", *FORM, "ring-wgan-gp", LAYERS, _request())[tab.status]
+    said = lab_tab.step(tab, "g", *FORM, None, "ring-wgan-gp", LAYERS, _request())[tab.status]
     assert "A: G step: D(G(z))" in said and "B: G step: D(G(z))" in said
     assert [run.trainer.step_count for run in session.runs] == [2, 2]
 
 
 def test_stop_ends_both_runs(tab) -> None:
-    stream = lab_tab.start(tab, *FORM, "ring-wgan-gp", 100_000, LAYERS, _request())
+    stream = lab_tab.start(tab, *FORM, None, "ring-wgan-gp", 100_000, LAYERS, _request())
     next(stream)
     lab_tab.stop(tab, _request())
     session = tab.registry.get(_request())
@@ -90,14 +90,14 @@ def test_stop_ends_both_runs(tab) -> None:
 
 
 def test_run_b_learns_run_as_points(tab) -> None:
-    lab_tab.step(tab, "step", "ring", "grid", "non_saturating", 1e-3, 1e-3, "ring-wgan-gp", LAYERS, _request())
+    lab_tab.step(tab, "step", "ring", "grid", "non_saturating", 1e-3, 1e-3, None, "ring-wgan-gp", LAYERS, _request())
     assert tab.registry.get(_request()).rival.trainer.config.dataset == "grid"
 
 
 def test_comparing_a_run_with_itself_is_a_clear_message(tab) -> None:
     ring = preset("ring")
     with pytest.raises(gr.Error, match="same settings"):
-        lab_tab.step(tab, "step", "ring", "ring", ring.loss, ring.g_lr, ring.d_lr, "ring", LAYERS, _request())
+        lab_tab.step(tab, "step", "ring", "ring", ring.loss, ring.g_lr, ring.d_lr, None, "ring", LAYERS, _request())
 
 
 def test_choosing_a_lab_lesson_fills_the_lab_and_its_comparison_and_leaves_the_train_form() -> None:

@@ -20,6 +20,7 @@ from ..sessions import Run, Session
 from ..slow_motion import describe
 from ..trainer import Trainer
 from .compare_view import NO_COMPARISON
+from .explained import explain
 from .fields import Dropdown
 
 LABEL = "Compare with (run B)"
@@ -49,6 +50,7 @@ def build_planes() -> Planes:
         with gr.Column(min_width=280, visible=False, elem_id="lab-plane-b") as column_b:
             caption_b = gr.Markdown("", elem_id="lab-caption-b")
             plot_b = gr.Plot(show_label=False, elem_id="lab-plane-b-plot", elem_classes="gx-stage")
+            explain("lab-plane-b-plot")
     return Planes(caption_a, plot_a, column_b, caption_b, plot_b)
 
 

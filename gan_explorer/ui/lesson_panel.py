@@ -66,8 +66,8 @@ def wire(demo: gr.Blocks, panel: LessonPanel, preset_box: gr.Dropdown, settings:
     """Wire the picker; returns the page load's event that opens a link's lesson (link_panel goes on from it).
     `lab`: the 2-D lab, whose form and "Compare with" a lab lesson fills."""
     lab_outputs = [lab.preset, lab.dataset, lab.loss, lab.g_lr, lab.d_lr, lab.compare] if lab is not None else []
-    outputs = [panel.picker, panel.text, preset_box, *settings.values(), tabs, interpolate_model, compare,
-               *lab_outputs]
+    outputs = [panel.picker, panel.text, preset_box, *settings.values(), tabs, interpolate_model, *lab_outputs,
+               compare]  # run B last, as /lesson's callers read it
 
     def values(lesson: Lesson) -> tuple[Any, ...]:
         # each form takes a lesson's runs only where the lesson teaches: the Train tab's or the 2-D lab's
@@ -79,7 +79,7 @@ def wire(demo: gr.Blocks, panel: LessonPanel, preset_box: gr.Dropdown, settings:
                     lab.compare: lesson_choice(lesson)} if lab is not None and on_lab else {}
         return (lesson.name, lesson_text(lesson), lesson.runs[0] if on_train else gr.skip(),
                 *(form.get(control, gr.skip()) for control in settings.values()), gr.Tabs(selected=lesson.tab), model,
-                rival, *(lab_form.get(control, gr.skip()) for control in lab_outputs))
+                *(lab_form.get(control, gr.skip()) for control in lab_outputs), rival)
 
     @friendly
     def choose(name: str) -> tuple[Any, ...]:

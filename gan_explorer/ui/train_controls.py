@@ -26,7 +26,6 @@ DEFAULT_STEPS = 3000
 MAX_RUN_STEPS = 1_000_000
 STEPS_LABEL = "Train for (generator steps)"
 NARROW_PX = 110  # lets two or three controls share a row of the settings column instead of stacking
-CHOICE_PX = 140  # a dropdown's value stays readable ("dcgan" was cut to "d..." at 1280 px wide)
 # What one click on a number box's arrow adds: a fraction of the setting's usual values (Gradio's
 # default of 1 turned a learning rate of 0.001 into 1.001).
 FLOAT_STEPS = {"g_lr": 1e-4, "d_lr": 1e-4, "beta1": 0.01, "beta2": 0.001, "momentum": 0.05, "gp_weight": 1.0,
@@ -55,10 +54,9 @@ def _choice(cfg: TrainConfig, name: str, choices: Any, **kwargs: Any) -> Dropdow
 
 def _essentials(cfg: TrainConfig) -> dict[str, gr.components.Component]:
     c: dict[str, gr.components.Component] = {}
-    with gr.Row():
-        c["architecture"] = _choice(cfg, "architecture", ARCHITECTURES,
-                                    info="mlp: fully connected; dcgan: convolutional")
-        c["loss"] = _choice(cfg, "loss", LOSSES, info=LOSSES[cfg.loss].description, elem_id="train-loss")
+    # one a row: side by side at 1280 px wide, "dcgan" or "non_saturating" was cut off
+    c["architecture"] = _choice(cfg, "architecture", ARCHITECTURES, info="mlp: fully connected; dcgan: convolutional")
+    c["loss"] = _choice(cfg, "loss", LOSSES, info=LOSSES[cfg.loss].description, elem_id="train-loss")
     with gr.Row():
         c["g_lr"] = _number(cfg, "g_lr", info="a change applies at the next step")
         c["d_lr"] = _number(cfg, "d_lr", info="a change applies at the next step")
@@ -114,7 +112,7 @@ def build_settings() -> tuple[gr.Dropdown, dict[str, gr.components.Component], g
     with gr.Accordion("Advanced", open=False):
         settings |= _advanced(cfg)
     for name, control in settings.items():
-        control.min_width = CHOICE_PX if isinstance(control, gr.Dropdown) else NARROW_PX
+        control.min_width = NARROW_PX
         control.elem_id = control.elem_id or f"train-{name}"  # for tests and page scripts: #train-g_lr
     # The loss's one-line explanation follows the choice (the preset box changes it too).
     settings["loss"].change(lambda name: gr.Dropdown(info=LOSSES[name].description if name in LOSSES else None),
