@@ -65,10 +65,6 @@ class LabTab:
         return [self.preset, self.dataset, self.loss, self.g_lr, self.d_lr, self.draw.strokes, self.compare]
 
     @property
-    def plane(self) -> gr.Plot:
-        return self.planes.plot_a
-
-    @property
     def view(self) -> list[gr.components.Component]:
         p = self.planes
         return [p.plot_a, p.plot_b, p.caption_a, p.caption_b, self.losses, self.scores, self.status]
