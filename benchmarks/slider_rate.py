@@ -1,24 +1,22 @@
 """Picture updates per second while a student drags an Explore slider, in Debian's Chromium.
 
-    python benchmarks/slider_rate.py --drag-s 8 --wirings live release
-    python benchmarks/slider_rate.py --drag-s 5 --wirings live own-pool small --repeat 3 --log
+    python benchmarks/slider_rate.py --drag-s 8
+    python benchmarks/slider_rate.py --drag-s 5 --wirings app gradio-event --repeat 3 --log
 
 The app runs in this process (as tests/conftest.py launches it), after its start's warm-up has
 finished; a page drags Explore's z[0] slider without releasing it (mouse down, a small move every
 --step-ms, back and forth), (a) with nothing else running, (b) while a second page trains (its Start
 pressed). Each drag prints three counts that should agree: the new pictures the page finished
 loading (img `load` with a new src: the figure), the changes of the img's src, and the drawings the
-server finished, besides the requests the page sent (fetches of /queue/join or /run/predict).
-The wirings, measured in the same run, in turn (--repeat rounds):
-  live                - the app as it is: G(z) on .input, always_last (the latest values win); the
-                        nearest training image (and G(z) again) on .release;
-  own-pool            - live, its move drawing in a concurrency pool of its own, without a limit;
-  small               - live, its move picture sent at 28x28 and scaled by CSS instead of 392x392;
-  nearest-every-move  - the wiring before: G(z) and the nearest training image on every .input;
-  release             - the baseline: the sliders redraw on .release only, as at first.
-Under `release` a drag shows nothing until the mouse goes up. Figures on a shared machine move with
-its load: compare the wirings' figures from the same round. benchmarks/in_page_generator.py measures
-the generator run in the page instead (onnxruntime-web) under the same drag.
+server finished, besides the requests the page sent (fetches of the picture route, /queue/join or
+/run/predict). The wirings, measured in the same run, in turn (--repeat rounds):
+  app           - the app as it is: each move's picture from the plain route of ui/slider_route.py
+                  (one request out, the latest values winning); G(z) and the nearest training image
+                  on .release, a Gradio event;
+  gradio-event  - the baseline: every move a Gradio event (.input, always_last) drawing G(z) and the
+                  nearest image, the plain route blocked in the page.
+Figures on a shared machine move with its load: compare the wirings' figures from the same round.
+benchmarks/in_page_generator.py measures the generator run in the page instead (onnxruntime-web).
 """
 from __future__ import annotations
 
@@ -34,8 +32,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
@@ -46,7 +42,7 @@ from browsing import chromium, open_app
 from dragging import move_back_and_forth
 
 from gan_explorer.device import cpu_summary
-from gan_explorer.ui.explore_tab import IMAGE_SCALE
+from gan_explorer.ui import slider_route
 
 # Installed before the page loads, so Gradio's client sends its /queue/join (or, for an event with
 # queue=False, /run/predict) through this fetch: the page counts the drawings it asked for itself.
@@ -55,7 +51,7 @@ window.gxRequests = [];
 const gxFetch = window.fetch;
 window.fetch = (input, init) => {
   const url = typeof input === 'string' ? input : input.url;
-  if (/queue\\/join|run\\/predict/.test(url)) window.gxRequests.push(Date.now());
+  if (/queue\\/join|run\\/predict|gx\\/explore\\/picture/.test(url)) window.gxRequests.push(Date.now());
   return gxFetch(input, init);
 };
 """
@@ -82,7 +78,7 @@ COUNT_JS = """
 }
 """
 SETTLE_S = 2.0
-DRAWING_HANDLERS = ("render_moving", "render")  # the handlers that draw Explore's picture
+DRAWING_HANDLERS = ("render",)  # the Gradio handler that draws Explore's picture (on release)
 
 
 @dataclass
@@ -118,58 +114,25 @@ def _fns(demo: Any, handler: str) -> list[Any]:
     return [fn for fn in demo.fns.values() if fn.name == handler]
 
 
-def _retarget(demo: Any, handler: str, old: str, new: str) -> None:
-    """Move a handler's triggers from one event to another."""
-    for fn in _fns(demo, handler):
-        fn.targets = [(block, new if event == old else event) for block, event in fn.targets]
+def _as_gradio_event(demo: Any) -> None:
+    """The baseline: render (G(z) and the nearest image) on every .input; _open blocks the route."""
+    for fn in _fns(demo, "render"):
+        fn.targets = [(block, "input" if event == "release" else event) for block, event in fn.targets]
 
 
-def _unwire(demo: Any, handler: str) -> None:
-    """Leave a handler only the trigger of Explore's hidden /generate button, never clicked in a page
-    (a handler with no triggers at all would run on every change of its inputs, as gr.on without
-    triggers does, and an event name no component sends did not stop it either)."""
-    nowhere = _fns(demo, "generate_api")[0].targets
-    for fn in _fns(demo, handler):
-        fn.targets = list(nowhere)
-
-
-def _as_release_only(demo: Any) -> None:
-    """The baseline: the sliders redraw on .release only (render, with the nearest image, is there already)."""
-    _unwire(demo, "render_moving")
-    _retarget(demo, "slide", "input", "release")
-
-
-def _as_nearest_every_move(demo: Any) -> None:
-    """The wiring before the nearest image waited for the release: render (G(z) and the nearest image)
-    on every .input."""
-    _unwire(demo, "render_moving")
-    _retarget(demo, "render", "release", "input")
-
-
-def _as_own_pool(demo: Any) -> None:
-    """The move's drawing in a pool of its own, with no limit: never behind another page's drawing."""
-    for fn in _fns(demo, "render_moving"):
-        fn.concurrency_id, fn.concurrency_limit = "moving", None
-
-
-def _as_small(demo: Any) -> str:
-    """The move's picture sent at 28x28 (no upscaling on the server), scaled by the page's CSS."""
-    for fn in _fns(demo, "render_moving"):
-        def small(*args: Any, _inner: Any = fn.fn, **kwargs: Any) -> Any:
-            return {key: value[::IMAGE_SCALE, ::IMAGE_SCALE] if isinstance(value, np.ndarray) else value
-                    for key, value in _inner(*args, **kwargs).items()}
-        fn.fn = functools.wraps(fn.fn)(small)
-    return "#explore-image .image-frame { width: 100%; } #explore-image img { object-fit: contain; }"
-
-
-# wiring -> what it changes in the built app (and CSS it adds to the page, if any)
-WIRINGS: dict[str, Callable[[Any], str | None]] = {
-    "live": lambda demo: None, "own-pool": _as_own_pool, "small": _as_small,
-    "nearest-every-move": _as_nearest_every_move, "release": _as_release_only}
+# wiring -> what it changes in the built app
+WIRINGS: dict[str, Callable[[Any], None]] = {"app": lambda demo: None, "gradio-event": _as_gradio_event}
 
 
 def _count_drawings(demo: Any, finished: list[float]) -> None:
     """Append the time (s since the epoch) each drawing of Explore's picture finishes on the server."""
+    inner = slider_route.moving_picture
+
+    def moving(*args: Any) -> bytes:
+        png = inner(*args)
+        finished.append(time.time())
+        return png
+    slider_route.moving_picture = moving  # the route's endpoint looks it up when it draws
     for name in DRAWING_HANDLERS:
         for fn in _fns(demo, name):
             def counted(*args: Any, _inner: Any = fn.fn, **kwargs: Any) -> Any:
@@ -183,12 +146,10 @@ def _launch(wiring: str, finished: list[float]) -> tuple[Any, str]:
     from gan_explorer.ui import build_demo, launch_options
 
     demo = build_demo()
-    css = WIRINGS[wiring](demo)
+    WIRINGS[wiring](demo)
     _count_drawings(demo, finished)
-    options = launch_options()
-    options["css"] += css or ""
     _, url, _ = demo.launch(server_name="127.0.0.1", server_port=_free_port(), prevent_thread_lock=True,
-                            quiet=True, **options)
+                            quiet=True, **launch_options())
     # The start's warm-up (MNIST read, the nearest-image index, 10,000 test digits embedded: ~15 s of a
     # core) must not overlap the idle drag: it made "idle" slower than "while training" once.
     for thread in threading.enumerate():
@@ -229,9 +190,11 @@ def _explore(page: Any) -> None:
     page.wait_for_timeout(1000)
 
 
-def _open(browser: Any, url: str) -> Any:
+def _open(browser: Any, url: str, wiring: str) -> Any:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.add_init_script(REQUESTS_JS)
+    if wiring == "gradio-event":
+        page.route("**/gx/explore/picture*", lambda route: route.abort())
     page.goto(url)
     page.wait_for_selector("#train-start")
     return page
@@ -242,7 +205,7 @@ def measure(browser: Any, wiring: str, seconds: float, step_ms: int, log: bool) 
     finished: list[float] = []
     demo, url = _launch(wiring, finished)
     try:
-        page, trainer_page = _open(browser, url), open_app(browser, url)
+        page, trainer_page = _open(browser, url, wiring), open_app(browser, url)
         _explore(page)
         idle = _drag(page, seconds, step_ms, finished, log)
         trainer_page.click("#train-start")

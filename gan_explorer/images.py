@@ -38,11 +38,16 @@ def save_png(array: np.ndarray, path: str | Path) -> None:
     Image.fromarray(array).save(path, format="PNG")  # PNG whatever the name ends in (temporary files)
 
 
+def png_bytes(image: np.ndarray, optimize: bool = False) -> bytes:
+    """A uint8 picture as PNG bytes; `optimize` makes it smaller for slower encoding."""
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="PNG", optimize=optimize)
+    return buffer.getvalue()
+
+
 def png_data_url(image: np.ndarray) -> str:
     """A small uint8 picture as a PNG data URL, small enough to ship thousands inside a figure."""
-    buffer = io.BytesIO()
-    Image.fromarray(image).save(buffer, format="PNG", optimize=True)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    return "data:image/png;base64," + base64.b64encode(png_bytes(image, optimize=True)).decode()
 
 
 def gif_bytes(frames: list[np.ndarray], duration_ms: int = 80, loop: int = 0) -> bytes:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import time
-import urllib.request
 
 import numpy as np
 import pytest
@@ -82,9 +81,10 @@ def _settled_src(page: sync_api.Page, timeout_s: float = 30.0, name: str = "gxSr
     pytest.fail("the picture kept changing after the drag stopped")
 
 
-def _picture(url: str) -> np.ndarray:
-    with urllib.request.urlopen(url, timeout=30) as response:
-        return np.asarray(Image.open(io.BytesIO(response.read())).convert("L"))
+def _picture(page: sync_api.Page, src: str) -> np.ndarray:
+    """The picture at `src` as the page has it: a file of Gradio's, or a moving picture's blob: URL."""
+    data = page.evaluate("async (src) => Array.from(new Uint8Array(await (await fetch(src)).arrayBuffer()))", src)
+    return np.asarray(Image.open(io.BytesIO(bytes(data))).convert("L"))
 
 
 def test_dragging_a_slider_redraws_before_release_and_ends_on_the_final_value(browser: sync_api.Browser,
@@ -105,7 +105,7 @@ def test_dragging_a_slider_redraws_before_release_and_ends_on_the_final_value(br
     client = Client(app_url, verbose=False, analytics_enabled=False)
     expected = Image.open(client.predict(model=default_model(), seed=0, digit=0,
                                          z=",".join(map(str, z.tolist())), api_name="/generate"))
-    shown = _picture(src if src.startswith("http") else app_url.rstrip("/") + src)
+    shown = _picture(page, src)
     assert np.array_equal(shown, np.asarray(expected.convert("L"))), \
         f"the picture left standing is not G at the final slider values {values}"
     page.close()
@@ -128,6 +128,6 @@ def test_the_nearest_training_image_waits_for_the_release_and_is_the_final_pictu
     generator = load_shipped(shipped_choices()[default_model()]).generator
     final = generate(generator, with_slider_values(latent_from_seed(0, LATENT_DIM), values), check_digit(generator, 0))
     expected = big_image(nearest_training_image(final[0], mnist, exact=True)[0].reshape(1, 1, 28, 28))
-    shown = _picture(src if src.startswith("http") else app_url.rstrip("/") + src)
+    shown = _picture(page, src)
     assert np.array_equal(shown, expected), f"the nearest image after the release is not that of G at {values}"
     page.close()

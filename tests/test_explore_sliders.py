@@ -1,20 +1,29 @@
-"""Explore's sliders, as wired: a move redraws G(z) alone, the latest values winning; the release also
-finds the nearest training image (a second picture per move would halve the drawings a drag gets).
+"""Explore's sliders, as wired: while a slider moves, G(z) comes from a plain route (slider_route.py)
+that draws what the session remembers Explore shows; the release draws through Gradio, with the
+nearest training image (a second picture per move would halve the drawings a drag gets).
 
 Not a timing test: benchmarks/slider_rate.py measures updates per second in Chromium; the browser
 test (test_browser_sliders.py) checks the pictures left standing after a real drag.
 """
 from __future__ import annotations
 
+import io
+import urllib.error
+import urllib.request
 from types import SimpleNamespace
 
 import gradio as gr
+import numpy as np
+import pytest
 import torch
+from PIL import Image
 
 from gan_explorer.latent import generate, latent_from_seed, with_slider_values
-from gan_explorer.ui import explore_tab
-from gan_explorer.ui.common import default_model, resolve_generator
+from gan_explorer.ui import explore_tab, slider_route
+from gan_explorer.ui.common import LIVE_RUN, default_model, resolve_generator
 from gan_explorer.ui.sessions import SessionRegistry
+
+STUDENT = SimpleNamespace(session_hash="student")
 
 
 def _built() -> tuple[gr.Blocks, explore_tab.ExploreTab, list[torch.Tensor]]:
@@ -29,41 +38,88 @@ def _built() -> tuple[gr.Blocks, explore_tab.ExploreTab, list[torch.Tensor]]:
     return demo, tab, looked_up
 
 
-def _handler(demo: gr.Blocks, tab: explore_tab.ExploreTab, event: str):
-    """The one handler every slider's `event` triggers (and its trigger mode)."""
-    fns = [fn for fn in demo.fns.values() if any(target == (tab.sliders[0]._id, event) for target in fn.targets)]
-    assert len(fns) == 1, f"{len(fns)} handlers on a slider's .{event}"
-    fn = fns[0]
-    assert {(slider._id, event) for slider in tab.sliders} <= set(fn.targets), "not every slider is wired"
-    return fn
+def _handler(demo: gr.Blocks, name: str, trigger: tuple[int, str] | None = None):
+    """The handler `name` (the one that `trigger`, a (block id, event), fires)."""
+    fns = [fn for fn in demo.fns.values() if fn.name == name and (trigger is None or trigger in fn.targets)]
+    assert len(fns) == 1, f"{len(fns)} handlers named {name}"
+    return fns[0]
 
 
-def _call(fn, tab: explore_tab.ExploreTab, values: list[float]) -> dict:
-    request = SimpleNamespace(session_hash="student")
-    return fn.fn(request, default_model(), [], 0, 0, len(values), *values)  # model, z, seed, digit 0, k
+def _released(demo: gr.Blocks, tab: explore_tab.ExploreTab):
+    return _handler(demo, "render", (tab.sliders[0]._id, "release"))
 
 
-def test_a_moving_slider_redraws_g_of_z_without_the_nearest_image_and_the_latest_values_win() -> None:
-    demo, tab, looked_up = _built()
-    moving = _handler(demo, tab, "input")
-    # always_last: one drawing out per page, the next one reading the sliders when it goes
-    assert moving.trigger_mode == "always_last"
-    assert tab.nearest not in moving.outputs and {tab.image, tab.z} <= set(moving.outputs)
-    values = [0.5, -1.0, 2.0]
-    drawn = _call(moving, tab, values)
-    assert looked_up == [], "the nearest-image search ran while the slider moved"
-    generator = resolve_generator(tab.registry.get(SimpleNamespace(session_hash="student")), default_model())
-    z = with_slider_values(latent_from_seed(0, generator.latent_dim), values)
-    assert drawn[tab.z] == z.tolist()
-    assert (drawn[tab.image] == explore_tab.big_image(generate(generator, z, explore_tab.check_digit(generator, 0)))).all()
+def _png(data: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(data)).convert("L"))
+
+
+def test_no_gradio_event_fires_while_a_slider_moves_and_the_release_redraws_every_slider() -> None:
+    demo, tab, _ = _built()
+    on_move = [fn for fn in demo.fns.values() for block, event in fn.targets
+               if event == "input" and block in {slider._id for slider in tab.sliders}]
+    assert not on_move, "a Gradio event per move: the page's front end would cap the drag's pictures"
+    released = _released(demo, tab)
+    assert {(slider._id, "release") for slider in tab.sliders} <= set(released.targets)
+    assert released.trigger_mode == "always_last"
+
+
+def test_every_change_of_model_z_digit_or_slider_count_is_remembered_for_the_route() -> None:
+    demo, tab, _ = _built()
+    remember = _handler(demo, "remember")
+    assert {(tab.z._id, "change"), (tab.model._id, "change"), (tab.digit._id, "change"),
+            (tab.k._id, "change")} <= set(remember.targets)
+    remember.fn(STUDENT, default_model(), [0.25] * 3, 7, 0, 5)
+    assert tab.registry.get(STUDENT).explore.model == default_model()
+    assert tab.registry.get(STUDENT).explore.z == (0.25, 0.25, 0.25)
+
+
+def test_the_route_draws_g_at_the_remembered_z_with_the_moving_values_in_its_first_dimensions() -> None:
+    demo, tab, _ = _built()
+    _handler(demo, "remember").fn(STUDENT, default_model(), [], 3, 0, 4)  # z from seed 3, four sliders
+    values = [0.5, -1.0, 2.0, 1.5, 2.5]  # one more than the four sliders shown: ignored
+    png = slider_route.moving_picture(tab.registry, "student", ",".join(map(str, values)))
+    generator = resolve_generator(tab.registry.get(STUDENT), default_model())
+    z = with_slider_values(latent_from_seed(3, generator.latent_dim), values[:4])
+    expected = explore_tab.big_image(generate(generator, z, explore_tab.check_digit(generator, 0)))
+    assert np.array_equal(_png(png), expected)
 
 
 def test_releasing_a_slider_finds_the_nearest_training_image_of_the_final_picture() -> None:
     demo, tab, looked_up = _built()
-    released = _handler(demo, tab, "release")
-    assert tab.nearest in released.outputs and tab.image in released.outputs
-    drawn = _call(released, tab, [0.5, -1.0, 2.0])
-    generator = resolve_generator(tab.registry.get(SimpleNamespace(session_hash="student")), default_model())
+    drawn = _released(demo, tab).fn(STUDENT, default_model(), [], 0, 0, 3, 0.5, -1.0, 2.0)
+    generator = resolve_generator(tab.registry.get(STUDENT), default_model())
     final = generate(generator, torch.tensor(drawn[tab.z]), explore_tab.check_digit(generator, 0))
     assert len(looked_up) == 1 and torch.equal(looked_up[0], final[0])
     assert (drawn[tab.nearest] == explore_tab.big_image(-final[:1])).all()
+
+
+def _get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status, response.headers["Content-Type"]
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+@pytest.mark.timeout(120)
+def test_the_served_route_answers_bad_requests_with_a_plain_message(app_url: str) -> None:
+    route = app_url.rstrip("/") + slider_route.PICTURE_PATH
+    status, message = _get(route + "?session=nobody&values=0.5")
+    assert status == 404 and "drawn nothing yet" in message, "not the app's route: Gradio's paths answered"
+    status, message = _get(route)
+    assert status == 404 and "Traceback" not in message
+
+
+def test_the_route_refuses_bad_values_and_a_live_run_that_has_not_started() -> None:
+    demo, tab, _ = _built()
+    remember = _handler(demo, "remember")
+    remember.fn(STUDENT, default_model(), [], 0, 0, 8)
+    endpoint = slider_route.picture_endpoint(tab.registry)
+    refused = endpoint(session="student", values="0.5,lots")
+    assert refused.status_code == 422 and b"numbers such as" in refused.body
+    assert endpoint(session="student", values="0.5,nan").status_code == 422
+    assert endpoint(session="student", values="0.5").media_type == "image/png"
+    remember.fn(STUDENT, LIVE_RUN, [], 0, 0, 8)
+    refused = endpoint(session="student", values="0.5")
+    assert refused.status_code == 409 and b"no live run yet" in refused.body
+

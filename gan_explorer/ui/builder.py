@@ -24,6 +24,7 @@ from . import (
     link_panel,
     loading,
     page,
+    slider_route,
     slow_motion,
     train_tab,
     tsne_tab,
@@ -33,6 +34,7 @@ from .explore_tab import NearestFn
 from .lab_tab import build as build_lab_tab
 from .preparation import add_banner, warm_up
 from .sessions import SessionRegistry
+from .slider_route import ExplorerBlocks
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +130,8 @@ def build_demo() -> gr.Blocks:
     quality_fn, nearest_fn, classify_fn, prepare = _metrics_hooks()
     preparation = warm_up(prepare)
     # delete_cache: every streamed grid is a file in Gradio's cache; drop them after 10 minutes.
-    with gr.Blocks(title="GAN Explorer", delete_cache=(600, 600), analytics_enabled=False) as demo:
+    with ExplorerBlocks(slider_route.routes(registry), title="GAN Explorer", delete_cache=(600, 600),
+                        analytics_enabled=False) as demo:
         gr.Markdown("# GAN Explorer\nTrain a generative adversarial network on MNIST and watch it learn. "
                     + _device_line(cores), elem_id="gx-header")
         add_banner(preparation)

@@ -6,7 +6,7 @@ start from it and a t-SNE click can replace it. The sliders set its first k dime
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +19,7 @@ from ..images import to_uint8, upscale
 from ..latent import MAX_SLIDERS, SLIDER_RANGE, generate, latent_from_seed, with_slider_values
 from ..models import Generator
 from ..parsing import number_list, whole_number
+from ..sessions import ExploreView
 from . import directions_panel
 from .common import DRAWING_POOL, bind, default_model, friendly, model_choices, resolve_generator
 from .fields import Dropdown, Number, Radio, Slider, refuse
@@ -126,30 +127,30 @@ def randomised(tab: ExploreTab, request: gr.Request, model_choice: str, k: Any, 
     return {tab.seed: new_seed, **from_seed(tab, request, model_choice, new_seed, k, digit)}
 
 
-def _slid(tab: ExploreTab, request: gr.Request, model_choice: str, z: list[float], seed: Any, k: Any,
-          slider_values: tuple[float, ...]) -> tuple[Generator, torch.Tensor]:
-    """(the model, z with the sliders' values in its first k dimensions)."""
-    generator = resolve_generator(tab.registry.get(request), model_choice)
+def slid_z(generator: Generator, z: Sequence[float], seed: Any, k: Any, slider_values: Sequence[float]
+           ) -> torch.Tensor:
+    """z (or, when it is not one of this model's, z from the seed) with the sliders' values in its
+    first k dimensions."""
     base = (torch.tensor(z) if len(z) == generator.latent_dim
             else latent_from_seed(check_seed(seed, SEED_LABEL), generator.latent_dim))
-    return generator, with_slider_values(base, slider_values[:min(check_k(k), generator.latent_dim)])
+    return with_slider_values(base, slider_values[:min(check_k(k), generator.latent_dim)])
 
 
 @friendly
 def render(tab: ExploreTab, request: gr.Request, model_choice: str, z: list[float], seed: Any, digit: Any,
            k: Any, *slider_values: float) -> dict[Any, Any]:
     """G(z) with the sliders' values in z's first k dimensions, and the nearest training image."""
-    generator, current = _slid(tab, request, model_choice, z, seed, k, slider_values)
+    generator = resolve_generator(tab.registry.get(request), model_choice)
+    current = slid_z(generator, z, seed, k, slider_values)
     image, nearest = draw(generator, current, digit, tab.nearest_fn)
     return {tab.z: current.tolist(), tab.image: image, tab.nearest: nearest}
 
 
-@friendly
-def render_moving(tab: ExploreTab, request: gr.Request, model_choice: str, z: list[float], seed: Any, digit: Any,
-                  k: Any, *slider_values: float) -> dict[Any, Any]:
-    """G(z) alone, while a slider moves: the nearest training image waits for the release (render)."""
-    generator, current = _slid(tab, request, model_choice, z, seed, k, slider_values)
-    return {tab.z: current.tolist(), tab.image: big_image(generate(generator, current, check_digit(generator, digit)))}
+def remember(tab: ExploreTab, request: gr.Request, model_choice: str, z: list[float], seed: Any, digit: Any,
+             k: Any) -> None:
+    """Keep what Explore shows in the session: a moving slider's picture is drawn from it by a plain
+    route (slider_route.py), checked there."""
+    tab.registry.get(request).explore = ExploreView(model_choice, tuple(z), seed, digit, k)
 
 
 @friendly
@@ -229,15 +230,14 @@ def build(registry: SessionRegistry, nearest_fn: NearestFn | None) -> ExploreTab
             bind(from_seed, tab), tab.seed_inputs, tab.z_outputs, **fast)
     tab.randomise.click(bind(randomised, tab), [tab.model, tab.k, tab.digit], [tab.seed, *tab.z_outputs], **fast)
     render_inputs, drawn = [tab.model, tab.z, tab.seed, tab.digit, tab.k, *tab.sliders], [tab.z, tab.image, tab.nearest]
-    # While the slider moves, not on release: .input fires at every step of a drag (and on a typed value,
-    # not when a handler sets the slider). One event for all the sliders, always_last: the page sends
-    # one request at a time, and while it is out only remembers that another is due, which reads the
-    # sliders when it goes; so each page has at most one drawing queued, holding the latest values.
-    # The nearest training image waits for the release (mouse up, or leaving the number box): it is
-    # a second picture to encode and fetch per move, and a student reads it when the hand stops.
-    # Every drawing reads the sliders as they are when it runs, so whichever comes last is right.
-    gr.on([slider.input for slider in tab.sliders], bind(render_moving, tab), render_inputs, drawn[:2],
-          trigger_mode="always_last", **fast)
+    # While a slider moves, its picture comes from a plain route, not from a Gradio event per move
+    # (slider_route.py: Gradio's front end spends more per event than the drawing costs); the route
+    # draws what the session remembers Explore shows, so every change of it is remembered here.
+    gr.on([tab.z.change, tab.model.change, tab.digit.change, tab.k.change], bind(remember, tab),
+          [tab.model, tab.z, tab.seed, tab.digit, tab.k], None, show_progress="hidden", api_visibility="private",
+          concurrency_limit=None)
+    # The release (mouse up, or leaving the number box) draws the picture the page keeps, with the
+    # nearest training image: a second picture a student reads when the hand stops.
     gr.on([slider.release for slider in tab.sliders], bind(render, tab), render_inputs, drawn,
           trigger_mode="always_last", **fast)
     tab.digit.input(bind(render, tab), render_inputs, drawn, **fast)

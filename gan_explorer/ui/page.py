@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 
+from .slider_route import PICTURE_PATH
+
 MIN_FONT_PX = 18  # text readable from the back of a classroom on a 1280x720 projector
 FONT_SCALE = 1.5  # chart text in the presentation layout: 12 px ticks -> 18 px, 15 px titles -> 22 px
 # Room above the plot for a 22 px title and a legend of up to two 18 px rows; axes push their own.
@@ -207,6 +209,63 @@ PRESENT_JS = r"""
 })();
 """ % {"min_stage": MIN_STAGE_PX, "min_font": MIN_FONT_PX, "scale": FONT_SCALE, "margin": json.dumps(PRESENT_MARGIN)}
 
+# Explore's picture while a slider moves, from slider_route's plain route: one request out at a time;
+# a move meanwhile asks for one more, which reads the sliders when it goes (the latest values win).
+# A picture that Gradio replaced while the request was out (the release, a new seed) is not shown.
+SLIDER_JS = r"""
+(() => {
+  let busy = false, due = false, shown = null;
+  function values() {
+    // The number boxes hold the sliders' values as Gradio has them; a range input snaps a value
+    // set by the server (say -0.43) to its step (-0.45).
+    const out = [];
+    for (let i = 0; ; i++) {
+      const box = document.querySelector(`#explore-z${i} input[type=number]`);
+      if (!box || box.offsetParent === null) return out;
+      out.push(box.value);
+    }
+  }
+  async function picture() {
+    const session = window.__gradio_session_hash__;
+    const root = (window.gradio_config && window.gradio_config.root) || "";
+    if (!session) return null;
+    const query = new URLSearchParams({ session, values: values().join(",") });
+    const response = await fetch(`${root}%(path)s?${query}`, { cache: "no-store" });
+    return response.ok ? response.blob() : null;
+  }
+  async function draw() {
+    if (busy) { due = true; return; }
+    busy = true;
+    try {
+      do {
+        due = false;
+        const img = document.querySelector("#explore-image img");
+        if (!img) break;
+        const before = img.src;
+        const blob = await picture();
+        if (!blob || img.src !== before || !img.isConnected) continue;
+        const loaded = new Promise((resolve) => img.addEventListener("load", resolve, { once: true }));
+        img.src = URL.createObjectURL(blob);
+        await loaded;
+        if (shown) URL.revokeObjectURL(shown);
+        shown = img.src;
+      } while (due);
+    } catch (error) {
+      console.warn("Explore's moving picture:", error);
+    } finally {
+      busy = false;
+    }
+  }
+  document.addEventListener("input", (event) => {
+    const target = event.target;
+    // after Gradio's own listener has copied the moved value into the number box
+    if (target.type === "range" && /^explore-z\d+$/.test(target.closest('[id^="explore-z"]')?.id || "")) {
+      setTimeout(draw, 0);
+    }
+  }, true);
+})();
+""" % {"path": PICTURE_PATH}
+
 HEAD = """
 <script>
 (() => {
@@ -234,4 +293,5 @@ HEAD = """
 })();
 </script>
 <script>""" + PRESENT_JS + """</script>
+<script>""" + SLIDER_JS + """</script>
 """

@@ -34,7 +34,17 @@ class SessionRegistry:
             if key not in self._sessions:
                 self._expire_idle()
             session = self._sessions.setdefault(key, Session(cores=self.cores))
-            session.last_seen = time.monotonic()
+        return self._used(session)
+
+    def find(self, session_hash: str) -> Session | None:
+        """The session of a page's Gradio session hash, for the app's own routes (ui/slider_route.py);
+        None when there is none: a route never creates one."""
+        with self._lock:
+            session = self._sessions.get(session_hash)
+        return self._used(session) if session is not None else None
+
+    def _used(self, session: Session) -> Session:
+        session.last_seen = time.monotonic()
         if self.cores is not None:
             self.cores.request()
         return session
