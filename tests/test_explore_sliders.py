@@ -7,6 +7,7 @@ test (test_browser_sliders.py) checks the pictures left standing after a real dr
 """
 from __future__ import annotations
 
+import asyncio
 import io
 import urllib.error
 import urllib.request
@@ -114,7 +115,11 @@ def test_the_route_refuses_bad_values_and_a_live_run_that_has_not_started() -> N
     demo, tab, _ = _built()
     remember = _handler(demo, "remember")
     remember.fn(STUDENT, default_model(), [], 0, 0, 8)
-    endpoint = slider_route.picture_endpoint(tab.registry)
+    picture = slider_route.picture_endpoint(tab.registry)
+
+    def endpoint(**query: str):
+        return asyncio.run(picture(**query))
+
     refused = endpoint(session="student", values="0.5,lots")
     assert refused.status_code == 422 and b"numbers such as" in refused.body
     assert endpoint(session="student", values="0.5,nan").status_code == 422

@@ -15,10 +15,10 @@ own routes use for a page's data, so the route shows nothing Gradio would not.
 """
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+import anyio
 import gradio as gr
 from fastapi import Response
 from fastapi.routing import APIRoute
@@ -56,15 +56,17 @@ def _plain(status: int, message: str) -> Response:
     return Response(message, status_code=status, media_type="text/plain")
 
 
-def picture_endpoint(registry: SessionRegistry) -> Callable[..., Response]:
-    """The route's handler. FastAPI runs it in its thread pool; at most as many drawings at once as
-    Gradio's drawing pool allows, so a class dragging sliders cannot take the training runs' cores."""
-    lane = threading.BoundedSemaphore(DRAWING_POOL["concurrency_limit"])
+def picture_endpoint(registry: SessionRegistry) -> Callable[..., Awaitable[Response]]:
+    """The route's handler. The drawing runs in a worker thread, at most as many at once as Gradio's
+    drawing pool allows, so a class dragging sliders cannot take the training runs' cores; requests
+    beyond that wait in the event loop, holding no thread."""
+    lanes: list[anyio.CapacityLimiter] = []  # made in the server's event loop, at the first request
 
-    def picture(session: str = "", values: str = "") -> Response:
+    async def picture(session: str = "", values: str = "") -> Response:
+        if not lanes:
+            lanes.append(anyio.CapacityLimiter(DRAWING_POOL["concurrency_limit"]))
         try:
-            with lane:
-                png = moving_picture(registry, session, values)
+            png = await anyio.to_thread.run_sync(moving_picture, registry, session, values, limiter=lanes[0])
         except NotShown as e:
             return _plain(404, str(e))
         except gr.Error as e:
