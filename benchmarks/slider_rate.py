@@ -51,7 +51,7 @@ window.gxRequests = [];
 const gxFetch = window.fetch;
 window.fetch = (input, init) => {
   const url = typeof input === 'string' ? input : input.url;
-  if (/queue\\/join|run\\/predict|gx\\/explore\\/picture/.test(url)) window.gxRequests.push(Date.now());
+  if (/queue\\/join|run\\/predict|gx\\/moving/.test(url)) window.gxRequests.push(Date.now());
   return gxFetch(input, init);
 };
 """
@@ -194,7 +194,7 @@ def _open(browser: Any, url: str, wiring: str) -> Any:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.add_init_script(REQUESTS_JS)
     if wiring == "gradio-event":
-        page.route("**/gx/explore/picture*", lambda route: route.abort())
+        page.route("**/gx/moving/**", lambda route: route.abort())
     page.goto(url)
     page.wait_for_selector("#train-start")
     return page

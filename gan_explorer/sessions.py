@@ -79,18 +79,6 @@ class Run:
                                  cfg.loss, cfg.g_lr, cfg.d_lr))
 
 
-@dataclass(frozen=True)
-class ExploreView:
-    """What a page's Explore tab shows, as its handlers last saw it: the model's name, z (empty: z
-    from the seed), the seed, the digit (conditional models) and how many sliders set z's first values.
-    Kept so a moving slider's picture can be drawn outside Gradio's events (ui/slider_route.py)."""
-    model: str
-    z: tuple[float, ...]
-    seed: Any
-    digit: Any
-    sliders: Any
-
-
 @dataclass
 class Session:
     run: Run | None = None
@@ -99,7 +87,8 @@ class Session:
     checkpoints: dict[str, Checkpoint] = field(default_factory=Uploads)  # uploaded, by label
     embedding: Any = None  # the last t-SNE Embedding, so a click can find its point's z
     embedding_colours: str = ""  # what the last map's colours are read from, to redraw it in another style
-    explore: ExploreView | None = None  # what its Explore tab shows, None before it drew anything
+    # what each panel whose picture follows its sliders shows: its inputs, by panel (ui/slider_route.py)
+    moving: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     last_seen: float = field(default_factory=time.monotonic)
     cores: CoreShare | None = None  # the server's cores, when a server shares them out (ui/sessions.py)
 

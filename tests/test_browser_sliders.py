@@ -15,9 +15,12 @@ from PIL import Image
 
 from gan_explorer.checkpoints import load_shipped
 from gan_explorer.data import MNISTTensors
+from gan_explorer.directions import DEFAULT_DIRECTIONS, find_directions, moved
+from gan_explorer.images import to_uint8, upscale
 from gan_explorer.latent import generate, latent_from_seed, with_slider_values
 from gan_explorer.nearest import nearest_training_image
 from gan_explorer.ui.common import default_model, shipped_choices
+from gan_explorer.ui.directions_panel import IMAGE_SCALE as DIRECTION_SCALE
 from gan_explorer.ui.explore_tab import DEFAULT_SLIDERS, big_image, check_digit
 
 pytestmark = marks(240)
@@ -57,6 +60,7 @@ def _open_explore(page: sync_api.Page) -> sync_api.Locator:
 
 
 def _drag_without_release(page: sync_api.Page, track: sync_api.Locator, steps: int) -> None:
+    track.scroll_into_view_if_needed()  # the mouse moves in the viewport's coordinates
     box = track.bounding_box()
     assert box is not None
     y = box["y"] + box["height"] / 2
@@ -130,4 +134,32 @@ def test_the_nearest_training_image_waits_for_the_release_and_is_the_final_pictu
     expected = big_image(nearest_training_image(final[0], mnist, exact=True)[0].reshape(1, 1, 28, 28))
     shown = _picture(page, src)
     assert np.array_equal(shown, expected), f"the nearest image after the release is not that of G at {values}"
+    page.close()
+
+
+def test_a_discovered_direction_slider_redraws_before_release_and_ends_on_its_final_value(
+        browser: sync_api.Browser, app_url: str) -> None:
+    page = open_app(browser, app_url)
+    _open_explore(page)
+    page.locator("#directions-show").click()
+    page.locator("#directions-image img").wait_for(timeout=30_000)
+    before = wait_until_settled(page, "() => document.querySelector('#directions-image img').getAttribute('src')")
+    page.evaluate("""() => {
+      window.gxDirection = [];
+      document.querySelector('#directions-image').addEventListener('load', (e) => {
+        window.gxDirection.push(e.target.getAttribute('src'));
+      }, true);
+    }""")
+    _drag_without_release(page, page.locator("#directions-d0 input[type=range]"), steps=20)
+    src = wait_until_settled(page, "() => document.querySelector('#directions-image img').getAttribute('src')")
+    loaded = page.evaluate("window.gxDirection")
+    assert len(set(loaded) - {before}) >= 3, f"the drag showed {len(loaded)} new pictures before the release"
+    amounts = [float(page.locator(f"#directions-d{i} input[type=number]").input_value())
+               for i in range(DEFAULT_DIRECTIONS)]
+    page.mouse.up()
+    generator = load_shipped(shipped_choices()[default_model()]).generator
+    shown = find_directions(generator, "sefa", DEFAULT_DIRECTIONS)
+    z = moved(latent_from_seed(0, LATENT_DIM), shown, amounts)
+    expected = upscale(to_uint8(generate(generator, z, check_digit(generator, 0)))[0], DIRECTION_SCALE)
+    assert np.array_equal(_picture(page, src), expected), f"not G moved by {amounts} along the directions"
     page.close()

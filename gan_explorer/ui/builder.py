@@ -17,6 +17,7 @@ from ..memory import limit_allocator_arenas
 from ..models import Generator
 from ..sessions import QualityFn
 from . import (
+    directions_panel,
     draw_tab,
     explore_tab,
     interpolate_tab,
@@ -44,6 +45,8 @@ QUEUE_SIZE = 64  # waiting events beyond this are refused with "queue full" inst
 # after the tab closes, up to this many sessions, the least recently used going first. Its default,
 # 10,000, would let a busy server grow by gigabytes; 256 holds several classes at once.
 SESSION_CAPACITY = 256
+# the panels whose pictures follow their sliders while one moves (slider_route)
+MOVING_PICTURES = (explore_tab.MOVING, directions_panel.MOVING)
 
 
 def _thread_override() -> int | None:
@@ -130,7 +133,7 @@ def build_demo() -> gr.Blocks:
     quality_fn, nearest_fn, classify_fn, prepare = _metrics_hooks()
     preparation = warm_up(prepare)
     # delete_cache: every streamed grid is a file in Gradio's cache; drop them after 10 minutes.
-    with ExplorerBlocks(slider_route.routes(registry), title="GAN Explorer", delete_cache=(600, 600),
+    with ExplorerBlocks(slider_route.routes(registry, MOVING_PICTURES), title="GAN Explorer", delete_cache=(600, 600),
                         analytics_enabled=False) as demo:
         gr.Markdown("# GAN Explorer\nTrain a generative adversarial network on MNIST and watch it learn. "
                     + _device_line(cores), elem_id="gx-header")
@@ -169,5 +172,5 @@ def build_demo() -> gr.Blocks:
 
 def launch_options() -> dict[str, Any]:
     """What launch() needs besides host and port: styles, the t-SNE click script, upload limit, no share."""
-    return {"css": page.CSS, "head": page.HEAD, "theme": gr.themes.Soft(), "max_file_size": "20mb", "share": False,
+    return {"css": page.CSS, "head": page.head(MOVING_PICTURES), "theme": gr.themes.Soft(), "max_file_size": "20mb", "share": False,
             "state_session_capacity": SESSION_CAPACITY}

@@ -7,6 +7,7 @@ from Explore's current z, so a student sees what a direction does before moving 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,10 +19,12 @@ from ..directions import DEFAULT_DIRECTIONS, PREVIEW_SPAN, PREVIEW_STEPS, find_d
 from ..images import grid, to_uint8, upscale
 from ..latent import generate, latent_from_seed
 from ..models import Generator
+from ..sessions import Session
 from .common import DRAWING_POOL, bind, friendly, resolve_generator
 from .fields import Radio, Slider, chosen, refuse
 from .picture import WriteOnceImage
 from .sessions import SessionRegistry
+from .slider_route import MovingPicture, follow
 
 METHODS = {"SeFa (closed form)": "sefa", "GANSpace (PCA)": "ganspace"}
 STRIP_SCALE = 3
@@ -65,9 +68,11 @@ def strips_and_directions(panel: DirectionsPanel, request: gr.Request, model: st
 @friendly
 def preview(panel: DirectionsPanel, request: gr.Request, model: str, method: str, z: list[float] | None,
             digit: Any) -> tuple[Any, ...]:
-    """New strips and directions; the sliders along them go back to 0."""
+    """New strips and directions; the sliders along them go back to 0, the picture to G(z) unmoved (a
+    moving slider redraws a picture that is there: slider_route)."""
     picture, found = strips_and_directions(panel, request, model, method, z, digit)
-    return picture, found, *[gr.Slider(value=0.0) for _ in panel.sliders], None
+    unmoved = moved_picture(panel.registry.get(request), model, z or [], digit, found, [])
+    return picture, found, *[gr.Slider(value=0.0) for _ in panel.sliders], unmoved
 
 
 @friendly
@@ -78,20 +83,31 @@ def directions_api(panel: DirectionsPanel, request: gr.Request, model: str, meth
     return strips_and_directions(panel, request, model, method, z, digit)[0]
 
 
-@friendly
-def slide(panel: DirectionsPanel, request: gr.Request, model: str, z: list[float], digit: Any,
-          shown: list[list[float]], *amounts: Any) -> np.ndarray:
-    from .explore_tab import check_digit
+def moved_picture(session: Session, model: str, z: list[float], digit: Any, shown: list[list[float]],
+                  amounts: Sequence[Any]) -> np.ndarray:
+    """G of Explore's z moved by `amounts` along the `shown` directions, upscaled."""
+    from .explore_tab import check_digit  # here: explore_tab imports this module
 
-    generator = resolve_generator(panel.registry.get(request), model)
+    generator = resolve_generator(session, model)
     if not shown or len(shown[0]) != generator.latent_dim:
         raise gr.Error("Press “Preview from the current z” first: the directions belong to a model.",
                        print_exception=False)
     values = [a if isinstance(a, (int, float)) and not isinstance(a, bool) else math.nan for a in amounts]
-    if not all(abs(v) <= PREVIEW_SPAN for v in values):  # NaN fails this too
-        raise refuse("direction", f"amounts must be from -{PREVIEW_SPAN} to {PREVIEW_SPAN}; got {values}.")
+    if len(values) > len(shown) or not all(abs(v) <= PREVIEW_SPAN for v in values):  # NaN fails this too
+        raise refuse("direction", f"at most {len(shown)} amounts from -{PREVIEW_SPAN} to {PREVIEW_SPAN}; "
+                                  f"got {values}.")
     z_moved = moved(_base(generator, z), torch.tensor(shown), values)
     return upscale(to_uint8(generate(generator, z_moved, check_digit(generator, digit)))[0], IMAGE_SCALE)
+
+
+@friendly
+def slide(panel: DirectionsPanel, request: gr.Request, model: str, z: list[float], digit: Any,
+          shown: list[list[float]], *amounts: Any) -> np.ndarray:
+    return moved_picture(panel.registry.get(request), model, z, digit, shown, amounts)
+
+
+MOVING = MovingPicture("directions", sliders="directions-d", image="directions-image",
+                       draw=lambda session, inputs, values: moved_picture(session, *inputs, values))
 
 
 def _layout(registry: SessionRegistry, model: gr.Dropdown, z_state: gr.State, digit: gr.Radio) -> DirectionsPanel:
@@ -124,7 +140,8 @@ def build(registry: SessionRegistry, model: gr.Dropdown, z_state: gr.State, digi
     api_button.click(bind(directions_api, panel),
                      inputs_kwargs={"model": model, "method": panel.method, "z": z_state, "digit": digit},
                      outputs=panel.strips, api_name="directions", **DRAWING_POOL)
-    # As Explore's sliders: drawn while they move, the latest values winning (explore_tab.build).
-    gr.on([slider.input for slider in panel.sliders], bind(slide, panel),
+    # As Explore's sliders: drawn by a plain route while they move (slider_route), by Gradio on release.
+    follow(MOVING, registry, [model, z_state, digit, panel.directions])
+    gr.on([slider.release for slider in panel.sliders], bind(slide, panel),
           [model, z_state, digit, panel.directions, *panel.sliders], panel.image,
           trigger_mode="always_last", show_progress="hidden", api_visibility="private", **DRAWING_POOL)

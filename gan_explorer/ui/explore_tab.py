@@ -19,13 +19,14 @@ from ..images import to_uint8, upscale
 from ..latent import MAX_SLIDERS, SLIDER_RANGE, generate, latent_from_seed, with_slider_values
 from ..models import Generator
 from ..parsing import number_list, whole_number
-from ..sessions import ExploreView
+from ..sessions import Session
 from . import directions_panel
 from .common import DRAWING_POOL, bind, default_model, friendly, model_choices, resolve_generator
 from .fields import Dropdown, Number, Radio, Slider, refuse
 from .picture import WriteOnceImage
 from .refusal import checked
 from .sessions import SessionRegistry
+from .slider_route import MovingPicture, follow
 
 IMAGE_SCALE = 14  # 28 px -> 392 px, nearest-neighbour
 DEFAULT_SLIDERS = 8
@@ -146,11 +147,15 @@ def render(tab: ExploreTab, request: gr.Request, model_choice: str, z: list[floa
     return {tab.z: current.tolist(), tab.image: image, tab.nearest: nearest}
 
 
-def remember(tab: ExploreTab, request: gr.Request, model_choice: str, z: list[float], seed: Any, digit: Any,
-             k: Any) -> None:
-    """Keep what Explore shows in the session: a moving slider's picture is drawn from it by a plain
-    route (slider_route.py), checked there."""
-    tab.registry.get(request).explore = ExploreView(model_choice, tuple(z), seed, digit, k)
+def draw_moving(session: Session, shown: tuple[Any, ...], slider_values: tuple[float, ...]) -> np.ndarray:
+    """G(z) while a slider moves (slider_route), from what Explore shows: the nearest image waits for
+    the release (render)."""
+    model_choice, z, seed, digit, k = shown
+    generator = resolve_generator(session, model_choice)
+    return big_image(generate(generator, slid_z(generator, z, seed, k, slider_values), check_digit(generator, digit)))
+
+
+MOVING = MovingPicture("explore", sliders="explore-z", image="explore-image", draw=draw_moving)
 
 
 @friendly
@@ -232,10 +237,8 @@ def build(registry: SessionRegistry, nearest_fn: NearestFn | None) -> ExploreTab
     render_inputs, drawn = [tab.model, tab.z, tab.seed, tab.digit, tab.k, *tab.sliders], [tab.z, tab.image, tab.nearest]
     # While a slider moves, its picture comes from a plain route, not from a Gradio event per move
     # (slider_route.py: Gradio's front end spends more per event than the drawing costs); the route
-    # draws what the session remembers Explore shows, so every change of it is remembered here.
-    gr.on([tab.z.change, tab.model.change, tab.digit.change, tab.k.change], bind(remember, tab),
-          [tab.model, tab.z, tab.seed, tab.digit, tab.k], None, show_progress="hidden", api_visibility="private",
-          concurrency_limit=None)
+    # draws from what the session remembers of these (draw_moving).
+    follow(MOVING, tab.registry, [tab.model, tab.z, tab.seed, tab.digit, tab.k])
     # The release (mouse up, or leaving the number box) draws the picture the page keeps, with the
     # nearest training image: a second picture a student reads when the hand stops.
     gr.on([slider.release for slider in tab.sliders], bind(render, tab), render_inputs, drawn,

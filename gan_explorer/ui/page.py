@@ -7,8 +7,9 @@ chart projector-sized text, so figures and the API stay the same in both layouts
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
-from .slider_route import PICTURE_PATH
+from .slider_route import MovingPicture
 
 MIN_FONT_PX = 18  # text readable from the back of a classroom on a 1280x720 projector
 FONT_SCALE = 1.5  # chart text in the presentation layout: 12 px ticks -> 18 px, 15 px titles -> 22 px
@@ -209,62 +210,71 @@ PRESENT_JS = r"""
 })();
 """ % {"min_stage": MIN_STAGE_PX, "min_font": MIN_FONT_PX, "scale": FONT_SCALE, "margin": json.dumps(PRESENT_MARGIN)}
 
-# Explore's picture while a slider moves, from slider_route's plain route: one request out at a time;
-# a move meanwhile asks for one more, which reads the sliders when it goes (the latest values win).
-# A picture that Gradio replaced while the request was out (the release, a new seed) is not shown.
-SLIDER_JS = r"""
+# A picture that follows its sliders (slider_route.MovingPicture) while one moves: one request out
+# at a time per panel; a move meanwhile asks for one more, which reads the sliders when it goes (the
+# latest values win). A picture that Gradio replaced while the request was out (the release, a new
+# seed) is not covered. %(panels)s: [{sliders, image, path}], from the registry of such panels.
+MOVING_JS = r"""
 (() => {
-  let busy = false, due = false, shown = null;
-  function values() {
+  const panels = %(panels)s;
+  function values(panel) {
     // The number boxes hold the sliders' values as Gradio has them; a range input snaps a value
     // set by the server (say -0.43) to its step (-0.45).
     const out = [];
     for (let i = 0; ; i++) {
-      const box = document.querySelector(`#explore-z${i} input[type=number]`);
+      const box = document.querySelector(`#${panel.sliders}${i} input[type=number]`);
       if (!box || box.offsetParent === null) return out;
       out.push(box.value);
     }
   }
-  async function picture() {
+  async function picture(panel) {
     const session = window.__gradio_session_hash__;
     const root = (window.gradio_config && window.gradio_config.root) || "";
     if (!session) return null;
-    const query = new URLSearchParams({ session, values: values().join(",") });
-    const response = await fetch(`${root}%(path)s?${query}`, { cache: "no-store" });
+    const query = new URLSearchParams({ session, values: values(panel).join(",") });
+    const response = await fetch(`${root}${panel.path}?${query}`, { cache: "no-store" });
     return response.ok ? response.blob() : null;
   }
-  async function draw() {
-    if (busy) { due = true; return; }
-    busy = true;
+  async function draw(panel) {
+    if (panel.busy) { panel.due = true; return; }
+    panel.busy = true;
     try {
       do {
-        due = false;
-        const img = document.querySelector("#explore-image img");
+        panel.due = false;
+        const img = document.querySelector(`#${panel.image} img`);
         if (!img) break;
         const before = img.src;
-        const blob = await picture();
+        const blob = await picture(panel);
         if (!blob || img.src !== before || !img.isConnected) continue;
         const loaded = new Promise((resolve) => img.addEventListener("load", resolve, { once: true }));
         img.src = URL.createObjectURL(blob);
         await loaded;
-        if (shown) URL.revokeObjectURL(shown);
-        shown = img.src;
-      } while (due);
+        if (panel.shown) URL.revokeObjectURL(panel.shown);
+        panel.shown = img.src;
+      } while (panel.due);
     } catch (error) {
-      console.warn("Explore's moving picture:", error);
+      console.warn("A moving picture:", error);
     } finally {
-      busy = false;
+      panel.busy = false;
     }
   }
   document.addEventListener("input", (event) => {
-    const target = event.target;
-    // after Gradio's own listener has copied the moved value into the number box
-    if (target.type === "range" && /^explore-z\d+$/.test(target.closest('[id^="explore-z"]')?.id || "")) {
-      setTimeout(draw, 0);
+    if (event.target.type !== "range") return;
+    for (const panel of panels) {
+      const slider = event.target.closest(`[id^="${panel.sliders}"]`);
+      // after Gradio's own listener has copied the moved value into the number box
+      if (slider && /^\d+$/.test(slider.id.slice(panel.sliders.length))) setTimeout(() => draw(panel), 0);
     }
   }, true);
 })();
-""" % {"path": PICTURE_PATH}
+"""
+
+
+def head(moving: Sequence[MovingPicture]) -> str:
+    """The page's scripts: HEAD, and the script of the panels whose pictures follow their sliders."""
+    panels = [{"sliders": p.sliders, "image": p.image, "path": p.path} for p in moving]
+    return HEAD + "<script>" + MOVING_JS % {"panels": json.dumps(panels)} + "</script>\n"
+
 
 HEAD = """
 <script>
@@ -293,5 +303,4 @@ HEAD = """
 })();
 </script>
 <script>""" + PRESENT_JS + """</script>
-<script>""" + SLIDER_JS + """</script>
 """

@@ -1,72 +1,100 @@
-"""Explore's picture while a slider moves: a plain HTTP route, not a Gradio event per move.
+"""Pictures that follow a slider while it moves: a plain HTTP route, not a Gradio event per move.
 
 Gradio 6.31's front end spends more on each event than the server spends drawing (it copies the
 page's state per event): with an event per move a drag in Chromium got under 4 pictures a second on
-a 2-core CPU, with a plain fetch over 12 (benchmarks/slider_rate.py). So while a slider moves, a page
-script (page.SLIDER_JS) asks
+a 2-core CPU, with a plain fetch over 12 (benchmarks/slider_rate.py). So while a slider of a
+MovingPicture's panel moves, a page script (page.head) asks
 
-    GET /gx/explore/picture?session=<the page's Gradio session hash>&values=<the shown sliders' values>
+    GET /gx/moving/<panel>?session=<the page's Gradio session hash>&values=<the panel's slider values>
 
-with one request out at a time, the latest values winning, and shows the PNG in Explore's picture.
-The release stays a Gradio event (explore_tab.render): it draws the picture the page keeps, and the
-nearest training image. The route draws what the session's Explore shows (Session.explore, kept by
-explore_tab.remember) with the values in z's first dimensions. The session hash is the key Gradio's
-own routes use for a page's data, so the route shows nothing Gradio would not.
+with one request out at a time, the latest values winning, and shows the PNG in the panel's picture.
+The release stays a Gradio event: it draws the picture the page keeps (and what else goes with it).
+The route draws from the panel's inputs as its Gradio handlers last saw them, which `follow` keeps in
+the session (Session.moving). The session hash is the key Gradio's own routes use for a page's data,
+so the route shows nothing Gradio would not.
 """
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
 import gradio as gr
+import numpy as np
 from fastapi import Response
 from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute
 
 from ..images import png_bytes
-from ..latent import generate
 from ..parsing import number_list
-from .common import DRAWING_POOL, USER_ERRORS, resolve_generator
-from .explore_tab import big_image, check_digit, slid_z
+from ..sessions import Session
+from .common import DRAWING_POOL, USER_ERRORS
 from .sessions import SessionRegistry
 
-PICTURE_PATH = "/gx/explore/picture"
-NOT_SHOWN = "This page's Explore tab has drawn nothing yet (or the page was closed): reload the page."
+ROUTE = "/gx/moving/{panel}"
+NOT_SHOWN = "This page has drawn nothing there yet (or the page was closed): reload the page."
+
+
+@dataclass(frozen=True)
+class MovingPicture:
+    """A panel whose picture follows its sliders. Its sliders have the element ids `sliders`0,
+    `sliders`1, ... (those shown are sent, in order); its picture is the image with id `image`.
+    `draw(session, inputs, values)`: the picture for the panel's remembered inputs and the sliders'
+    values (raise gr.Error or a ValueError to refuse)."""
+    panel: str
+    sliders: str
+    image: str
+    draw: Callable[[Session, tuple[Any, ...], tuple[float, ...]], np.ndarray]
+
+    @property
+    def path(self) -> str:
+        return ROUTE.format(panel=self.panel)
 
 
 class NotShown(LookupError):
-    """No session, or nothing drawn in its Explore tab yet."""
+    """No such panel or session, or nothing drawn in the panel yet."""
 
 
-def moving_picture(registry: SessionRegistry, session_hash: str, values: str) -> bytes:
-    """G(z) as a PNG for the page of `session_hash`: what its Explore shows, with the comma-separated
-    slider `values` in z's first dimensions. Raises NotShown, gr.Error or an InputError (ValueError)."""
+def follow(picture: MovingPicture, registry: SessionRegistry, inputs: Sequence[Any]) -> None:
+    """Keep the panel's `inputs` in the session whenever one of them changes: the route draws from them."""
+    def remember(request: gr.Request, *values: Any) -> None:
+        registry.get(request).moving[picture.panel] = values
+
+    remember.__name__ = f"remember_{picture.panel}"  # its name in Gradio's list of handlers
+    gr.on([component.change for component in inputs], remember, list(inputs), None, show_progress="hidden",
+          api_visibility="private", concurrency_limit=None)
+
+
+def moving_picture(registry: SessionRegistry, pictures: dict[str, MovingPicture], panel: str, session_hash: str,
+                   values: str) -> bytes:
+    """The PNG of `panel` for the page of `session_hash`, its sliders at the comma-separated `values`.
+    Raises NotShown, gr.Error or a ValueError (bad values, refused by the panel)."""
     session = registry.find(session_hash)
-    view = session.explore if session is not None else None
-    if view is None:
+    inputs = session.moving.get(panel) if session is not None else None
+    if inputs is None or panel not in pictures:
         raise NotShown(NOT_SHOWN)
-    sliders = number_list("values", values, float)
-    generator = resolve_generator(session, view.model)
-    z = slid_z(generator, view.z, view.seed, view.sliders, sliders)
-    return png_bytes(big_image(generate(generator, z, check_digit(generator, view.digit))))
+    return png_bytes(pictures[panel].draw(session, inputs, number_list("values", values, float)))
 
 
 def _plain(status: int, message: str) -> Response:
     return Response(message, status_code=status, media_type="text/plain")
 
 
-def picture_endpoint(registry: SessionRegistry) -> Callable[..., Awaitable[Response]]:
+def picture_endpoint(registry: SessionRegistry, pictures: Sequence[MovingPicture]
+                     ) -> Callable[..., Awaitable[Response]]:
     """The route's handler. The drawing runs in a worker thread, at most as many at once as Gradio's
     drawing pool allows, so a class dragging sliders cannot take the training runs' cores; requests
     beyond that wait in the event loop, holding no thread."""
+    by_panel = {picture.panel: picture for picture in pictures}
     lanes: list[anyio.CapacityLimiter] = []  # made in the server's event loop, at the first request
 
-    async def picture(session: str = "", values: str = "") -> Response:
+    async def picture(panel: str, session: str = "", values: str = "") -> Response:
         if not lanes:
             lanes.append(anyio.CapacityLimiter(DRAWING_POOL["concurrency_limit"]))
         try:
-            png = await anyio.to_thread.run_sync(moving_picture, registry, session, values, limiter=lanes[0])
+            png = await anyio.to_thread.run_sync(moving_picture, registry, by_panel, panel, session, values,
+                                                 limiter=lanes[0])
         except NotShown as e:
             return _plain(404, str(e))
         except gr.Error as e:
@@ -78,9 +106,9 @@ def picture_endpoint(registry: SessionRegistry) -> Callable[..., Awaitable[Respo
     return picture
 
 
-def routes(registry: SessionRegistry) -> list[BaseRoute]:
+def routes(registry: SessionRegistry, pictures: Sequence[MovingPicture]) -> list[BaseRoute]:
     """The app's own routes, served before Gradio's (ExplorerBlocks)."""
-    return [APIRoute(PICTURE_PATH, picture_endpoint(registry), methods=["GET"], include_in_schema=False)]
+    return [APIRoute(ROUTE, picture_endpoint(registry, pictures), methods=["GET"], include_in_schema=False)]
 
 
 class ExplorerBlocks(gr.Blocks):
