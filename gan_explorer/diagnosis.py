@@ -17,6 +17,7 @@ import numpy as np
 from .data import NUM_CLASSES
 from .history import metric
 from .losses import LOSSES
+from .modes import mode_count
 
 # --- When is a run lost? -------------------------------------------------------------------
 # BCE, least-squares and hinge losses sit near 1 while D and G compete (log 4 = 1.39 at balance);
@@ -183,10 +184,10 @@ def mixture_modes(state: RunState) -> Finding | None:
     covered, modes, share = latest["modes_covered"], latest["modes"], latest["high_quality_share"]
     what = f"{share:.0%} of points within 3σ of a mode"
     if covered == modes:
-        return Finding("healthy", f"Healthy: all {modes} modes covered, {what}", severity="ok")
+        return Finding("healthy", f"Healthy: {'all ' if modes > 1 else ''}{mode_count(modes)} covered, {what}", severity="ok")
     if share < ON_DATA_SHARE and covered == 0:
         return Finding("still_learning", f"Still learning: G's points are not on the data yet ({what})")
-    return Finding("mode_collapse", f"Mode collapse: {covered} of {modes} modes covered ({what})",
+    return Finding("mode_collapse", f"Mode collapse: {covered} of {mode_count(modes)} covered ({what})",
                    "try wgan_gp with n_critic 5, or minibatch std in D, or a D learning rate closer to G's",
                    "warning")
 

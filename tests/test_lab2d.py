@@ -10,7 +10,7 @@ import torch
 
 from gan_explorer import plane
 from gan_explorer.config import ConfigError, TrainConfig
-from gan_explorer.datasets import DATASETS, POINTS, ring
+from gan_explorer.datasets import DATASETS, POINTS, own_points, ring
 from gan_explorer.diagnosis import RunState, diagnose
 from gan_explorer.lesson_runner import run_lesson
 from gan_explorer.lessons import LESSONS, RunRecord
@@ -123,6 +123,20 @@ def test_modes_covered_counts_the_modes_enough_points_lie_within_3_sigma_of() ->
     off = means + 4 * mixture.sigma  # just outside 3σ of every mode
     result = mode_coverage(off, means, mixture.sigma)
     assert result["modes_covered"] == 0 and result["high_quality_share"] == 0.0
+
+
+def test_a_drawn_stroke_is_one_mode_and_a_g_drawing_it_whole_covers_it() -> None:
+    stroke = [(-2.0 + 0.1 * i, 0.0) for i in range(20)]  # points 0.1 apart: their 3σ discs overlap
+    dot = [(1.5, 1.5)]
+    drawing = own_points([c for point in stroke + dot for c in point])
+    means = torch.tensor(drawing.means)
+    whole = torch.cat([torch.tensor(stroke).repeat(10, 1), torch.tensor(dot).repeat(40, 1)])
+    assert mode_coverage(whole, means, drawing.sigma)["modes"] == 2
+    assert mode_coverage(whole, means, drawing.sigma)["modes_covered"] == 2
+    only_the_stroke = torch.tensor(stroke).repeat(10, 1)
+    assert mode_coverage(only_the_stroke, means, drawing.sigma)["modes_covered"] == 1
+    one_stroke = {"step": 100, **mode_coverage(only_the_stroke, means[:20], drawing.sigma)}
+    assert diagnose(RunState([], [one_stroke], False, "non_saturating")).message.startswith("Healthy: 1 mode covered")
 
 
 def test_the_ring_dataset_measures_its_own_samples() -> None:
