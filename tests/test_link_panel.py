@@ -16,8 +16,13 @@ from gan_explorer.ui.train_controls import build_settings, config_values
 BASE = "https://teacher.example/space/?old=1"
 
 
-def _page(with_compare: bool) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(handler name -> handler, the settings' controls) of a small page wired as builder.py wires the app."""
+def _page(with_compare: bool, with_lab: bool = False) -> tuple[dict[str, Any], dict[str, Any], Any]:
+    """(handler name -> handler, the settings' controls, the 2-D lab or None) of a small page wired as
+    builder.py wires the app."""
+    from gan_explorer.ui import lab_tab
+    from gan_explorer.ui.sessions import SessionRegistry
+
+    lab = None
     with gr.Blocks() as demo:
         link, present = link_panel.build()
         notice = gr.Markdown(visible=False)
@@ -25,13 +30,16 @@ def _page(with_compare: bool) -> tuple[dict[str, Any], dict[str, Any]]:
             with gr.Tab("Train", id="train"):
                 lesson = gr.Dropdown(list(LESSONS), value=FIRST_LESSON)
                 preset_box, settings, steps = build_settings()
+                compare = gr.Dropdown(list(PRESETS), value=None) if with_compare else None
             with gr.Tab("Explore", id="explore"):
                 gr.Markdown("z")
-        compare = gr.Dropdown(list(PRESETS), value=None) if with_compare else None
+            if with_lab:
+                with gr.Tab("2-D lab", id="lab"):
+                    lab = lab_tab.build(SessionRegistry())
         opened = demo.load(lambda: None)
-        link_panel.wire(demo, link, opened, present, notice, tabs, lesson, preset_box, settings, steps, compare)
-    handlers = {f.fn.__name__: f.fn for f in demo.fns.values() if f.fn is not None}
-    return handlers, settings
+        link_panel.wire(demo, link, opened, present, notice, tabs, lesson, preset_box, settings, steps, compare,
+                        *[lab] * with_lab)
+    return {f.fn.__name__: f.fn for f in demo.fns.values() if f.fn is not None}, settings, lab
 
 
 def _form(settings: dict[str, Any], name: str = "fast", **changes: Any) -> list[Any]:
@@ -40,7 +48,7 @@ def _form(settings: dict[str, Any], name: str = "fast", **changes: Any) -> list[
 
 @pytest.mark.parametrize("with_compare", [False, True])
 def test_copy_link_reads_the_page_and_run_b_when_the_page_has_it(with_compare: bool) -> None:
-    handlers, settings = _page(with_compare)
+    handlers, settings, _ = _page(with_compare)
     run_b = ["dcgan"] if with_compare else []
     made = handlers["make_link"](BASE, "explore", FIRST_LESSON, "fast", 2000, True, *run_b, *_form(settings, seed=5))
     assert made.value == ("https://teacher.example/space/?seed=5&steps=2000" + "&compare=dcgan" * with_compare
@@ -48,7 +56,7 @@ def test_copy_link_reads_the_page_and_run_b_when_the_page_has_it(with_compare: b
 
 
 def test_copy_link_refuses_a_form_value_by_its_label() -> None:
-    handlers, settings = _page(False)
+    handlers, settings, _ = _page(False)
     form = _form(settings)
     form[list(settings).index("d_lr")] = -1
     with pytest.raises(gr.Error, match="D learning rate"):
@@ -57,7 +65,7 @@ def test_copy_link_refuses_a_form_value_by_its_label() -> None:
 
 @pytest.mark.parametrize("with_compare", [False, True])
 def test_opening_a_link_fills_the_controls_and_run_b(with_compare: bool) -> None:
-    handlers, settings = _page(with_compare)
+    handlers, settings, _ = _page(with_compare)
     query = {"preset": "dcgan", "seed": "5", "steps": "2000", "tab": "explore", "compare": "wgan-gp", "draw": "1"}
     _, notice, preset_box, *rest = handlers["open_link"](gr.Request(query_params=query))
     form, (steps, tabs, *run_b) = rest[:len(settings)], rest[len(settings):]
@@ -66,28 +74,8 @@ def test_opening_a_link_fills_the_controls_and_run_b(with_compare: bool) -> None
     assert "draw (unknown" in notice.value and notice.visible
 
 
-def _lab_page() -> tuple[dict[str, Any], dict[str, Any], Any]:
-    """(handlers, the Train settings, the 2-D lab) of a small page with the lab, wired as builder.py wires it."""
-    from gan_explorer.ui import lab_tab
-    from gan_explorer.ui.sessions import SessionRegistry
-
-    with gr.Blocks() as demo:
-        link, present = link_panel.build()
-        notice = gr.Markdown(visible=False)
-        with gr.Tabs() as tabs:
-            with gr.Tab("Train", id="train"):
-                lesson = gr.Dropdown(list(LESSONS), value=FIRST_LESSON)
-                preset_box, settings, steps = build_settings()
-                compare = gr.Dropdown(list(PRESETS), value=None)
-            with gr.Tab("2-D lab", id="lab"):
-                lab = lab_tab.build(SessionRegistry())
-        opened = demo.load(lambda: None)
-        link_panel.wire(demo, link, opened, present, notice, tabs, lesson, preset_box, settings, steps, compare, lab)
-    return {f.fn.__name__: f.fn for f in demo.fns.values() if f.fn is not None}, settings, lab
-
-
 def test_a_lab_link_fills_the_lab_and_run_b_opens_the_lab_and_leaves_the_train_form() -> None:
-    handlers, settings, _ = _lab_page()
+    handlers, settings, _ = _page(True, with_lab=True)
     for query in ({"tab": "lab", "preset": "ring-slow-d", "compare": "ring-wgan-gp"},
                   {"preset": "ring-slow-d", "compare": "ring-wgan-gp"}):  # the lab's preset opens the lab
         _, notice, preset_box, *rest = handlers["open_link"](gr.Request(query_params=query))
@@ -99,7 +87,7 @@ def test_a_lab_link_fills_the_lab_and_run_b_opens_the_lab_and_leaves_the_train_f
 
 
 def test_copy_link_on_the_lab_gives_the_labs_link() -> None:
-    handlers, settings, _ = _lab_page()
+    handlers, settings, _ = _page(True, with_lab=True)
     lab_form = ["ring", "grid", "hinge", 0.002, 0.001, "ring-wgan-gp"]
     made = handlers["make_link"](BASE, "lab", FIRST_LESSON, "fast", 3000, False, None, *_form(settings), *lab_form)
     assert made.value == ("https://teacher.example/space/?preset=ring&dataset=grid&loss=hinge&g_lr=0.002"
