@@ -41,6 +41,32 @@ def chromium() -> Iterator[Any]:
             browser.close()
 
 
+class ModuleBrowser:
+    """A shared Chromium as one test module sees it: new_page and new_context as a Browser's, and on
+    exit every context the module opened is closed, with its pages (their sessions unload)."""
+
+    def __init__(self, browser: Any) -> None:
+        self._browser = browser
+        self._contexts: list[Any] = []
+
+    def new_context(self, **options: Any) -> Any:
+        self._contexts.append(self._browser.new_context(**options))
+        return self._contexts[-1]
+
+    def new_page(self, **options: Any) -> Any:
+        """A page in a context of its own (closing the page closes it)."""
+        page = self._browser.new_page(**options)
+        self._contexts.append(page.context)
+        return page
+
+    def __enter__(self) -> ModuleBrowser:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        for context in self._contexts:
+            context.close()
+
+
 def open_app(browser: Any, url: str, width: int = 1400, height: int = 1000) -> Any:
     """A new page of `browser` at `url`, once the app has drawn its Train tab. Its waits and actions
     give up after TIMEOUT_MS unless a test says otherwise."""

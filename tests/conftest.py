@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import torch
-from browsing import chromium, open_app
+from browsing import ModuleBrowser, chromium, open_app
 
 from gan_explorer.config import TrainConfig
 from gan_explorer.data import MNISTTensors, default_data_root, load_mnist
@@ -63,11 +63,19 @@ def lab(browser: Any, app_url: str) -> Iterator[Any]:
     page.close()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """A headless Chromium (tests/browsing.py) for one test module."""
+@pytest.fixture(scope="session")
+def _chromium() -> Iterator[Any]:
+    """One headless Chromium (tests/browsing.py) for the whole run: launching one took ~1.6 s per module."""
     pytest.importorskip("playwright.sync_api")
     with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture(scope="module")
+def browser(_chromium: Any) -> Iterator[ModuleBrowser]:
+    """The shared Chromium for one test module; whatever pages the module opened are closed when it ends,
+    as closing a browser of its own did (a page left open would keep its session and run alive)."""
+    with ModuleBrowser(_chromium) as browser:
         yield browser
 
 
@@ -77,20 +85,33 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def app_url(mnist_root: Path) -> Iterator[str]:
-    """The app launched in this process on a free localhost port, as app.py launches it."""
-    from gan_explorer.ui import build_demo, configure_torch_threads, launch_options
+@pytest.fixture(scope="session")
+def _app_server(mnist_root: Path) -> Iterator[str]:
+    """The app launched once in this process on a free localhost port, as app.py launches it, for every
+    module that uses app_url: building, launching and warming up one took ~7 s per module (20 modules)."""
+    from gan_explorer.ui import build_demo, launch_options
 
     os.environ["GAN_EXPLORER_DATA"] = str(mnist_root)
     os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")  # the client must not reach 127.0.0.1 via a proxy
-    threads = torch.get_num_threads()
-    configure_torch_threads()  # as app.py does: the server keeps a core
-    demo = build_demo()
+    demo = build_demo()  # with torch's threads configured (app_url), as app.py builds it
     _, url, _ = demo.launch(server_name="127.0.0.1", server_port=_free_port(), prevent_thread_lock=True,
                             quiet=True, **launch_options())
     yield url
     demo.close()
+    _stop_runs_left_behind()
+
+
+@pytest.fixture(scope="module")
+def app_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The shared app's URL for one module. While the module runs, torch's threads are as app.py
+    configures them before it builds the app (the server keeps a core; threads started from then on
+    compute on the server's share); when it ends, every run its sessions left is stopped, so none
+    trains through later modules."""
+    from gan_explorer.ui import configure_torch_threads
+
+    threads = torch.get_num_threads()
+    configure_torch_threads()
+    yield request.getfixturevalue("_app_server")
     _stop_runs_left_behind()
     torch.set_num_threads(threads)
 

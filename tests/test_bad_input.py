@@ -53,9 +53,13 @@ def endpoints(client: Client) -> dict[str, list[dict[str, Any]]]:
 def raw(app_url: str, endpoints: dict[str, list[dict[str, Any]]]) -> Iterator[Any]:
     """call(api_name, **kwargs) -> (event, data) through Gradio's HTTP API. Raw HTTP, because
     gradio_client cannot send NaN or infinity (JSON has no such numbers, but Python's parser takes
-    them, as Gradio's server does). Each call has a session of its own (a session's messages share
-    one stream), except /update_settings, whose session has a live run so that it checks what it is sent."""
+    them, as Gradio's server does). Each call has a session that nothing has changed: a new one after
+    any call that was not refused (a session's messages share one stream), the same one while its calls
+    are refused (a refusal leaves the session as it was; a new session per call took a third of this
+    module's time, in Gradio's per-session copy of the page's state). /update_settings' session has
+    a live run instead, so that it checks what it is sent."""
     sessions = (f"bad-input-{i}" for i in itertools.count())
+    untouched = next(sessions)
     with httpx.Client(base_url=app_url.rstrip("/") + "/gradio_api", timeout=TRAIN_WAIT_S) as http:
         def send(api_name: str, session: str, **kwargs: Any) -> tuple[str, Any]:
             params = endpoints[api_name]
@@ -67,12 +71,17 @@ def raw(app_url: str, endpoints: dict[str, list[dict[str, Any]]]) -> Iterator[An
             return _first_event(http, f"/call{api_name}/{posted.json()['event_id']}")
 
         def call(api_name: str, **kwargs: Any) -> tuple[str, Any]:
-            session = LIVE_SESSION if api_name == "/update_settings" else next(sessions)
+            nonlocal untouched
+            session = LIVE_SESSION if api_name == "/update_settings" else untouched
+            event = "sent"
             try:
-                return send(api_name, session, **kwargs)
+                event, data = send(api_name, session, **kwargs)
+                return event, data
             finally:
                 if api_name in STOPS:  # only its first update was read: end the run
                     send(STOPS[api_name], session)
+                if session == untouched and event != "error":  # a Stop of nothing changes nothing
+                    untouched = next(sessions)
 
         send("/step", LIVE_SESSION)
         yield call

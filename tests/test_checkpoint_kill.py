@@ -24,23 +24,37 @@ CONFIG = TrainConfig(architecture="mlp", mlp_g_hidden=[32], mlp_d_hidden=[32], l
 KILLS = 8
 
 # Saves step 1, 2, 3, ... to one path; each save's weights, history and train_seconds all say its step.
-SAVER = """
-import sys, torch, torchvision  # torchvision: the first save's version record imports it
+# A zygote imports torch once (an import took ~3 s a kill) and forks a saver for each line "FIRST" it
+# reads: the saver prints "ready PID" and saves from step FIRST on until it is killed; the zygote then
+# reaps it and prints "dead PID". The zygote computes nothing before forking, so each saver starts clean.
+ZYGOTE = """
+import os, sys, torch, torchvision  # torchvision: the first save's version record imports it
 from gan_explorer.checkpoints import Checkpoint, save_checkpoint
 from gan_explorer.config import TrainConfig
 from gan_explorer.models import build_models
-config = TrainConfig.from_dict({config})
-generator, discriminator = build_models(config)
-step = {first}
-print("ready", flush=True)
-while True:
-    with torch.no_grad():
-        for p in (*generator.parameters(), *discriminator.parameters()):
-            p.fill_(step)
-    history = [{{"step": s, "d_loss": 0.0}} for s in range(1, step + 1)]
-    save_checkpoint(Checkpoint(config, generator, discriminator, step, train_seconds=float(step),
-                               history=history, info={{"save": step}}), sys.argv[1])
-    step += 1
+
+def save_from(step):
+    config = TrainConfig.from_dict({config})
+    generator, discriminator = build_models(config)
+    print("ready", os.getpid(), flush=True)
+    while True:
+        with torch.no_grad():
+            for p in (*generator.parameters(), *discriminator.parameters()):
+                p.fill_(step)
+        history = [{{"step": s, "d_loss": 0.0}} for s in range(1, step + 1)]
+        save_checkpoint(Checkpoint(config, generator, discriminator, step, train_seconds=float(step),
+                                   history=history, info={{"save": step}}), sys.argv[1])
+        step += 1
+
+for line in sys.stdin:
+    pid = os.fork()
+    if pid == 0:
+        try:
+            save_from(int(line))
+        finally:
+            os._exit(1)  # a saver never goes on to read the zygote's input
+    os.waitpid(pid, 0)
+    print("dead", pid, flush=True)
 """
 
 
@@ -67,21 +81,26 @@ def test_a_save_killed_at_random_moments_always_loads_as_one_save(tmp_path: Path
     rng = random.Random(0)
     first, orphans_seen, last_step = 1, 0, 0
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    for _ in range(KILLS):
-        code = SAVER.format(config=CONFIG.to_dict(), first=first)
-        saver = subprocess.Popen([sys.executable, "-c", code, str(path)], stdout=subprocess.PIPE, env=env)
-        try:
-            assert saver.stdout.readline().strip() == b"ready"
+    zygote = subprocess.Popen([sys.executable, "-c", ZYGOTE.format(config=CONFIG.to_dict()), str(path)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True)
+    try:
+        for _ in range(KILLS):
+            zygote.stdin.write(f"{first}\n")
+            zygote.stdin.flush()
+            ready, pid = zygote.stdout.readline().split()
+            assert ready == "ready"
             time.sleep(rng.uniform(0.05, 0.6))
-        finally:
-            saver.send_signal(signal.SIGKILL)
-            saver.wait(10)
-        if not path.exists():
-            continue  # killed before its first save finished
-        orphans_seen += len(list(tmp_path.glob(".*.tmp")))
-        last_step = assert_one_save(path)
-        assert last_step >= first - 1
-        first = last_step + 1
+            os.kill(int(pid), signal.SIGKILL)
+            assert zygote.stdout.readline().split() == ["dead", pid]
+            if not path.exists():
+                continue  # killed before its first save finished
+            orphans_seen += len(list(tmp_path.glob(".*.tmp")))
+            last_step = assert_one_save(path)
+            assert last_step >= first - 1
+            first = last_step + 1
+    finally:
+        zygote.kill()
+        zygote.wait(10)
     assert last_step > KILLS, "the saver hardly saved anything between kills"
     save_checkpoint(checkpoint_at(last_step + 1), path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run.json", "run.safetensors"]

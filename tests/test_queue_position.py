@@ -6,10 +6,11 @@ import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
-from browsing import chromium, marks, open_app  # tests/ is on sys.path (pytest's default import mode)
+from browsing import marks, open_app  # tests/ is on sys.path (pytest's default import mode)
 from gradio_client import Client
 
 pytestmark = marks(240)
@@ -44,7 +45,7 @@ def one_slot_url(mnist_root: Path) -> Iterator[str]:
     torch.set_num_threads(threads)
 
 
-def test_a_start_waiting_for_a_training_slot_shows_its_place_in_the_queue(one_slot_url: str,
+def test_a_start_waiting_for_a_training_slot_shows_its_place_in_the_queue(one_slot_url: str, browser: Any,
                                                                           artifacts_dir: Path) -> None:
     other = Client(one_slot_url, verbose=False)
     job = other.submit(steps=100_000, api_name="/train")  # another student holds the only slot
@@ -53,17 +54,17 @@ def test_a_start_waiting_for_a_training_slot_shows_its_place_in_the_queue(one_sl
         while not job.outputs() and time.monotonic() < deadline:
             time.sleep(0.1)
         assert job.outputs(), "the first run never started"
-        with chromium() as browser:
-            page = open_app(browser, one_slot_url)
-            page.click("#train-start")
-            status = page.locator("#train-status")
-            page.wait_for_function(f"""() => {{ const e = document.querySelector('#train-status .progress-text');
-                return e && /queue: \\d+\\/\\d+/.test(e.textContent) && ({SEEN_JS})(e) > 0.5; }}""")
-            page.screenshot(path=str(artifacts_dir / "queue-position.png"),
-                            clip={"x": 400, "y": 120, "width": 1000, "height": 200})
-            other.predict(api_name="/stop")
-            sync_api.expect(status).to_contain_text("training", timeout=60_000)  # its turn came
-            page.click("#train-stop")
+        page = open_app(browser, one_slot_url)
+        page.click("#train-start")
+        status = page.locator("#train-status")
+        page.wait_for_function(f"""() => {{ const e = document.querySelector('#train-status .progress-text');
+            return e && /queue: \\d+\\/\\d+/.test(e.textContent) && ({SEEN_JS})(e) > 0.5; }}""")
+        page.screenshot(path=str(artifacts_dir / "queue-position.png"),
+                        clip={"x": 400, "y": 120, "width": 1000, "height": 200})
+        other.predict(api_name="/stop")
+        sync_api.expect(status).to_contain_text("training", timeout=60_000)  # its turn came
+        page.click("#train-stop")
+        page.close()
     finally:
         other.predict(api_name="/stop")
         other.close()
