@@ -31,7 +31,7 @@ def unexplained(blocks: gr.Blocks) -> list[str]:
     """The charts (and the sample grid) of `blocks` that have no explanation folded on the page."""
     components = list(blocks.blocks.values())
     folds = {c.elem_id: c for c in components if isinstance(c, gr.Accordion)}
-    shown = [c.elem_id for c in components if isinstance(c, gr.Plot) or c.elem_id == "train-grid"]
+    shown = [c.elem_id for c in components if isinstance(c, gr.Plot) or c.elem_id in ("train-grid", "lab-plane", "lab-plane-b-plot")]
     missing = []
     for elem_id in shown:
         fold = folds.get(fold_id(elem_id or ""))

@@ -6,14 +6,12 @@ every CHARTS_S. Step, D step and G step move the run by hand (slow_motion.py), a
 """
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
-from gradio.components.plot import PlotData
 
 from .. import plane, plots
 from ..config import TrainConfig
@@ -29,6 +27,7 @@ from .explained import explain
 from .fields import CheckboxGroup, Dropdown, Number
 from .lab_compare import Planes, build_choice, build_planes, captions, diagnoses, half_step, show_rival, trainers_for
 from .lab_draw import DrawPad, dataset_choices, pad, points_of, reading, wire
+from .plane_view import frame_value
 from .sessions import SessionRegistry
 
 FRAME_S = 0.2  # the plane at up to 5 frames a second, the issue's target (measured in Chromium: docs/lab2d.md)
@@ -96,9 +95,9 @@ def status_line(session: Session, extra: str = "") -> str:
     return f"**Step {trainer.step_count:,}**{speed} · {diagnoses(runs)}{error}" + (f"\n\n{extra}" if extra else "")
 
 
-def _plane(trainer: Trainer, layers: list[str]) -> PlotData:
-    # Plotly's JSON as Gradio sends it, built without plotly.graph_objects (see plane.figure_spec)
-    return PlotData(type="plotly", plot=json.dumps(plane.figure_spec(plane.measure(trainer), layers)))
+def _plane(trainer: Trainer, layers: list[str]) -> str:
+    # Plotly's JSON, built without plotly.graph_objects (see plane.figure_spec), for plane_view.py
+    return frame_value(plane.figure_spec(plane.measure(trainer), layers))
 
 
 def frame(tab: LabTab, session: Session, layers: list[str], charts: bool = True, extra: str = "") -> dict[Any, Any]:

@@ -96,6 +96,9 @@ body.gx-present:has(#lab-plane-b) #lab-charts { display: none !important; }  /* 
 #lab-planes { flex-wrap: nowrap; }
 #lab-planes > * { min-width: 0 !important; }
 .gx-present #lab-planes .js-plotly-plot { height: calc(var(--gx-stage) - 40px); }
+/* The lab's planes (plane_view.py): one chart each, the figure's height until presenting sizes it. */
+.gx-plane { width: 100%; min-height: 520px; }
+.gx-present .gx-plane { min-height: 0; height: calc(var(--gx-stage) - 40px); }
 """
 
 # Plotly hover/click on the t-SNE scatter. gr.Plot has no click event, so: hover shows the

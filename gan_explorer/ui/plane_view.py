@@ -1,0 +1,57 @@
+"""The lab's plane in the page: one Plotly chart that lives as long as the page, redrawn in place.
+
+gr.Plot mounts a new chart element for every update (Gradio 6.31 keys its Plotly child by a counter),
+so each of the lab's 5 frames a second was a whole Plotly.newPlot (axes, legend, colour bar, SVG built
+afresh) plus the old chart's removal: the page's main thread was saturated at 2-4 frames a second
+(docs/lab2d.md, "The view's frame rate"). Here the frame travels as Plotly's JSON text in a gr.HTML
+whose template never changes, and its `js_on_load` script keeps one chart element and hands each new
+frame to Plotly.react, which redraws only the traces and the title. Frames that arrive faster than
+the page paints are dropped (the newest is drawn at the next animation frame).
+
+The chart is an ordinary Plotly chart (`.js-plotly-plot`), so the page's Plotly.react wrapper
+(page.py: presentation fonts, kept legend toggles and zoom) applies to it as to every gr.Plot.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import gradio as gr
+
+# Runs once per plane element (Gradio's js_on_load: `element`, `props`, `watch`). Gradio loads Plotly
+# with its first gr.Plot (the lab's charts beside the plane) and puts it on window.Plotly; a frame that
+# comes first waits for it.
+PLANE_JS = r"""
+const chart = element.querySelector(".gx-plane");
+let drawn = null, pending = false;
+function draw() {
+  pending = false;
+  const text = props.value;
+  if (!text || text === drawn || !chart.isConnected) return;
+  if (!window.Plotly) { setTimeout(schedule, 100); return; }
+  drawn = text;
+  const figure = JSON.parse(text);
+  figure.layout.autosize = true;
+  window.Plotly.react(chart, figure.data, figure.layout, {responsive: true, displaylogo: false});
+  chart.dataset.frames = String(Number(chart.dataset.frames || 0) + 1);
+}
+function schedule() { if (!pending) { pending = true; requestAnimationFrame(draw); } }
+watch("value", schedule);
+// The column's width changes without a window resize (run B's plane shown or hidden, a tab opened).
+new ResizeObserver(() => {
+  if (window.Plotly && chart.classList.contains("js-plotly-plot")) window.Plotly.Plots.resize(chart);
+}).observe(chart);
+schedule();
+"""
+
+
+def plane_box(elem_id: str) -> gr.HTML:
+    """An empty plane (a frame's JSON from `frame_value` draws it) with the given elem_id."""
+    return gr.HTML("", html_template='<div class="gx-plane"></div>', js_on_load=PLANE_JS, elem_id=elem_id,
+                   elem_classes="gx-stage", apply_default_css=False, container=True, padding=False)
+
+
+def frame_value(spec: dict[str, Any]) -> str:
+    """A plane's value: Plotly's JSON (plane.figure_spec) as text. Text, not a dict: Gradio diffs a
+    streamed dict element by element (thousands of edits for a heat map), a string in one piece."""
+    return json.dumps(spec)
