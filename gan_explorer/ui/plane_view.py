@@ -54,4 +54,4 @@ def plane_box(elem_id: str) -> gr.HTML:
 def frame_value(spec: dict[str, Any]) -> str:
     """A plane's value: Plotly's JSON (plane.figure_spec) as text. Text, not a dict: Gradio diffs a
     streamed dict element by element (thousands of edits for a heat map), a string in one piece."""
-    return json.dumps(spec)
+    return json.dumps(spec, separators=(",", ":"))
