@@ -52,7 +52,7 @@ def test_start_streams_the_plane_while_training_and_stop_ends_it(lab: Any, artif
 
 
 def test_streamed_frames_reach_the_page_and_redraw_one_chart_in_place(lab: Any) -> None:
-    """Each frame is drawn into the chart the page already has (plane_view.py), never a new one."""
+    """Each frame is drawn into the chart the page already has (live_chart.py), never a new one."""
     lab.locator("#lab-steps input").fill("100000")
     lab.locator("#lab-start").click()
     chart = lab.wait_for_function("document.querySelector('#lab-plane .gx-plane.js-plotly-plot')")

@@ -27,7 +27,7 @@ from .explained import explain
 from .fields import CheckboxGroup, Dropdown, Number
 from .lab_compare import Planes, build_choice, build_planes, captions, diagnoses, half_step, show_rival, trainers_for
 from .lab_draw import DrawPad, dataset_choices, pad, points_of, reading, wire
-from .plane_view import frame_value
+from .live_chart import chart_value, live_chart
 from .sessions import SessionRegistry
 
 FRAME_S = 0.2  # the plane at up to 5 frames a second, the target (measured in Chromium: docs/lab2d.md)
@@ -55,8 +55,8 @@ class LabTab:
     buttons: dict[str, gr.Button]
     compare: gr.Dropdown  # run B's preset (lab_compare.py)
     planes: Planes
-    losses: gr.Plot
-    scores: gr.Plot
+    losses: gr.HTML  # live_chart.py, as the planes
+    scores: gr.HTML
     status: gr.Markdown
 
     @property
@@ -96,8 +96,8 @@ def status_line(session: Session, extra: str = "") -> str:
 
 
 def _plane(trainer: Trainer, layers: list[str]) -> str:
-    # Plotly's JSON, built without plotly.graph_objects (see plane.figure_spec), for plane_view.py
-    return frame_value(plane.figure_spec(plane.measure(trainer), layers))
+    # Plotly's JSON, built without plotly.graph_objects (see plane.figure_spec), for live_chart.py
+    return chart_value(plane.figure_spec(plane.measure(trainer), layers))
 
 
 def frame(tab: LabTab, session: Session, layers: list[str], charts: bool = True, extra: str = "") -> dict[Any, Any]:
@@ -113,7 +113,7 @@ def frame(tab: LabTab, session: Session, layers: list[str], charts: bool = True,
         histories = [r.trainer.history for r in runs]
         figures = plots.compare_figures(*histories, probabilities, [r.name for r in runs]) \
             if len(histories) == 2 else plots.training_figures(histories[0], probabilities)
-        out |= {tab.losses: figures[0], tab.scores: figures[1]}
+        out |= {tab.losses: chart_value(figures[0]), tab.scores: chart_value(figures[1])}
     return out
 
 
@@ -198,9 +198,9 @@ def _layout(registry: SessionRegistry) -> LabTab:
             planes = build_planes()
             explain("lab-plane")
         with gr.Column(scale=1, min_width=300, elem_id="lab-charts"):
-            losses = gr.Plot(plots.loss_figure([]), show_label=False, elem_id="lab-losses", elem_classes="gx-stage")
+            losses = live_chart("lab-losses", plots.loss_figure([]))
             explain("lab-losses")
-            scores = gr.Plot(plots.score_figure([]), show_label=False, elem_id="lab-scores", elem_classes="gx-stage")
+            scores = live_chart("lab-scores", plots.score_figure([]))
             explain("lab-scores")
     with gr.Accordion("Lessons", open=False, elem_id="lab-lessons-box"):
         lesson = gr.Markdown(lesson_text(), elem_id="lab-lessons")

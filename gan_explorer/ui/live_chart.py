@@ -1,7 +1,8 @@
-"""The lab's plane in the page: one Plotly chart that lives as long as the page, redrawn in place.
+"""The lab's live charts (its planes, losses and D's outputs): each one Plotly chart that lives as long as
+the page, redrawn in place.
 
 gr.Plot mounts a new chart element for every update (Gradio 6.31 keys its Plotly child by a counter),
-so each of the lab's 5 frames a second was a whole Plotly.newPlot (axes, legend, colour bar, SVG built
+so each of the lab's 5 plane frames a second (and each chart's update a second) was a whole Plotly.newPlot (axes, legend, colour bar, SVG built
 afresh) plus the old chart's removal: the page's main thread was saturated at 2-4 frames a second
 (docs/lab2d.md, "The view's frame rate"). Here the frame travels as Plotly's JSON text in a gr.HTML
 whose template never changes, and its `js_on_load` script keeps one chart element and hands each new
@@ -17,12 +18,13 @@ import json
 from typing import Any
 
 import gradio as gr
+import plotly.graph_objects as go
 
-# Runs once per plane element (Gradio's js_on_load: `element`, `props`, `watch`). Gradio loads Plotly
+# Runs once per chart element (Gradio's js_on_load: `element`, `props`, `watch`). Gradio loads Plotly
 # with its first gr.Plot (the lab's charts beside the plane) and puts it on window.Plotly; a frame that
 # comes first waits for it.
-PLANE_JS = r"""
-const chart = element.querySelector(".gx-plane");
+CHART_JS = r"""
+const chart = element.querySelector(".gx-live");
 let drawn = null, pending = false;
 function draw() {
   pending = false;
@@ -45,13 +47,18 @@ schedule();
 """
 
 
-def plane_box(elem_id: str) -> gr.HTML:
-    """An empty plane (a frame's JSON from `frame_value` draws it) with the given elem_id."""
-    return gr.HTML("", html_template='<div class="gx-plane"></div>', js_on_load=PLANE_JS, elem_id=elem_id,
-                   elem_classes="gx-stage", apply_default_css=False, container=True, padding=False)
+def live_chart(elem_id: str, figure: dict[str, Any] | go.Figure | None = None, kind: str = "gx-chart") -> gr.HTML:
+    """A chart (`figure` first, if given) that `chart_value`'s JSON redraws in place; `kind` is the
+    chart element's CSS class (page.py sizes "gx-plane" and "gx-chart")."""
+    return gr.HTML(chart_value(figure) if figure is not None else "", html_template=f'<div class="gx-live {kind}"></div>',
+                   js_on_load=CHART_JS, elem_id=elem_id, elem_classes="gx-stage", apply_default_css=False,
+                   container=True, padding=False)
 
 
-def frame_value(spec: dict[str, Any]) -> str:
-    """A plane's value: Plotly's JSON (plane.figure_spec) as text. Text, not a dict: Gradio diffs a
-    streamed dict element by element (thousands of edits for a heat map), a string in one piece."""
-    return json.dumps(spec, separators=(",", ":"))
+def chart_value(figure: dict[str, Any] | go.Figure) -> str:
+    """A live chart's value: Plotly's JSON (plane.figure_spec, or a plots.py figure) as text. Text, not
+    a dict: Gradio diffs a streamed dict element by element (thousands of edits for a heat map), a
+    string in one piece."""
+    if isinstance(figure, go.Figure):
+        return figure.to_json()
+    return json.dumps(figure, separators=(",", ":"))
