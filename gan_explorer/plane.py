@@ -159,7 +159,7 @@ def figure_spec(view: PlaneView, layers: tuple[str, ...] | list[str] = LAYERS, h
     axis = {"showgrid": False, "zeroline": False}
     layout = {"height": height, "margin": {"l": 40, "r": 10, "t": 30, "b": 10}, "uirevision": "plane",
               "title": {"text": f"step {view.step:,}", "x": 0.02, "font": {"size": 13}},
-              "legend": {"orientation": "h", "y": -0.05}, "plot_bgcolor": "white",
+              "legend": {"orientation": "h", "y": -0.12, "yanchor": "top"}, "plot_bgcolor": "white",
               "xaxis": {**axis, "range": [x0, x1], "constrain": "domain"},
               "yaxis": {**axis, "range": [y0, y1], "scaleanchor": "x", "scaleratio": 1}}
     return {"data": traces, "layout": layout}

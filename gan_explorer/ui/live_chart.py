@@ -34,7 +34,11 @@ function draw() {
   drawn = text;
   const figure = JSON.parse(text);
   figure.layout.autosize = true;
-  window.Plotly.react(chart, figure.data, figure.layout, {responsive: true, displaylogo: false});
+  const first = !chart.classList.contains("js-plotly-plot");
+  const done = window.Plotly.react(chart, figure.data, figure.layout, {responsive: true, displaylogo: false});
+  // Plotly places the axes' labels and the legend by measuring text it has drawn: a first drawing
+  // (fonts still loading, the column still settling) is measured once more, as gr.Plot does each time.
+  if (first) Promise.resolve(done).then(() => window.Plotly.Plots.resize(chart));
   chart.dataset.frames = String(Number(chart.dataset.frames || 0) + 1);
 }
 function schedule() { if (!pending) { pending = true; requestAnimationFrame(draw); } }
