@@ -72,26 +72,27 @@ class PlaneClock:
         return 1000 * sum(self.seconds) / max(1, len(self.seconds))
 
 
+def _where(url: str) -> str:
+    if "PlotlyPlot" in url:
+        return "plotly.js"
+    return "gradio (svelte, its client)" if "/assets/" in url else "page scripts"
+
+
 def _profile_split(profile: dict[str, Any]) -> dict[str, float]:
-    """Milliseconds of the page's main thread by where they went, from a CDP Profiler profile."""
+    """Milliseconds of the page's main thread by where they went, from a CDP Profiler profile. A
+    built-in function (setAttribute, getBoundingClientRect) counts for the script that called it."""
     nodes = {n["id"]: n for n in profile["nodes"]}
-    deltas, samples = profile["timeDeltas"], profile["samples"]
+    parents = {child: n["id"] for n in profile["nodes"] for child in n.get("children", [])}
+    natives = {"(idle)": "idle", "(program)": "native (style, layout, paint)",
+               "(garbage collector)": "garbage collection"}
     spent: dict[str, float] = defaultdict(float)
-    for node_id, delta in zip(samples[1:], deltas[1:]):
-        frame = nodes[node_id]["callFrame"]
-        url, name = frame.get("url", ""), frame.get("functionName", "")
-        if "PlotlyPlot" in url:
-            where = "plotly.js"
-        elif "/assets/" in url:
-            where = "gradio (svelte, its client)"
-        elif url:
-            where = "page scripts"
-        elif name in ("(idle)", "(program)", "(garbage collector)"):
-            where = {"(idle)": "idle", "(program)": "native (style, layout, paint)",
-                     "(garbage collector)": "garbage collection"}[name]
-        else:
-            where = f"other {name}"
-        spent[where] += delta / 1000
+    for node_id, delta in zip(profile["samples"][1:], profile["timeDeltas"][1:]):
+        name, where, walk = nodes[node_id]["callFrame"].get("functionName", ""), None, node_id
+        while walk is not None and where is None:
+            url = nodes[walk]["callFrame"].get("url", "")
+            where = _where(url) if url else None
+            walk = parents.get(walk)
+        spent[where or natives.get(name, "other")] += delta / 1000
     return dict(sorted(spent.items(), key=lambda kv: -kv[1]))
 
 

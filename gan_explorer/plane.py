@@ -89,7 +89,8 @@ def measure(trainer: Trainer, seed: int = 0) -> PlaneView:
     plane = torch.tensor(np.stack(np.meshgrid(xs, ys), -1).reshape(-1, 2), dtype=torch.float32)
     mesh_z = _mesh_z(cfg.latent_dim)
     with trainer.lock:
-        generator, discriminator, loss, step = trainer.sampling_generator, trainer.discriminator, trainer.loss, trainer.step_count
+        generator, discriminator = trainer.sampling_generator, trainer.discriminator
+        loss, step = trainer.loss, trainer.step_count
         device = next(generator.parameters()).device
         with _evaluating(generator, discriminator):
             with torch.no_grad():

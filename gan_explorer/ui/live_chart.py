@@ -2,9 +2,10 @@
 the page, redrawn in place.
 
 gr.Plot mounts a new chart element for every update (Gradio 6.31 keys its Plotly child by a counter),
-so each of the lab's 5 plane frames a second (and each chart's update a second) was a whole Plotly.newPlot (axes, legend, colour bar, SVG built
-afresh) plus the old chart's removal: the page's main thread was saturated at 2-4 frames a second
-(docs/lab2d.md, "The view's frame rate"). Here the frame travels as Plotly's JSON text in a gr.HTML
+so each of the lab's 5 plane frames a second (and each chart's update a second) was a whole
+Plotly.newPlot (axes, legend, colour bar, SVG built afresh) plus a relayout and the old chart's
+removal: the page's main thread was saturated at 2-4 frames a second (docs/lab2d.md, "The view's
+frame rate"). Here the frame travels as Plotly's JSON text in a gr.HTML
 whose template never changes, and its `js_on_load` script keeps one chart element and hands each new
 frame to Plotly.react, which redraws only the traces and the title. Frames that arrive faster than
 the page paints are dropped (the newest is drawn at the next animation frame).
@@ -21,8 +22,8 @@ import gradio as gr
 import plotly.graph_objects as go
 
 # Runs once per chart element (Gradio's js_on_load: `element`, `props`, `watch`). Gradio loads Plotly
-# with its first gr.Plot (the lab's charts beside the plane) and puts it on window.Plotly; a frame that
-# comes first waits for it.
+# with the page's first gr.Plot (the Train tab's charts, mounted even while a link opens the lab) and
+# puts it on window.Plotly; a frame that comes first waits for it.
 CHART_JS = r"""
 const chart = element.querySelector(".gx-live");
 let drawn = null, pending = false;
@@ -53,10 +54,10 @@ schedule();
 
 def live_chart(elem_id: str, figure: dict[str, Any] | go.Figure | None = None, kind: str = "gx-chart") -> gr.HTML:
     """A chart (`figure` first, if given) that `chart_value`'s JSON redraws in place; `kind` is the
-    chart element's CSS class (page.py sizes "gx-plane" and "gx-chart")."""
-    return gr.HTML(chart_value(figure) if figure is not None else "", html_template=f'<div class="gx-live {kind}"></div>',
-                   js_on_load=CHART_JS, elem_id=elem_id, elem_classes="gx-stage", apply_default_css=False,
-                   container=True, padding=False)
+    chart element's CSS class (page.py gives a "gx-plane" the figure's height before its first frame)."""
+    return gr.HTML(chart_value(figure) if figure is not None else "",
+                   html_template=f'<div class="gx-live {kind}"></div>', js_on_load=CHART_JS, elem_id=elem_id,
+                   elem_classes="gx-stage", apply_default_css=False, container=True, padding=False)
 
 
 def chart_value(figure: dict[str, Any] | go.Figure) -> str:
