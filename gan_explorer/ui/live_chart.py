@@ -39,15 +39,19 @@ function draw() {
   const done = window.Plotly.react(chart, figure.data, figure.layout, {responsive: true, displaylogo: false});
   // Plotly places the axes' labels and the legend by measuring text it has drawn: a first drawing
   // (fonts still loading, the column still settling) is measured once more, as gr.Plot does each time.
-  if (first) Promise.resolve(done).then(() => window.Plotly.Plots.resize(chart));
+  if (first) Promise.resolve(done).then(fit);
   chart.dataset.frames = String(Number(chart.dataset.frames || 0) + 1);
 }
 function schedule() { if (!pending) { pending = true; requestAnimationFrame(draw); } }
 watch("value", schedule);
+// Fit the chart's box again: a relayout re-measures what autosize leaves to the box (the width, and in
+// the presentation layout the height), not Plots.resize, which drops the figure's own height too
+// (a chart with no height in its CSS then collapses).
+function fit() {
+  if (window.Plotly && chart.classList.contains("js-plotly-plot")) window.Plotly.relayout(chart, {autosize: true});
+}
 // The column's width changes without a window resize (run B's plane shown or hidden, a tab opened).
-new ResizeObserver(() => {
-  if (window.Plotly && chart.classList.contains("js-plotly-plot")) window.Plotly.Plots.resize(chart);
-}).observe(chart);
+new ResizeObserver(fit).observe(chart);
 schedule();
 """
 
