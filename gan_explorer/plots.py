@@ -42,7 +42,10 @@ def _layout(title: str, xtitle: str, ytitle: str, height: int = 270, chart: str 
                       "yanchor": "top", "font": {"size": 15}},
             "margin": {"l": 56, "r": 12, "t": 64, "b": 40},
             "xaxis": {**AXIS, "title": {"text": xtitle}}, "yaxis": {**AXIS, "title": {"text": ytitle}},
-            "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom"},
+            # transparent: the lab redraws its charts in place (ui/live_chart.py), where Plotly draws a new
+            # title under the legend's box, whose top padding reaches the title's lower half
+            "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom",
+                       "bgcolor": "rgba(0,0,0,0)"},
             "hovermode": "x unified"}
 
 

@@ -51,6 +51,19 @@ def test_start_streams_the_plane_while_training_and_stop_ends_it(lab: Any, artif
     lab.screenshot(path=str(artifacts_dir / "lab-1920x1080.png"))
 
 
+def test_streamed_frames_reach_the_page_and_redraw_one_chart_in_place(lab: Any) -> None:
+    """Each frame is drawn into the chart the page already has (live_chart.py), never a new one."""
+    lab.locator("#lab-steps input").fill("100000")
+    lab.locator("#lab-start").click()
+    chart = lab.wait_for_function("document.querySelector('#lab-plane .gx-plane.js-plotly-plot')")
+    drawn = "(chart) => Number(chart.dataset.frames || 0)"
+    first = lab.evaluate(drawn, chart)
+    lab.wait_for_function(f"(chart) => ({drawn})(chart) >= {first + 3}", arg=chart)
+    assert lab.evaluate("(chart) => chart === document.querySelector('#lab-plane .js-plotly-plot')", chart)
+    assert _step_of(lab) > 0
+    lab.evaluate("document.querySelector('#lab-stop').click()")
+
+
 def test_d_step_and_g_step_say_what_they_moved_and_layers_toggle(lab: Any) -> None:
     lab.locator("#lab-d").click()
     lab.wait_for_function("document.querySelector('#lab-status').innerText.includes('D step: D(x)')")

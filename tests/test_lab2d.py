@@ -195,6 +195,20 @@ def test_the_plane_draws_each_layer_asked_for_and_only_those() -> None:
     json.dumps(plane.figure_spec(view))  # what the tab sends: plain JSON, no NaN
 
 
+def test_measuring_a_frame_leaves_the_run_as_it_was() -> None:
+    """measure() reads G and D in place (no copies): their weights, gradients and training mode stay."""
+    trainer = _trainer(latent_dim=2)
+    trainer.step()
+    networks = (trainer.generator, trainer.discriminator)
+    before = [{k: v.clone() for k, v in n.state_dict().items()} for n in networks]
+    grads = [[p.grad for p in n.parameters()] for n in networks]
+    plane.measure(trainer)
+    for network, weights, grad in zip(networks, before, grads):
+        assert network.training
+        assert all(torch.equal(weights[k], v) for k, v in network.state_dict().items())
+        assert all(p.grad is g for p, g in zip(network.parameters(), grad))
+
+
 def test_the_arrows_point_where_gs_loss_falls() -> None:
     """A small move of each fake point along its arrow lowers G's loss: the arrows are -dL_G/dx."""
     trainer = _trainer()

@@ -45,7 +45,7 @@ def _request() -> gr.Request:
 
 
 def _title(plot: Any) -> str:
-    return json.loads(plot.plot)["layout"]["title"]["text"]
+    return json.loads(plot)["layout"]["title"]["text"]
 
 
 def test_start_with_a_comparison_trains_both_runs_in_turn_and_draws_two_captioned_planes(tab) -> None:

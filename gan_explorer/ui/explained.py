@@ -14,6 +14,8 @@ EXPLAINED = {"train-grid": "grid", "chart-losses": "losses", "chart-scores": "sc
              "chart-quality": "quality", "chart-digits": "digits", "chart-spectrum": "spectrum",
              "tsne-plot": "tsne", "lab-plane": "plane", "lab-plane-b-plot": "plane", "lab-losses": "losses", "lab-scores": "scores"}
 
+LIVE_CHARTS = ("lab-plane", "lab-plane-b-plot", "lab-losses", "lab-scores")  # gr.HTML charts (live_chart.py)
+
 
 def fold_id(elem_id: str) -> str:
     return f"{elem_id}-explained"
@@ -31,7 +33,7 @@ def unexplained(blocks: gr.Blocks) -> list[str]:
     """The charts (and the sample grid) of `blocks` that have no explanation folded on the page."""
     components = list(blocks.blocks.values())
     folds = {c.elem_id: c for c in components if isinstance(c, gr.Accordion)}
-    shown = [c.elem_id for c in components if isinstance(c, gr.Plot) or c.elem_id == "train-grid"]
+    shown = [c.elem_id for c in components if isinstance(c, gr.Plot) or c.elem_id == "train-grid" or c.elem_id in LIVE_CHARTS]
     missing = []
     for elem_id in shown:
         fold = folds.get(fold_id(elem_id or ""))

@@ -6,14 +6,12 @@ every CHARTS_S. Step, D step and G step move the run by hand (slow_motion.py), a
 """
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
-from gradio.components.plot import PlotData
 
 from .. import plane, plots
 from ..config import TrainConfig
@@ -29,6 +27,7 @@ from .explained import explain
 from .fields import CheckboxGroup, Dropdown, Number
 from .lab_compare import Planes, build_choice, build_planes, captions, diagnoses, half_step, show_rival, trainers_for
 from .lab_draw import DrawPad, dataset_choices, pad, points_of, reading, wire
+from .live_chart import chart_value, live_chart
 from .sessions import SessionRegistry
 
 FRAME_S = 0.2  # the plane at up to 5 frames a second, the issue's target (measured in Chromium: docs/lab2d.md)
@@ -56,8 +55,8 @@ class LabTab:
     buttons: dict[str, gr.Button]
     compare: gr.Dropdown  # run B's preset (lab_compare.py)
     planes: Planes
-    losses: gr.Plot
-    scores: gr.Plot
+    losses: gr.HTML  # live_chart.py, as the planes
+    scores: gr.HTML
     status: gr.Markdown
 
     @property
@@ -96,9 +95,9 @@ def status_line(session: Session, extra: str = "") -> str:
     return f"**Step {trainer.step_count:,}**{speed} · {diagnoses(runs)}{error}" + (f"\n\n{extra}" if extra else "")
 
 
-def _plane(trainer: Trainer, layers: list[str]) -> PlotData:
-    # Plotly's JSON as Gradio sends it, built without plotly.graph_objects (see plane.figure_spec)
-    return PlotData(type="plotly", plot=json.dumps(plane.figure_spec(plane.measure(trainer), layers)))
+def _plane(trainer: Trainer, layers: list[str]) -> str:
+    # Plotly's JSON, built without plotly.graph_objects (see plane.figure_spec), for live_chart.py
+    return chart_value(plane.figure_spec(plane.measure(trainer), layers))
 
 
 def frame(tab: LabTab, session: Session, layers: list[str], charts: bool = True, extra: str = "") -> dict[Any, Any]:
@@ -114,7 +113,7 @@ def frame(tab: LabTab, session: Session, layers: list[str], charts: bool = True,
         histories = [r.trainer.history for r in runs]
         figures = plots.compare_figures(*histories, probabilities, [r.name for r in runs]) \
             if len(histories) == 2 else plots.training_figures(histories[0], probabilities)
-        out |= {tab.losses: figures[0], tab.scores: figures[1]}
+        out |= {tab.losses: chart_value(figures[0]), tab.scores: chart_value(figures[1])}
     return out
 
 
@@ -199,9 +198,9 @@ def _layout(registry: SessionRegistry) -> LabTab:
             planes = build_planes()
             explain("lab-plane")
         with gr.Column(scale=1, min_width=300, elem_id="lab-charts"):
-            losses = gr.Plot(plots.loss_figure([]), show_label=False, elem_id="lab-losses", elem_classes="gx-stage")
+            losses = live_chart("lab-losses", plots.loss_figure([]))
             explain("lab-losses")
-            scores = gr.Plot(plots.score_figure([]), show_label=False, elem_id="lab-scores", elem_classes="gx-stage")
+            scores = live_chart("lab-scores", plots.score_figure([]))
             explain("lab-scores")
     with gr.Accordion("Lessons", open=False, elem_id="lab-lessons-box"):
         lesson = gr.Markdown(lesson_text(), elem_id="lab-lessons")

@@ -99,6 +99,11 @@ body.gx-present:has(#lab-plane-b) #lab-charts { display: none !important; }  /* 
 #lab-planes { flex-wrap: nowrap; }
 #lab-planes > * { min-width: 0 !important; }
 .gx-present #lab-planes .js-plotly-plot { height: calc(var(--gx-stage) - 40px); }
+/* The lab's live charts (live_chart.py): a plane keeps the figure's height until presenting sizes it. */
+.gx-live { width: 100%; }
+.block.gx-stage > .html-container { padding: 0; }  /* flush in its box, as a gr.Plot's chart */
+.gx-plane { min-height: 520px; }
+.gx-present .gx-plane { min-height: 0; height: calc(var(--gx-stage) - 40px); }
 """
 
 # Plotly hover/click on the t-SNE scatter. gr.Plot has no click event, so: hover shows the
