@@ -188,8 +188,9 @@ PRESENT_JS = r"""
   // The stage (grid and two charts, or the lab's planes) fills the screen below the status line, however
   // many lines that has: the stage of the open tab.
   function fit() {
+    if (!presenting()) return;  // before offsetParent, which forces a layout at every change of the page
     const stage = [...document.querySelectorAll("#train-stage, #lab-planes")].find((s) => s.offsetParent);
-    if (!presenting() || !stage) return;
+    if (!stage) return;
     const top = stage.getBoundingClientRect().top + window.scrollY;
     const height = `${Math.max(MIN_STAGE, Math.floor(window.innerHeight - top - 12))}px`;
     if (document.body.style.getPropertyValue("--gx-stage") === height) return;
