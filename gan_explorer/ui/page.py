@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from .slider_route import MovingPicture
+from .slider_route import MovingPicture, page_script
 
 MIN_FONT_PX = 18  # text readable from the back of a classroom on a 1280x720 projector
 FONT_SCALE = 1.5  # chart text in the presentation layout: 12 px ticks -> 18 px, 15 px titles -> 22 px
@@ -216,70 +216,9 @@ PRESENT_JS = r"""
 })();
 """ % {"min_stage": MIN_STAGE_PX, "min_font": MIN_FONT_PX, "scale": FONT_SCALE, "margin": json.dumps(PRESENT_MARGIN)}
 
-# A picture that follows its sliders (slider_route.MovingPicture) while one moves: one request out
-# at a time per panel; a move meanwhile asks for one more, which reads the sliders when it goes (the
-# latest values win). A picture that Gradio replaced while the request was out (the release, a new
-# seed) is not covered. %(panels)s: [{sliders, image, path}], from the registry of such panels.
-MOVING_JS = r"""
-(() => {
-  const panels = %(panels)s;
-  function values(panel) {
-    // The number boxes hold the sliders' values as Gradio has them; a range input snaps a value
-    // set by the server (say -0.43) to its step (-0.45).
-    const out = [];
-    for (let i = 0; ; i++) {
-      const box = document.querySelector(`#${panel.sliders}${i} input[type=number]`);
-      if (!box || box.offsetParent === null) return out;
-      out.push(box.value);
-    }
-  }
-  async function picture(panel) {
-    const session = window.__gradio_session_hash__;
-    const root = (window.gradio_config && window.gradio_config.root) || "";
-    if (!session) return null;
-    const query = new URLSearchParams({ session, values: values(panel).join(",") });
-    const response = await fetch(`${root}${panel.path}?${query}`, { cache: "no-store" });
-    return response.ok ? response.blob() : null;
-  }
-  async function draw(panel) {
-    if (panel.busy) { panel.due = true; return; }
-    panel.busy = true;
-    try {
-      do {
-        panel.due = false;
-        const img = document.querySelector(`#${panel.image} img`);
-        if (!img) break;
-        const before = img.src;
-        const blob = await picture(panel);
-        if (!blob || img.src !== before || !img.isConnected) continue;
-        const loaded = new Promise((resolve) => img.addEventListener("load", resolve, { once: true }));
-        img.src = URL.createObjectURL(blob);
-        await loaded;
-        if (panel.shown) URL.revokeObjectURL(panel.shown);
-        panel.shown = img.src;
-      } while (panel.due);
-    } catch (error) {
-      console.warn("A moving picture:", error);
-    } finally {
-      panel.busy = false;
-    }
-  }
-  document.addEventListener("input", (event) => {
-    if (event.target.type !== "range") return;
-    for (const panel of panels) {
-      const slider = event.target.closest(`[id^="${panel.sliders}"]`);
-      // after Gradio's own listener has copied the moved value into the number box
-      if (slider && /^\d+$/.test(slider.id.slice(panel.sliders.length))) setTimeout(() => draw(panel), 0);
-    }
-  }, true);
-})();
-"""
-
-
 def head(moving: Sequence[MovingPicture]) -> str:
     """The page's scripts: HEAD, and the script of the panels whose pictures follow their sliders."""
-    panels = [{"sliders": p.sliders, "image": p.image, "path": p.path} for p in moving]
-    return HEAD + "<script>" + MOVING_JS % {"panels": json.dumps(panels)} + "</script>\n"
+    return HEAD + "<script>" + page_script(moving) + "</script>\n"
 
 
 HEAD = """
