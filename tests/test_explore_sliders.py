@@ -11,6 +11,7 @@ import asyncio
 import io
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 
 import gradio as gr
@@ -133,7 +134,9 @@ def test_the_route_refuses_bad_values_and_a_live_run_that_has_not_started() -> N
     picture = slider_route.picture_endpoint(tab.registry, [explore_tab.MOVING])
 
     def endpoint(panel: str = "explore", **query: str):
-        return asyncio.run(picture(panel, **query))
+        # in a thread of its own: the suite's shared Chromium keeps playwright's event loop in this one
+        with ThreadPoolExecutor(1) as worker:
+            return worker.submit(asyncio.run, picture(panel, **query)).result()
 
     refused = endpoint(session="student", values="0.5,lots")
     assert refused.status_code == 422 and b"numbers such as" in refused.body

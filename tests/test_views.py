@@ -16,7 +16,7 @@ from gan_explorer.presets import preset
 from gan_explorer.sessions import Session
 from gan_explorer.trainer import Trainer
 from gan_explorer.ui import builder, live_view, train_tab, tsne_tab
-from gan_explorer.ui.explained import EXPLAINED, explain, unexplained
+from gan_explorer.ui.explained import EXPLAINED, explain, is_chart, unexplained
 from gan_explorer.ui.sessions import SessionRegistry
 
 SPECTRUM = 7  # the frequency chart's place in the live view's outputs
@@ -49,7 +49,7 @@ def test_a_loaded_checkpoint_shows_a_fresh_checks_frequencies_only_when_metrics_
 
 def test_every_chart_and_the_grid_on_the_page_fold_their_explanation_under_them() -> None:
     demo = builder.build_demo()
-    shown = {c.elem_id for c in demo.blocks.values() if isinstance(c, gr.Plot)} | {"train-grid"}
+    shown = {c.elem_id for c in demo.blocks.values() if is_chart(c)} | {"train-grid"}
     assert shown == set(EXPLAINED)  # every chart is named; no entry names a chart that is gone
     assert unexplained(demo) == []
     assert set(EXPLAINED.values()) == set(EXPLANATIONS)  # and every explanation is shown somewhere

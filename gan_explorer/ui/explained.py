@@ -5,16 +5,18 @@ registry, so the words live in one place and a chart without an entry cannot be 
 """
 from __future__ import annotations
 
+from typing import Any
+
 import gradio as gr
 
 from ..explanations import EXPLANATIONS
+from .live_chart import is_live_chart
 
 TITLE = "What am I looking at?"
 EXPLAINED = {"train-grid": "grid", "chart-losses": "losses", "chart-scores": "scores", "chart-grads": "grads",
              "chart-quality": "quality", "chart-digits": "digits", "chart-spectrum": "spectrum",
-             "tsne-plot": "tsne", "lab-plane": "plane", "lab-plane-b-plot": "plane", "lab-losses": "losses", "lab-scores": "scores"}
-
-LIVE_CHARTS = ("lab-plane", "lab-plane-b-plot", "lab-losses", "lab-scores")  # gr.HTML charts (live_chart.py)
+             "tsne-plot": "tsne", "lab-plane": "plane", "lab-plane-b-plot": "plane", "lab-losses": "losses",
+             "lab-scores": "scores"}
 
 
 def fold_id(elem_id: str) -> str:
@@ -29,11 +31,16 @@ def explain(elem_id: str) -> gr.Accordion:
     return fold
 
 
+def is_chart(component: Any) -> bool:
+    """A chart of the page: a gr.Plot, or a chart redrawn in place (live_chart.py)."""
+    return isinstance(component, gr.Plot) or is_live_chart(component)
+
+
 def unexplained(blocks: gr.Blocks) -> list[str]:
     """The charts (and the sample grid) of `blocks` that have no explanation folded on the page."""
     components = list(blocks.blocks.values())
     folds = {c.elem_id: c for c in components if isinstance(c, gr.Accordion)}
-    shown = [c.elem_id for c in components if isinstance(c, gr.Plot) or c.elem_id == "train-grid" or c.elem_id in LIVE_CHARTS]
+    shown = [c.elem_id for c in components if is_chart(c) or c.elem_id == "train-grid"]
     missing = []
     for elem_id in shown:
         fold = folds.get(fold_id(elem_id or ""))

@@ -24,6 +24,7 @@ import plotly.graph_objects as go
 # Runs once per chart element (Gradio's js_on_load: `element`, `props`, `watch`). Gradio loads Plotly
 # with the page's first gr.Plot (the Train tab's charts, mounted even while a link opens the lab) and
 # puts it on window.Plotly; a frame that comes first waits for it.
+LIVE_CLASS = "gx-live-chart"  # marks the component of each such chart
 CHART_JS = r"""
 const chart = element.querySelector(".gx-live");
 let drawn = null, pending = false;
@@ -61,7 +62,13 @@ def live_chart(elem_id: str, figure: dict[str, Any] | go.Figure | None = None, k
     chart element's CSS class (page.py gives a "gx-plane" the figure's height before its first frame)."""
     return gr.HTML(chart_value(figure) if figure is not None else "",
                    html_template=f'<div class="gx-live {kind}"></div>', js_on_load=CHART_JS, elem_id=elem_id,
-                   elem_classes="gx-stage", apply_default_css=False, container=True, padding=False)
+                   elem_classes=["gx-stage", LIVE_CLASS], apply_default_css=False, container=True, padding=False)
+
+
+def is_live_chart(component: Any) -> bool:
+    """Whether `component` is one of these charts (explained.py folds an explanation under each chart)."""
+    classes = component.elem_classes or []
+    return LIVE_CLASS in ([classes] if isinstance(classes, str) else classes)
 
 
 def chart_value(figure: dict[str, Any] | go.Figure) -> str:
