@@ -16,7 +16,9 @@ from __future__ import annotations
 from typing import Any
 
 import torch
+from scipy.sparse.csgraph import connected_components
 from torch import Tensor
+from torch.nn.functional import one_hot
 
 from .latent import sample
 from .models import Generator
@@ -26,30 +28,17 @@ QUALITY_SAMPLES = 2500  # as PacGAN and VEEGAN count: 2,500 samples per measurem
 SIGMAS = 3.0
 
 
-def touching_groups(means: Tensor, sigma: float) -> list[list[int]]:
-    """The Gaussians at `means` (k, 2) grouped by chains of neighbours whose 3σ discs overlap."""
-    linked = torch.cdist(means.float(), means.float()) <= 2 * SIGMAS * sigma
-    group = list(range(len(means)))  # union-find: each Gaussian's representative
-
-    def root(i: int) -> int:
-        while group[i] != i:
-            group[i] = group[group[i]]
-            i = group[i]
-        return i
-
-    for i, j in linked.nonzero().tolist():
-        group[root(i)] = root(j)
-    groups: dict[int, list[int]] = {}
-    for i in range(len(means)):
-        groups.setdefault(root(i), []).append(i)
-    return list(groups.values())
+def mode_labels(means: Tensor, sigma: float) -> Tensor:
+    """Each Gaussian's mode (k,): Gaussians whose 3σ discs overlap, directly or through neighbours, share one."""
+    linked = (torch.cdist(means.float(), means.float()) <= 2 * SIGMAS * sigma).numpy()
+    return torch.from_numpy(connected_components(linked, directed=False)[1]).long()
 
 
 def mode_coverage(points: Tensor, means: Tensor, sigma: float, min_share: float = MODE_MIN_SHARE) -> dict[str, Any]:
     """Coverage of the modes of the Gaussians at `means` (k, 2) with standard deviation `sigma` by
-    `points` (n, 2); a mode is a group of touching Gaussians (touching_groups)."""
+    `points` (n, 2); a mode is a group of touching Gaussians (mode_labels)."""
     near = torch.cdist(points.float(), means.float()) <= SIGMAS * sigma  # (n, k): within 3σ of each Gaussian
-    near_mode = torch.stack([near[:, g].any(1) for g in touching_groups(means, sigma)], 1)
+    near_mode = (near.float() @ one_hot(mode_labels(means, sigma)).float()) > 0  # (n, modes)
     shares = near_mode.double().mean(0)
     covered = shares >= min_share
     return {"modes": near_mode.shape[1], "modes_covered": int(covered.sum()),

@@ -92,9 +92,14 @@ def parse_z(text: str, latent_dim: int) -> torch.Tensor:
     return torch.tensor(number_list("z", text, float, latent_dim, why=" for this model (its latent_dim)"))
 
 
+def g_of(generator: Generator, z: torch.Tensor, digit: Any) -> torch.Tensor:
+    """G(z) (1, 1, 28, 28), with the digit for a conditional generator (checked)."""
+    return generate(generator, z, check_digit(generator, digit))
+
+
 def draw(generator: Generator, z: torch.Tensor, digit: Any, nearest_fn: NearestFn | None) -> tuple[Any, Any]:
     """(G(z) large, the nearest training image large or None)."""
-    images = generate(generator, z, check_digit(generator, digit))
+    images = g_of(generator, z, digit)
     if nearest_fn is None:
         return big_image(images), None
     return big_image(images), big_image(nearest_fn(images[0]).reshape(1, 1, 28, 28))
@@ -152,7 +157,7 @@ def draw_moving(session: Session, shown: tuple[Any, ...], slider_values: tuple[f
     the release (render)."""
     model_choice, z, seed, digit, k = shown
     generator = resolve_generator(session, model_choice)
-    return big_image(generate(generator, slid_z(generator, z, seed, k, slider_values), check_digit(generator, digit)))
+    return big_image(g_of(generator, slid_z(generator, z, seed, k, slider_values), digit))
 
 
 MOVING = MovingPicture("explore", sliders="explore-z", image="explore-image", draw=draw_moving)
@@ -165,7 +170,7 @@ def generate_api(tab: ExploreTab, request: gr.Request, model: str, seed: int, di
     z = (z or "").strip()  # the API's default for z is empty: z from the seed
     vector = parse_z(z, generator.latent_dim) if z else latent_from_seed(check_seed(seed, SEED_LABEL),
                                                                           generator.latent_dim)
-    return big_image(generate(generator, vector, check_digit(generator, digit)))
+    return big_image(g_of(generator, vector, digit))
 
 
 def check_model(tab: ExploreTab, request: gr.Request, model_choice: str, seed: Any) -> None:
