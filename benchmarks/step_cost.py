@@ -44,6 +44,9 @@ def main() -> None:
     parser.add_argument("--contiguous", action="store_true",
                         help="add the preset with its networks in the default layout (the Trainer picks "
                              "channels_last for fp32 on a CPU): what that choice is worth here")
+    parser.add_argument("--foreach-adam", action="store_true",
+                        help="add the preset with Adam's foreach kernels in place of the fused one "
+                             "(optim.py): what the fused kernel is worth here")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -57,6 +60,12 @@ def main() -> None:
         trainers.append(Trainer(preset(args.preset), device="cpu", data=data))
         for net in (trainers[-1].generator, trainers[-1].discriminator):
             net.to(memory_format=torch.contiguous_format)
+    if args.foreach_adam:
+        names.append(f"{args.preset} with foreach Adam")
+        trainers.append(Trainer(preset(args.preset), device="cpu", data=data))
+        for optimizer in (trainers[-1].g_optimizer, trainers[-1].d_optimizer):
+            for group in optimizer.param_groups:  # read at each step
+                group["fused"], group["foreach"] = False, True
     for trainer in trainers:
         seconds_per_step(trainer, WARMUP_STEPS)
     times: list[list[float]] = [[] for _ in trainers]
