@@ -90,6 +90,14 @@ class History(Sequence[StepMetrics]):
 
     __hash__ = None  # type: ignore[assignment]  # mutable
 
+    def tail(self, count: int) -> History:
+        """The last `count` steps as a History of their own: a copy (a few hundred kB), so a diagnosis
+        reads columns of it as arrays, not `count` StepMetrics built in Python, while training appends."""
+        rows, n = self._state
+        recent = History()
+        recent._state = (rows[max(0, n - count):n].copy(), min(n, count))
+        return recent
+
     def columns(self, keys: Sequence[str], last: int | None = None) -> np.ndarray:
         """A copy of the columns `keys` (n rows x len(keys)), of the last `last` rows when given."""
         rows, n = self._state

@@ -75,7 +75,7 @@ class Run:
 
     def diagnosis(self) -> Finding:
         cfg = self.trainer.config
-        return diagnose(RunState(self.trainer.history[-HISTORY_WINDOW:], list(self.quality), cfg.conditional,
+        return diagnose(RunState(self.trainer.history.tail(HISTORY_WINDOW), list(self.quality), cfg.conditional,
                                  cfg.loss, cfg.g_lr, cfg.d_lr))
 
 
