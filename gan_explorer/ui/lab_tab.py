@@ -100,14 +100,20 @@ def _plane(trainer: Trainer, layers: list[str]) -> str:
     return chart_value(plane.figure_spec(plane.measure(trainer), layers))
 
 
-def frame(tab: LabTab, session: Session, layers: list[str], charts: bool = True, extra: str = "") -> dict[Any, Any]:
-    """The plane of each run (and the charts, when asked), captioned when two are compared."""
+def frame(tab: LabTab, session: Session, layers: list[str], charts: bool = True, status: bool = True,
+          extra: str = "") -> dict[Any, Any]:
+    """The plane of each run, and when asked the charts and the status line (with the planes' captions
+    when two are compared). The charts and the status read the runs' histories (the diagnosis 3,000
+    steps of it): a stream sends them once a second, not with every plane (whose title says the step)."""
     runs = session.runs  # read once: closing the page resets the session while a stream may still draw
     if not runs:
         return {tab.status: status_line(session)}
-    out: dict[Any, Any] = {tab.planes.plot_a: _plane(runs[0].trainer, layers), tab.status: status_line(session, extra)}
+    out: dict[Any, Any] = {tab.planes.plot_a: _plane(runs[0].trainer, layers)}
     if len(runs) == 2:
-        out |= {tab.planes.plot_b: _plane(runs[1].trainer, layers), **captions(tab.planes, runs)}
+        out[tab.planes.plot_b] = _plane(runs[1].trainer, layers)
+    if status:
+        out[tab.status] = status_line(session, extra)
+        out |= captions(tab.planes, runs) if len(runs) == 2 else {}
     if charts:
         probabilities = all(LOSSES[r.trainer.config.loss].scores_are_probabilities for r in runs)
         histories = [r.trainer.history for r in runs]
@@ -130,7 +136,7 @@ def start(tab: LabTab, name: str, dataset: str, loss: str, g_lr: float, d_lr: fl
         now = time.monotonic()
         charts = now - last_charts >= CHARTS_S
         last_charts = now if charts else last_charts
-        yield frame(tab, session, layers, charts)
+        yield frame(tab, session, layers, charts, status=charts)
         time.sleep(max(0.0, now + FRAME_S - time.monotonic()))  # a frame every FRAME_S, its drawing included
     yield frame(tab, session, layers)
 
