@@ -14,9 +14,11 @@ own scripts, and the browser's native work (style, layout, paint, garbage collec
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import socket
 import sys
+import threading
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -70,6 +72,29 @@ class PlaneClock:
 
     def mean_ms(self) -> float:
         return 1000 * sum(self.seconds) / max(1, len(self.seconds))
+
+
+def _cpu_seconds() -> dict[str, float]:
+    """CPU seconds so far (user + system, from /proc) of the training thread, this process's other
+    threads (the server: Gradio, the frames) and every Chromium process (renderer, GPU, browser)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    training = {t.native_id for t in threading.enumerate() if t.name == "gan-explorer-train"}
+    spent: dict[str, float] = defaultdict(float)
+
+    def seconds(stat: str) -> float:
+        fields = stat.rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / tick
+    for task in Path("/proc/self/task").iterdir():
+        with contextlib.suppress(OSError):
+            group = "training thread" if int(task.name) in training else "server's other threads"
+            spent[group] += seconds((task / "stat").read_text())
+            if group == "training thread":  # its time ready to run but waiting for a core
+                spent["training thread's wait for a core"] += int((task / "schedstat").read_text().split()[1]) / 1e9
+    for proc in Path("/proc").iterdir():
+        with contextlib.suppress(OSError):
+            if proc.name.isdigit() and "chrom" in (proc / "comm").read_text():
+                spent["Chromium"] += seconds((proc / "stat").read_text())
+    return spent
 
 
 def _where(url: str) -> str:
@@ -126,14 +151,16 @@ def scenario(browser: Any, url: str, query: str, seconds: float, size: tuple[int
             cdp.send("Profiler.setSamplingInterval", {"interval": 500})
             cdp.send("Profiler.start")
         clock.seconds.clear()
-        steps0, t0 = [run.step_count for run in runs], time.perf_counter()
+        steps0, cpu0, t0 = [run.step_count for run in runs], _cpu_seconds(), time.perf_counter()
         frames = page.evaluate(COUNT_FRAMES, ["#lab-plane", seconds])
         elapsed = time.perf_counter() - t0
         steps = [(run.step_count - s) / elapsed for run, s in zip(runs, steps0)]
+        cpu = {k: (v - cpu0.get(k, 0.0)) / elapsed for k, v in _cpu_seconds().items()}
         load = os.getloadavg()[0]
         print(f"{query}: {len(frames) / seconds:.1f} frames/s painted at {size[0]}x{size[1]}; "
               f"steps/s {' + '.join(f'{s:.0f}' for s in steps)}; server's plane {clock.mean_ms():.1f} ms "
               f"x {len(clock.seconds) / elapsed:.1f}/s; load average {load:.2f}", flush=True)
+        print("  cores busy: " + ", ".join(f"{k} {v:.2f}" for k, v in cpu.items()), flush=True)
         if cdp is not None:
             result = cdp.send("Profiler.stop")["profile"]
             split = _profile_split(result)
