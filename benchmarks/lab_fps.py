@@ -36,11 +36,11 @@ from gan_explorer.device import cpu_summary
 from gan_explorer.run_control import live_runs
 
 WARM_UP_S = 20.0  # the app's start-up preparation (MNIST, the judge, the shipped models) has finished
-TITLE = "document.querySelector('{} .gtitle')"
+TITLE = "document.querySelector('{} .gx-plane-title')"
 COUNT_FRAMES = """([selector, seconds]) => new Promise(resolve => {
   const seen = []; const start = performance.now(); let last = null;
   const tick = () => {
-    const t = document.querySelector(selector + ' .gtitle');
+    const t = document.querySelector(selector + ' .gx-plane-title');
     const text = t ? t.textContent : null;
     if (text && text !== last) { seen.push(text); last = text; }
     if (performance.now() - start < seconds * 1000) requestAnimationFrame(tick); else resolve(seen);
@@ -141,8 +141,8 @@ def scenario(browser: Any, url: str, query: str, seconds: float, size: tuple[int
         page.locator("#lab-steps input").fill("1000000")
         before = {id(run) for run in live_runs()}
         page.evaluate("document.querySelector('#lab-start').click()")
-        page.wait_for_function(f"{TITLE.format('#lab-plane')} && !{TITLE.format('#lab-plane')}.textContent"
-                               f".endsWith(' 0')")
+        title = f"({TITLE.format('#lab-plane')}?.textContent ?? '')"
+        page.wait_for_function(f"{title}.startsWith('step ') && !{title}.endsWith(' 0')")
         runs = [run for run in live_runs() if id(run) not in before]
         time.sleep(1.0)  # past the first frames' one-off costs
         cdp = page.context.new_cdp_session(page) if profile else None

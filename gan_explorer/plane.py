@@ -2,8 +2,9 @@
 plane as a heat map with its decision contour, the way G's loss pushes each fake point (D's gradient,
 as arrows), and G's image of a grid of noise points (the manifold, a deformed mesh).
 
-`measure(trainer)` reads the numbers from a run between its steps; `figure(view, layers)` draws
-them with Plotly. Both are plain Python: the tab (ui/lab_tab.py), a test or a notebook calls them.
+`measure(trainer)` reads the numbers from a run between its steps; `frame_data(view, layers)` is what
+the page's canvas draws of them (ui/plane_view.py). Both are plain Python: the tab (ui/lab_tab.py), a
+test or a notebook calls them.
 """
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import plotly.graph_objects as go
 import torch
 
 from .datasets import DATASETS
@@ -27,7 +27,10 @@ ARROWS = 60  # fake points that get a gradient arrow
 MESH_LINES = 13  # G's image of a 13 x 13 grid of z in [-MESH_SPAN, MESH_SPAN]^2 (a line of 101 z for a 1-D z)
 MESH_SPAN = 2.5
 ARROW_SHARE = 0.12  # the longest arrow is this share of the plane's width; the others in proportion
-REAL, FAKE = "#1b9e77", "#7b3294"  # GAN Lab's colours: green for real, purple for fake
+# GAN Lab's colours: green for real, purple for fake; the page's canvas draws with these (ui/plane_view.py)
+COLOURS = {"real": "#1b9e77", "fake": "#7b3294", "gradients": "#d95f02", "manifold": "rgba(60,60,60,0.45)",
+           "contour": "#000000"}
+REAL = COLOURS["real"]
 # D's map in the same colours: purple where D says fake, white where it cannot tell, green where it says real
 SCORE_COLOURS = [[0.0, "#9970ab"], [0.5, "#f7f7f7"], [1.0, "#5aae61"]]
 
@@ -107,71 +110,37 @@ def measure(trainer: Trainer, seed: int = 0) -> PlaneView:
                      loss.scores_are_probabilities)
 
 
-def _rounded(values: np.ndarray, decimals: int) -> np.ndarray:
-    """Rounded in float64: a float32 rounded to 0.819 is 0.8190000057220459 in JSON, three times the
-    text (a frame was 95 kB, 5 times a second, parsed and copied by the page)."""
-    return np.asarray(values, dtype=np.float64).round(decimals)
+def _listed(values: np.ndarray, decimals: int) -> list[Any]:
+    """Flat, rounded in float64 (a float32 rounded to 0.819 is 0.8190000057220459 in JSON, three times
+    the text), with null for what is not finite (JSON has no NaN; a diverged run's G gives some)."""
+    rounded = np.asarray(values, dtype=np.float64).round(decimals).ravel()
+    if np.isfinite(rounded).all():
+        return rounded.tolist()
+    return np.where(np.isfinite(rounded), rounded, None).tolist()
 
 
-def _gapped(points: np.ndarray) -> tuple[list[float | None], list[float | None]]:
-    """(k, n, 2) polylines as one trace's x and y, each line ended by a gap (None)."""
-    flat = _rounded(np.concatenate([points, np.full((points.shape[0], 1, 2), np.nan)], 1).reshape(-1, 2), 4)
-    gapped = np.where(np.isnan(flat), None, flat)  # JSON has no NaN: a gap is null
-    return gapped[:, 0].tolist(), gapped[:, 1].tolist()
+def arrow_ends(view: PlaneView) -> np.ndarray:
+    """(ARROWS, 4): each arrow's start and end in the plane, the longest ARROW_SHARE of its width."""
+    start, move = view.arrows[:, :2], view.arrows[:, 2:]
+    longest = float(np.linalg.norm(move, axis=1).max()) or 1.0
+    return np.concatenate([start, start + move * ARROW_SHARE * (view.bounds[1] - view.bounds[0]) / longest], 1)
 
 
-def _points(xy: np.ndarray) -> tuple[list[float], list[float]]:
-    rounded = _rounded(xy, 4)
-    return rounded[:, 0].tolist(), rounded[:, 1].tolist()
-
-
-def _heat(view: PlaneView) -> dict[str, Any]:
-    return {"x": _rounded(view.xs, 3).tolist(), "y": _rounded(view.ys, 3).tolist(), "z": _rounded(view.score, 3).tolist()}
-
-
-def figure_spec(view: PlaneView, layers: tuple[str, ...] | list[str] = LAYERS, height: int = 520) -> dict[str, Any]:
-    """The frame as Plotly's JSON (data and layout), with only the `layers` asked for (names from LAYERS).
-
-    Plain dicts and lists, not plotly.graph_objects: validating a figure's objects costs tens of
-    milliseconds of Python a frame, time the training thread then waits for (the GIL)."""
-    shown = set(layers)
-    traces: list[dict[str, Any]] = []
-    heat = _heat(view) if shown & {"heat map", "contour"} else {}
-    if "heat map" in shown:
-        colour = "D(x): probability of real" if view.probabilities else "critic score"
-        traces.append({"type": "heatmap", **heat, "colorscale": SCORE_COLOURS, "opacity": 0.75, "zmid": view.boundary,
-                       "name": "D", "colorbar": {"title": {"text": colour, "side": "right"}, "thickness": 10},
-                       "hovertemplate": "D = %{z:.2f}<extra></extra>"})
-    if "contour" in shown:
-        traces.append({"type": "contour", **heat, "showscale": False, "name": "D = boundary",
-                       "contours": {"start": view.boundary, "end": view.boundary, "size": 1, "coloring": "none"},
-                       "line": {"color": "black", "width": 2, "dash": "dot"}, "hoverinfo": "skip"})
-    if "manifold" in shown:
-        x, y = _gapped(view.mesh)
-        traces.append({"type": "scatter", "x": x, "y": y, "mode": "lines", "name": "G's manifold",
-                       "hoverinfo": "skip", "line": {"color": "rgba(60,60,60,0.45)", "width": 1}})
-    for layer, xy, name, colour in (("real", view.real, "real", REAL), ("fake", view.fake, "generated", FAKE)):
-        if layer in shown:
-            x, y = _points(xy)
-            traces.append({"type": "scatter", "x": x, "y": y, "mode": "markers", "name": name,
-                           "marker": {"color": colour, "size": 5}})
+def frame_data(view: PlaneView, layers: tuple[str, ...] | list[str] = LAYERS) -> dict[str, Any]:
+    """The frame as the page draws it (ui/plane_view.py), with only the `layers` asked for (names from
+    LAYERS): plain numbers in the plane's units. `score` is D's score on the RESOLUTION x RESOLUTION grid
+    row by row from the bottom (y = bounds[2]), each row from x = bounds[0]; `mesh` one polyline per list."""
+    shown = [layer for layer in LAYERS if layer in set(layers)]
+    data: dict[str, Any] = {"step": view.step, "bounds": [float(b) for b in view.bounds], "layers": shown,
+                            "boundary": round(float(view.boundary), 4), "probabilities": view.probabilities}
+    if {"heat map", "contour"} & set(shown):
+        data |= {"resolution": RESOLUTION, "score": _listed(view.score, 3)}
+    if "real" in shown:
+        data["real"] = _listed(view.real, 4)
+    if "fake" in shown:
+        data["fake"] = _listed(view.fake, 4)
     if "gradients" in shown:
-        start, move = view.arrows[:, :2], view.arrows[:, 2:]
-        longest = float(np.linalg.norm(move, axis=1).max()) or 1.0
-        end = start + move * ARROW_SHARE * (view.bounds[1] - view.bounds[0]) / longest
-        x, y = _gapped(np.stack([start, end], 1))
-        traces.append({"type": "scatter", "x": x, "y": y, "mode": "lines", "name": "G's gradient",
-                       "hoverinfo": "skip", "line": {"color": "#d95f02", "width": 2}})
-    x0, x1, y0, y1 = view.bounds
-    axis = {"showgrid": False, "zeroline": False}
-    layout = {"height": height, "margin": {"l": 40, "r": 10, "t": 30, "b": 10}, "uirevision": "plane",
-              "title": {"text": f"step {view.step:,}", "x": 0.02, "font": {"size": 13}},
-              "legend": {"orientation": "h", "y": -0.12, "yanchor": "top"}, "plot_bgcolor": "white",
-              "xaxis": {**axis, "range": [x0, x1], "constrain": "domain"},
-              "yaxis": {**axis, "range": [y0, y1], "scaleanchor": "x", "scaleratio": 1}}
-    return {"data": traces, "layout": layout}
-
-
-def figure(view: PlaneView, layers: tuple[str, ...] | list[str] = LAYERS, height: int = 520) -> go.Figure:
-    """The frame as a Plotly figure (for a notebook or a test; the tab sends figure_spec's JSON)."""
-    return go.Figure(figure_spec(view, layers, height))
+        data["arrows"] = _listed(arrow_ends(view), 4)
+    if "manifold" in shown:
+        data["mesh"] = [_listed(line, 4) for line in view.mesh]
+    return data

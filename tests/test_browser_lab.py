@@ -10,18 +10,28 @@ from browsing import marks
 
 pytestmark = marks(timeout_s=300)
 
-TITLE = "document.querySelector('#lab-plane .gtitle')"
+TITLE = "document.querySelector('#lab-plane .gx-plane-title')"
 # Counts the plane's redraws as the page paints them: each frame carries a new "step N" title.
 COUNT_FRAMES = """(seconds) => new Promise(resolve => {
   const seen = []; const start = performance.now(); let last = null;
   const tick = () => {
-    const t = document.querySelector('#lab-plane .gtitle');
+    const t = document.querySelector('#lab-plane .gx-plane-title');
     const text = t ? t.textContent : null;
     if (text && text !== last) { seen.push(text); last = text; }
     if (performance.now() - start < seconds * 1000) requestAnimationFrame(tick); else resolve(seen);
   };
   tick();
 })"""
+# What the canvas drew last: the layers of its frame, the contour's segments, and whether the picture
+# holds the generated points' purple and the heat map's green (pixels sampled across the canvas).
+PLANE_DRAWN = """() => { const root = document.querySelector('#lab-plane .gx-plane'), canvas = root.querySelector('canvas');
+  const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  let purple = false, green = false;
+  for (let i = 0; i < pixels.length; i += 4) {
+    const [r, g, b] = [pixels[i], pixels[i + 1], pixels[i + 2]];
+    purple ||= r > 100 && r < 140 && g < 70 && b > 130; green ||= g > r + 25 && g > b + 25;
+  }
+  return {layers: root.gxFrame.layers, contour: Number(root.dataset.contour), purple, green}; }"""
 MIN_FPS = float(os.environ.get("GX_LAB_MIN_FPS", "1"))  # a floor for a busy shared CI machine (docs/lab2d.md)
 
 
@@ -33,14 +43,16 @@ def _step_of(page: Any) -> int:
 def test_start_streams_the_plane_while_training_and_stop_ends_it(lab: Any, artifacts_dir: Path) -> None:
     lab.locator("#lab-steps input").fill("100000")
     lab.locator("#lab-start").click()
-    lab.wait_for_function(f"{TITLE} && Number({TITLE}.textContent.split(' ').pop().replace(/,/g, '')) > 0")
+    lab.wait_for_function(f"{TITLE}?.textContent.startsWith('step ') && "
+                          f"Number({TITLE}.textContent.split(' ').pop().replace(/,/g, '')) > 0")
     frames = lab.evaluate(COUNT_FRAMES, 5)
     steps = [int(f.split()[-1].replace(",", "")) for f in frames]
     print(f"lab: {len(frames) / 5:.1f} frames/s, steps {steps[0]} -> {steps[-1]} in 5 s")
     assert len(frames) / 5 >= MIN_FPS and steps == sorted(steps) and steps[-1] > steps[0]
     # every layer of the plane is drawn: heat map, contour, the points, the arrows, the mesh
-    assert lab.locator("#lab-plane .heatmaplayer, #lab-plane .hm").count() >= 1
-    assert lab.locator("#lab-plane .contourlayer path, #lab-plane .contour path").count() >= 1
+    drawn = lab.evaluate(PLANE_DRAWN)
+    assert drawn["layers"] == ["heat map", "contour", "real", "fake", "gradients", "manifold"], drawn
+    assert drawn["contour"] > 0 and drawn["purple"] and drawn["green"], drawn
     assert "steps/s" in lab.locator("#lab-status").inner_text()
     # a click by script: playwright's waits for a still layout never end while the plane streams in
     lab.evaluate("document.querySelector('#lab-stop').click()")
@@ -51,15 +63,15 @@ def test_start_streams_the_plane_while_training_and_stop_ends_it(lab: Any, artif
     lab.screenshot(path=str(artifacts_dir / "lab-1920x1080.png"))
 
 
-def test_streamed_frames_reach_the_page_and_redraw_one_chart_in_place(lab: Any) -> None:
-    """Each frame is drawn into the chart the page already has (live_chart.py), never a new one."""
+def test_streamed_frames_reach_the_page_and_redraw_one_canvas_in_place(lab: Any) -> None:
+    """Each frame is drawn into the canvas the page already has (plane_view.py), never a new one."""
     lab.locator("#lab-steps input").fill("100000")
     lab.locator("#lab-start").click()
-    chart = lab.wait_for_function("document.querySelector('#lab-plane .gx-plane.js-plotly-plot')")
-    drawn = "(chart) => Number(chart.dataset.frames || 0)"
-    first = lab.evaluate(drawn, chart)
-    lab.wait_for_function(f"(chart) => ({drawn})(chart) >= {first + 3}", arg=chart)
-    assert lab.evaluate("(chart) => chart === document.querySelector('#lab-plane .js-plotly-plot')", chart)
+    canvas = lab.wait_for_function("document.querySelector('#lab-plane .gx-plane canvas')")
+    drawn = "(canvas) => Number(canvas.closest('.gx-plane').dataset.frames || 0)"
+    first = lab.evaluate(drawn, canvas)
+    lab.wait_for_function(f"(canvas) => ({drawn})(canvas) >= {first + 3}", arg=canvas)
+    assert lab.evaluate("(canvas) => canvas === document.querySelector('#lab-plane canvas')", canvas)
     assert _step_of(lab) > 0
     lab.evaluate("document.querySelector('#lab-stop').click()")
 
@@ -70,7 +82,7 @@ def test_d_step_and_g_step_say_what_they_moved_and_layers_toggle(lab: Any) -> No
     lab.locator("#lab-g").click()
     lab.wait_for_function("document.querySelector('#lab-status').innerText.includes('G step: D(G(z))')")
     assert _step_of(lab) == 1  # a G step counts as a step, a D step does not
-    legend = "Array.from(document.querySelectorAll('#lab-plane .legendtext')).map(e => e.textContent)"
+    legend = "Array.from(document.querySelectorAll('#lab-plane .gx-legend-name')).map(e => e.textContent)"
     lab.wait_for_function(f"{legend}.includes('generated')")
     lab.locator("#lab-layers").get_by_text("fake", exact=True).click()
     lab.wait_for_function(f"!{legend}.includes('generated') && {legend}.includes('real')")

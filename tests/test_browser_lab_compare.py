@@ -13,7 +13,7 @@ from browsing import marks
 pytestmark = marks(timeout_s=300)
 sync_api = pytest.importorskip("playwright.sync_api")
 
-TITLE = "(document.querySelector('{} .gtitle')?.textContent ?? '')"
+TITLE = "(document.querySelector('{} .gx-plane-title')?.textContent ?? '')"
 PLANES = ("#lab-plane", "#lab-plane-b-plot")
 VALUE = "document.querySelector('#{} input')?.value"
 
@@ -78,7 +78,7 @@ def test_a_lab_link_presents_two_large_planes_and_copy_link_gives_it_back(
             box = page.locator(plane).bounding_box()
             assert box["y"] + box["height"] <= height + 1, f"{plane} runs off the screen"
             assert box["height"] >= 0.6 * height and box["width"] >= 0.25 * width, (plane, box)
-        sizes = page.evaluate("['#lab-status p', '#lab-caption-a p', '#lab-plane .xtick text'].map(s => "
+        sizes = page.evaluate("['#lab-status p', '#lab-caption-a p', '#lab-plane .gx-tick'].map(s => "
                               "parseFloat(getComputedStyle(document.querySelector(s)).fontSize))")
         assert min(sizes) >= 18, sizes
         for button in ("#lab-start", "#lab-stop", "#lab-step", "#lab-d", "#lab-g"):

@@ -2,9 +2,11 @@
 every loss through the same Trainer, the mixtures' mode coverage, and the diagnosis and lessons on it."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
+import numpy as np
 import pytest
 import torch
 
@@ -189,10 +191,20 @@ def test_the_plane_draws_each_layer_asked_for_and_only_those() -> None:
     assert view.real.shape == view.fake.shape == (plane.POINTS_SHOWN, 2)
     assert view.score.shape == (plane.RESOLUTION, plane.RESOLUTION) and ((0 <= view.score) & (view.score <= 1)).all()
     assert view.arrows.shape == (plane.ARROWS, 4) and view.mesh.shape == (2 * plane.MESH_LINES, plane.MESH_LINES, 2)
-    names = [trace.name for trace in plane.figure(view).data]
-    assert names == ["D", "D = boundary", "G's manifold", "real", "generated", "G's gradient"]
-    assert [t.name for t in plane.figure(view, ["real", "gradients"]).data] == ["real", "G's gradient"]
-    json.dumps(plane.figure_spec(view))  # what the tab sends: plain JSON, no NaN
+    frame = plane.frame_data(view)
+    assert frame["layers"] == list(plane.LAYERS) and frame["step"] == trainer.step_count
+    assert len(frame["score"]) == plane.RESOLUTION ** 2 and len(frame["real"]) == len(frame["fake"]) == 2 * plane.POINTS_SHOWN
+    assert len(frame["arrows"]) == 4 * plane.ARROWS and len(frame["mesh"]) == 2 * plane.MESH_LINES
+    only = plane.frame_data(view, ["gradients", "real"])
+    assert only["layers"] == ["real", "gradients"] and not {"score", "fake", "mesh"} & set(only)
+    json.loads(json.dumps(only, allow_nan=False))  # what the page gets: plain JSON
+
+
+def test_a_diverged_gs_points_reach_the_page_as_gaps_in_plain_json() -> None:
+    view = plane.measure(_trainer(latent_dim=2))
+    broken = dataclasses.replace(view, fake=np.full_like(view.fake, np.nan), score=np.full_like(view.score, np.inf))
+    frame = json.loads(json.dumps(plane.frame_data(broken), allow_nan=False))
+    assert set(frame["fake"]) == set(frame["score"]) == {None} and None not in frame["real"]
 
 
 def test_measuring_a_frame_leaves_the_run_as_it_was() -> None:

@@ -22,7 +22,7 @@ from ..trainer import Trainer
 from .compare_view import NO_COMPARISON
 from .explained import explain
 from .fields import Dropdown
-from .live_chart import live_chart
+from .plane_view import plane_view
 
 LABEL = "Compare with (run B)"
 INFO = "Start trains this preset too, in turn, from run A's seed, on the same points: two planes side by side."
@@ -32,7 +32,7 @@ INFO = "Start trains this preset too, in turn, from run A's seed, on the same po
 class Planes:
     """The plane of run A and, while a comparison is chosen, run B's beside it, each with its caption."""
     caption_a: gr.Markdown
-    plot_a: gr.HTML  # live_chart.py: one Plotly chart redrawn in place
+    plot_a: gr.HTML  # plane_view.py: one canvas redrawn in place
     column_b: gr.Column
     caption_b: gr.Markdown
     plot_b: gr.HTML
@@ -47,10 +47,10 @@ def build_planes() -> Planes:
     with gr.Row(equal_height=False, elem_id="lab-planes"):
         with gr.Column(min_width=280, elem_id="lab-plane-a"):
             caption_a = gr.Markdown("", elem_id="lab-caption-a", visible=False)
-            plot_a = live_chart("lab-plane", kind="gx-plane")
+            plot_a = plane_view("lab-plane")
         with gr.Column(min_width=280, visible=False, elem_id="lab-plane-b") as column_b:
             caption_b = gr.Markdown("", elem_id="lab-caption-b")
-            plot_b = live_chart("lab-plane-b-plot", kind="gx-plane")
+            plot_b = plane_view("lab-plane-b-plot")
             explain("lab-plane-b-plot")
     return Planes(caption_a, plot_a, column_b, caption_b, plot_b)
 

@@ -28,6 +28,7 @@ from .fields import CheckboxGroup, Dropdown, Number
 from .lab_compare import Planes, build_choice, build_planes, captions, diagnoses, half_step, show_rival, trainers_for
 from .lab_draw import DrawPad, dataset_choices, pad, points_of, reading, wire
 from .live_chart import chart_value, live_chart
+from .plane_view import plane_value
 from .sessions import SessionRegistry
 
 FRAME_S = 0.2  # the plane at up to 5 frames a second, the target (measured in Chromium: docs/lab2d.md)
@@ -96,8 +97,7 @@ def status_line(session: Session, extra: str = "") -> str:
 
 
 def _plane(trainer: Trainer, layers: list[str]) -> str:
-    # Plotly's JSON, built without plotly.graph_objects (see plane.figure_spec), for live_chart.py
-    return chart_value(plane.figure_spec(plane.measure(trainer), layers))
+    return plane_value(plane.measure(trainer), layers)
 
 
 def frame(tab: LabTab, session: Session, layers: list[str], charts: bool = True, status: bool = True,

@@ -1,11 +1,10 @@
-"""The lab's live charts (its planes, losses and D's outputs): each one Plotly chart that lives as long as
-the page, redrawn in place.
+"""The lab's live charts (its losses and D's outputs): each one Plotly chart that lives as long as the
+page, redrawn in place (the planes are canvases redrawn the same way: plane_view.py).
 
 gr.Plot mounts a new chart element for every update (Gradio 6.31 keys its Plotly child by a counter),
-so each of the lab's 5 plane frames a second (and each chart's update a second) was a whole
-Plotly.newPlot (axes, legend, colour bar, SVG built afresh) plus a relayout and the old chart's
-removal: the page's main thread was saturated at 2-4 frames a second (docs/lab2d.md, "The view's
-frame rate"). Here the frame travels as Plotly's JSON text in a gr.HTML
+so each update was a whole Plotly.newPlot (axes, legend, SVG built afresh) plus a relayout and the
+old chart's removal (docs/lab2d.md, "The view's frame rate"). Here the figure travels as Plotly's JSON
+text in a gr.HTML
 whose template never changes, and its `js_on_load` script keeps one chart element and hands each new
 frame to Plotly.react, which redraws only the traces and the title. Frames that arrive faster than
 the page paints are dropped (the newest is drawn at the next animation frame).
@@ -15,7 +14,6 @@ The chart is an ordinary Plotly chart (`.js-plotly-plot`), so the page's Plotly.
 """
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import gradio as gr
@@ -57,12 +55,11 @@ schedule();
 """
 
 
-def live_chart(elem_id: str, figure: dict[str, Any] | go.Figure | None = None, kind: str = "gx-chart") -> gr.HTML:
-    """A chart (`figure` first, if given) that `chart_value`'s JSON redraws in place; `kind` is the
-    chart element's CSS class (page.py gives a "gx-plane" the figure's height before its first frame)."""
-    return gr.HTML(chart_value(figure) if figure is not None else "",
-                   html_template=f'<div class="gx-live {kind}"></div>', js_on_load=CHART_JS, elem_id=elem_id,
-                   elem_classes=["gx-stage", LIVE_CLASS], apply_default_css=False, container=True, padding=False)
+def live_chart(elem_id: str, figure: go.Figure) -> gr.HTML:
+    """A chart, `figure` first, that `chart_value`'s JSON redraws in place."""
+    return gr.HTML(chart_value(figure), html_template='<div class="gx-live"></div>', js_on_load=CHART_JS,
+                   elem_id=elem_id, elem_classes=["gx-stage", LIVE_CLASS], apply_default_css=False, container=True,
+                   padding=False)
 
 
 def is_live_chart(component: Any) -> bool:
@@ -71,10 +68,7 @@ def is_live_chart(component: Any) -> bool:
     return LIVE_CLASS in ([classes] if isinstance(classes, str) else classes)
 
 
-def chart_value(figure: dict[str, Any] | go.Figure) -> str:
-    """A live chart's value: Plotly's JSON (plane.figure_spec, or a plots.py figure) as text. Text, not
-    a dict: Gradio diffs a streamed dict element by element (thousands of edits for a heat map), a
-    string in one piece."""
-    if isinstance(figure, go.Figure):
-        return figure.to_json()
-    return json.dumps(figure, separators=(",", ":"))
+def chart_value(figure: go.Figure) -> str:
+    """A live chart's value: Plotly's JSON of a plots.py figure, as text. Text, not a dict: Gradio diffs a
+    streamed dict element by element, a string in one piece."""
+    return figure.to_json()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from .plane_view import CSS as PLANE_CSS
 from .slider_route import MovingPicture, page_script
 
 MIN_FONT_PX = 18  # text readable from the back of a classroom on a 1280x720 projector
@@ -98,13 +99,10 @@ body.gx-present:has(#lab-plane-b) #lab-charts { display: none !important; }  /* 
   font-size: 20px !important; }
 #lab-planes { flex-wrap: nowrap; }
 #lab-planes > * { min-width: 0 !important; }
-.gx-present #lab-planes .js-plotly-plot { height: calc(var(--gx-stage) - 40px); }
-/* The lab's live charts (live_chart.py): a plane keeps the figure's height until presenting sizes it. */
+/* The lab's live charts (live_chart.py) and planes (plane_view.py), flush in their boxes as a gr.Plot's chart. */
 .gx-live { width: 100%; }
-.block.gx-stage > .html-container { padding: 0; }  /* flush in its box, as a gr.Plot's chart */
-.gx-plane { min-height: 520px; }
-.gx-present .gx-plane { min-height: 0; height: calc(var(--gx-stage) - 40px); }
-"""
+.block.gx-stage > .html-container { padding: 0; }
+""" + PLANE_CSS
 
 # Plotly hover/click on the t-SNE scatter. gr.Plot has no click event, so: hover shows the
 # point's thumbnail (customdata[1]) in #tsne-hover; a click stores the point's index
