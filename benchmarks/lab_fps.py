@@ -5,7 +5,7 @@ The app runs in this process (as tests/conftest.py launches it); Chromium (tests
 lab by its link, presses Start and counts the plane's frames the page actually painted (a new
 "step N" title seen by requestAnimationFrame) over --seconds, alone and with run B beside it. The steps
 come from the run's own counter over the same window; the server's cost per frame is the time spent
-building each plane (measure + figure) in Python. `--profile` adds a CPU profile of the page (Chrome's
+measuring each plane and building its numbers in Python (by Start's stream or the planes' route). `--profile` adds a CPU profile of the page (Chrome's
 Profiler through a CDP session) split by where the time went: Plotly's bundle, Gradio's, the page's
 own scripts, and the browser's native work (style, layout, paint, garbage collection).
 
@@ -56,22 +56,35 @@ def _free_port() -> int:
 
 
 class PlaneClock:
-    """Times the lab's plane builder (ui/lab_tab._plane): the server's Python per frame."""
+    """Times the server's Python per plane frame (plane.measure, then the numbers the page gets), by
+    whichever path asked: Start's stream or the planes' route."""
 
     def __init__(self) -> None:
-        from gan_explorer.ui import lab_tab
-        self.module, self.original, self.seconds = lab_tab, lab_tab._plane, []
+        from gan_explorer import plane
+        from gan_explorer.ui import plane_view
+        self.patched = [(plane, "measure", plane.measure), (plane_view, "frame_data", plane_view.frame_data)]
+        self.seconds: list[float] = []
+        for module, name, original in self.patched:
+            setattr(module, name, self._timed(original))
 
+    def _timed(self, original: Any) -> Any:
         def timed(*args: Any) -> Any:
             start = time.perf_counter()
             try:
-                return self.original(*args)
+                return original(*args)
             finally:
                 self.seconds.append(time.perf_counter() - start)
-        lab_tab._plane = timed  # type: ignore[assignment]
+        return timed
+
+    def frames(self) -> int:
+        return len(self.seconds) // 2
 
     def mean_ms(self) -> float:
-        return 1000 * sum(self.seconds) / max(1, len(self.seconds))
+        return 1000 * sum(self.seconds) / max(1, self.frames())
+
+    def restore(self) -> None:
+        for module, name, original in self.patched:
+            setattr(module, name, original)
 
 
 def _cpu_seconds() -> dict[str, float]:
@@ -159,7 +172,7 @@ def scenario(browser: Any, url: str, query: str, seconds: float, size: tuple[int
         load = os.getloadavg()[0]
         print(f"{query}: {len(frames) / seconds:.1f} frames/s painted at {size[0]}x{size[1]}; "
               f"steps/s {' + '.join(f'{s:.0f}' for s in steps)}; server's plane {clock.mean_ms():.1f} ms "
-              f"x {len(clock.seconds) / elapsed:.1f}/s; load average {load:.2f}", flush=True)
+              f"x {clock.frames() / elapsed:.1f}/s; load average {load:.2f}", flush=True)
         print("  cores busy: " + ", ".join(f"{k} {v:.2f}" for k, v in cpu.items()), flush=True)
         if cdp is not None:
             result = cdp.send("Profiler.stop")["profile"]
@@ -172,7 +185,7 @@ def scenario(browser: Any, url: str, query: str, seconds: float, size: tuple[int
         page.evaluate("document.querySelector('#lab-stop').click()")
         page.wait_for_timeout(1500)
     finally:
-        clock.module._plane = clock.original  # type: ignore[assignment]
+        clock.restore()
         page.close()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +51,7 @@ class Trainer(RunControl, SlowMotion, GANAlgorithm):
         """cuda_graph: replay each step as a CUDA graph; default on where the device is a GPU.
         compile_models: run G and D through torch.compile (fused kernels; costs a compile at the start)."""
         self.config = config
+        self.run_id = uuid.uuid4().hex  # tells a view a new run from frames of an earlier one
         self.device = resolve_device(device)
         cuda_graph = self.device.type == "cuda" if cuda_graph is None else cuda_graph
         if cuda_graph and self.device.type != "cuda":

@@ -63,8 +63,11 @@ def test_start_streams_the_plane_while_training_and_stop_ends_it(lab: Any, artif
     lab.screenshot(path=str(artifacts_dir / "lab-1920x1080.png"))
 
 
-def test_streamed_frames_reach_the_page_and_redraw_one_canvas_in_place(lab: Any) -> None:
-    """Each frame is drawn into the canvas the page already has (plane_view.py), never a new one."""
+def test_frames_come_by_the_planes_route_and_redraw_one_canvas_in_place(lab: Any) -> None:
+    """While the run trains, the plane's script fetches newer frames (plane_route.py) between Start's
+    once-a-second updates, and each is drawn into the canvas the page already has, never a new one."""
+    fetched: list[int] = []
+    lab.on("response", lambda r: fetched.append(r.status) if "/gx/plane/a?" in r.url else None)
     lab.locator("#lab-steps input").fill("100000")
     lab.locator("#lab-start").click()
     canvas = lab.wait_for_function("document.querySelector('#lab-plane .gx-plane canvas')")
@@ -72,6 +75,7 @@ def test_streamed_frames_reach_the_page_and_redraw_one_canvas_in_place(lab: Any)
     first = lab.evaluate(drawn, canvas)
     lab.wait_for_function(f"(canvas) => ({drawn})(canvas) >= {first + 3}", arg=canvas)
     assert lab.evaluate("(canvas) => canvas === document.querySelector('#lab-plane canvas')", canvas)
+    assert fetched.count(200) >= 2 and set(fetched) <= {200, 204}, fetched
     assert _step_of(lab) > 0
     lab.evaluate("document.querySelector('#lab-stop').click()")
 

@@ -25,6 +25,7 @@ from . import (
     link_panel,
     loading,
     page,
+    plane_route,
     slider_route,
     slow_motion,
     train_tab,
@@ -129,12 +130,12 @@ def build_demo() -> gr.Blocks:
     """The app. Call configure_torch_threads() first in a process that serves it (app.py does)."""
     limit_allocator_arenas()  # before the server's threads start: less memory kept after a class
     cores = core_share()
-    registry = SessionRegistry(cores)
+    registry, lab_registry = SessionRegistry(cores), SessionRegistry(cores)  # the lab's runs apart from Train's
     quality_fn, nearest_fn, classify_fn, prepare = _metrics_hooks()
     preparation = warm_up(prepare)
     # delete_cache: every streamed grid is a file in Gradio's cache; drop them after 10 minutes.
-    with ExplorerBlocks(slider_route.routes(registry, MOVING_PICTURES), title="GAN Explorer", delete_cache=(600, 600),
-                        analytics_enabled=False) as demo:
+    routes = slider_route.routes(registry, MOVING_PICTURES) + plane_route.routes(lab_registry)
+    with ExplorerBlocks(routes, title="GAN Explorer", delete_cache=(600, 600), analytics_enabled=False) as demo:
         gr.Markdown("# GAN Explorer\nTrain a generative adversarial network on MNIST and watch it learn. "
                     + _device_line(cores), elem_id="gx-header")
         add_banner(preparation)
@@ -154,7 +155,7 @@ def build_demo() -> gr.Blocks:
             with gr.Tab("Draw", id="draw"):
                 draw = draw_tab.build(registry, nearest_fn, explore, interpolate, tabs)
             with gr.Tab("2-D lab", id="lab"):  # its own runs, apart from the Train tab's
-                lab = build_lab_tab(lab_registry := SessionRegistry(cores))
+                lab = build_lab_tab(lab_registry)
         loading.wire(loading.Pickers(registry, quality_fn, train, explore,
                                      [explore.model, interpolate.model, tsne.model, draw.model]), tabs)
         if default_model() != LIVE_RUN:  # open with a pretrained generator already drawn in Explore

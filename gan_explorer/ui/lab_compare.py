@@ -47,10 +47,10 @@ def build_planes() -> Planes:
     with gr.Row(equal_height=False, elem_id="lab-planes"):
         with gr.Column(min_width=280, elem_id="lab-plane-a"):
             caption_a = gr.Markdown("", elem_id="lab-caption-a", visible=False)
-            plot_a = plane_view("lab-plane")
+            plot_a = plane_view("lab-plane", "a")
         with gr.Column(min_width=280, visible=False, elem_id="lab-plane-b") as column_b:
             caption_b = gr.Markdown("", elem_id="lab-caption-b")
-            plot_b = plane_view("lab-plane-b-plot")
+            plot_b = plane_view("lab-plane-b-plot", "b")
             explain("lab-plane-b-plot")
     return Planes(caption_a, plot_a, column_b, caption_b, plot_b)
 

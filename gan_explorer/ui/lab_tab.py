@@ -1,8 +1,8 @@
 """The 2-D lab tab: a GAN on points in the plane, drawn as GAN Lab draws it (gan_explorer/plane.py).
 
 The run trains in a background thread of the tab's own lab session (sessions.Session, kept apart from
-the Train tab's run); Start's stream only watches it, sending the plane every FRAME_S and the charts
-every CHARTS_S. Step, D step and G step move the run by hand (slow_motion.py), as GAN Lab's step mode.
+the Train tab's run); Start's stream only watches it, sending the planes, the charts and the status
+every STREAM_S. In between, each plane's script asks a plain route for newer frames (plane_route.py). Step, D step and G step move the run by hand (slow_motion.py), as GAN Lab's step mode.
 """
 from __future__ import annotations
 
@@ -31,8 +31,7 @@ from .live_chart import chart_value, live_chart
 from .plane_view import plane_value
 from .sessions import SessionRegistry
 
-FRAME_S = 0.2  # the plane at up to 5 frames a second, the issue's target (measured in Chromium: docs/lab2d.md)
-CHARTS_S = 1.0  # the loss and D charts once a second, as the Train tab's
+STREAM_S = 1.0  # the loss and D charts once a second, as the Train tab's
 POLL_S = 0.02
 QUALITY_EVERY = 100  # steps between measurements of the modes covered (2,500 points: a few ms)
 DEFAULT_STEPS = 3000
@@ -97,23 +96,18 @@ def status_line(session: Session, extra: str = "") -> str:
 
 
 def _plane(trainer: Trainer, layers: list[str]) -> str:
-    return plane_value(plane.measure(trainer), layers)
+    return plane_value(trainer, plane.measure(trainer), layers)
 
 
-def frame(tab: LabTab, session: Session, layers: list[str], charts: bool = True, status: bool = True,
-          extra: str = "") -> dict[Any, Any]:
-    """The plane of each run, and when asked the charts and the status line (with the planes' captions
-    when two are compared). The charts and the status read the runs' histories (the diagnosis 3,000
-    steps of it): a stream sends them once a second, not with every plane (whose title says the step)."""
+def frame(tab: LabTab, session: Session, layers: list[str], charts: bool = True, extra: str = "") -> dict[Any, Any]:
+    """The plane of each run, the status line (and the planes' captions when two are compared), and the
+    charts when asked."""
     runs = session.runs  # read once: closing the page resets the session while a stream may still draw
     if not runs:
         return {tab.status: status_line(session)}
-    out: dict[Any, Any] = {tab.planes.plot_a: _plane(runs[0].trainer, layers)}
+    out: dict[Any, Any] = {tab.planes.plot_a: _plane(runs[0].trainer, layers), tab.status: status_line(session, extra)}
     if len(runs) == 2:
-        out[tab.planes.plot_b] = _plane(runs[1].trainer, layers)
-    if status:
-        out[tab.status] = status_line(session, extra)
-        out |= captions(tab.planes, runs) if len(runs) == 2 else {}
+        out |= {tab.planes.plot_b: _plane(runs[1].trainer, layers), **captions(tab.planes, runs)}
     if charts:
         probabilities = all(LOSSES[r.trainer.config.loss].scores_are_probabilities for r in runs)
         histories = [r.trainer.history for r in runs]
@@ -131,13 +125,11 @@ def start(tab: LabTab, name: str, dataset: str, loss: str, g_lr: float, d_lr: fl
     count = whole_number("Train for (steps)", steps, 1, MAX_STEPS)
     trainer, rival = trainers_for(session, config_of(name, dataset, loss, g_lr, d_lr, strokes), choice)
     session.start_run(trainer, count, _quality(session), QUALITY_EVERY, rival)
-    last_charts = 0.0
     while session.running:
-        now = time.monotonic()
-        charts = now - last_charts >= CHARTS_S
-        last_charts = now if charts else last_charts
-        yield frame(tab, session, layers, charts, status=charts)
-        time.sleep(max(0.0, now + FRAME_S - time.monotonic()))  # a frame every FRAME_S, its drawing included
+        yield frame(tab, session, layers)
+        due = time.monotonic() + STREAM_S
+        while session.running and time.monotonic() < due:
+            time.sleep(POLL_S)
     yield frame(tab, session, layers)
 
 

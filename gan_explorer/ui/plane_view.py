@@ -19,10 +19,14 @@ import json
 import gradio as gr
 
 from ..plane import COLOURS, SCORE_COLOURS, PlaneView, frame_data
+from ..trainer import Trainer
 from .live_chart import LIVE_CLASS
 
 LEGEND = {"real": "real", "fake": "generated", "manifold": "G's manifold", "gradients": "G's gradient",
           "contour": "D = boundary"}  # the layers' names in the legend, as the Show boxes order them
+ROUTE = "/gx/plane/{which}"  # plane_route.py serves it
+FRAME_MS = 160  # a newer frame asked for this often while the run trains: 6 a second, the issue's 5 with room
+IDLE_MS = 1000
 TEMPLATE = ('<div class="gx-plane"><div class="gx-plane-title"></div><div class="gx-plane-box">'
             '<canvas></canvas><div class="gx-plane-ticks"></div><div class="gx-plane-tip"></div></div>'
             '<div class="gx-plane-legend"></div></div>')
@@ -53,6 +57,7 @@ const legend = root.querySelector(".gx-plane-legend"), tip = root.querySelector(
 const COLOURS = %(colours)s, SCALE = %(scale)s, LEGEND = %(legend)s;
 const rgb = (hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
 const STOPS = SCALE.map(([at, hex]) => [at, rgb(hex)]);
+const WHICH = "%(which)s", ROUTE = "%(route)s", FRAME_MS = %(frame_ms)d, IDLE_MS = %(idle_ms)d;
 let frame = null, drawn = null, pending = false, axesKey = "", legendKey = "", place = null, pointer = null;
 
 // D's colour at t in [0, 1] (purple, white, green), as a heat map of opacity 0.75 shows it on white.
@@ -203,12 +208,7 @@ function showTip() {
 }
 function draw() {
   pending = false;
-  const text = props.value;
-  if (!text || !root.isConnected) return;
-  if (text !== drawn) {
-    drawn = text; frame = JSON.parse(text); root.gxFrame = frame;
-    root.dataset.frames = String(Number(root.dataset.frames || 0) + 1);
-  }
+  if (!frame || !root.isConnected) return;
   const width = canvas.clientWidth, height = canvas.clientHeight, ratio = window.devicePixelRatio || 1;
   if (!width || !height) return;
   if (canvas.width !== Math.round(width * ratio) || canvas.height !== Math.round(height * ratio)) {
@@ -240,24 +240,59 @@ function draw() {
   axes(map); legendFor(shown); showTip();
 }
 function schedule() { if (!pending) { pending = true; requestAnimationFrame(draw); } }
-watch("value", schedule);
+// A frame from Gradio (Start's stream once a second, a step, a layer toggle) or from the route: drawn
+// unless it is older than the one shown of the same run (the two paths may cross).
+function accept(text) {
+  if (!text || text === drawn) return;
+  const next = JSON.parse(text);
+  if (frame && next.run === frame.run && next.step < frame.step) return;
+  drawn = text; frame = next; root.gxFrame = frame;
+  root.dataset.frames = String(Number(root.dataset.frames || 0) + 1);
+  schedule();
+}
+// While the plane shows, ask the route (plane_route.py) for a newer frame every FRAME_MS, or every
+// IDLE_MS while the run makes no steps (or there is none).
+async function poll() {
+  const started = performance.now();
+  let wait = IDLE_MS;
+  try {
+    const session = window.__gradio_session_hash__;
+    if (session && root.offsetParent !== null && document.visibilityState === "visible") {
+      const base = (window.gradio_config && window.gradio_config.root) || "";
+      const query = new URLSearchParams({session, run: frame ? frame.run : "", after: frame ? frame.step : -1,
+                                         layers: frame ? frame.layers.join(",") : ""});
+      const response = await fetch(`${base}${ROUTE.replace("{which}", WHICH)}?${query}`, {cache: "no-store"});
+      if (response.status === 200) { accept(await response.text()); wait = FRAME_MS; }
+    }
+  } catch (error) {
+    console.warn("The plane's frames:", error);
+  }
+  if (root.isConnected) setTimeout(poll, Math.max(0, started + wait - performance.now()));
+}
+watch("value", () => accept(props.value));
+accept(props.value);
+poll();
 new ResizeObserver(() => { axesKey = ""; schedule(); }).observe(canvas);
 canvas.addEventListener("mousemove", (event) => {
   const box = canvas.getBoundingClientRect();
   pointer = [event.clientX - box.left, event.clientY - box.top]; showTip();
 });
 canvas.addEventListener("mouseleave", () => { pointer = null; showTip(); });
-schedule();
-""" % {"colours": json.dumps(COLOURS), "scale": json.dumps(SCORE_COLOURS), "legend": json.dumps(LEGEND)}
+"""
 
 
-def plane_view(elem_id: str) -> gr.HTML:
-    """An empty plane that plane_value's frames draw into."""
-    return gr.HTML("", html_template=TEMPLATE, js_on_load=PLANE_JS, elem_id=elem_id,
+def plane_view(elem_id: str, which: str) -> gr.HTML:
+    """An empty plane of run `which` ("a" or "b") of the page's lab session, that plane_value's frames
+    draw into: Gradio's, and the route's (plane_route.py) while the run trains."""
+    script = PLANE_JS % {"colours": json.dumps(COLOURS), "scale": json.dumps(SCORE_COLOURS), "legend": json.dumps(LEGEND),
+                         "which": which, "route": ROUTE, "frame_ms": FRAME_MS, "idle_ms": IDLE_MS}
+    return gr.HTML("", html_template=TEMPLATE, js_on_load=script, elem_id=elem_id,
                    elem_classes=["gx-stage", LIVE_CLASS], apply_default_css=False, container=True, padding=False)
 
 
-def plane_value(view: PlaneView, layers: list[str] | tuple[str, ...]) -> str:
-    """A plane's value: the frame's numbers (plane.frame_data) as JSON text, in one piece for Gradio to
-    send (a streamed dict is diffed element by element)."""
-    return json.dumps(frame_data(view, layers), separators=(",", ":"))
+def plane_value(trainer: Trainer, view: PlaneView, layers: list[str] | tuple[str, ...]) -> str:
+    """A plane's value: the frame's numbers (plane.frame_data) and its run, as JSON text in one piece for
+    Gradio to send (a streamed dict is diffed element by element)."""
+    return json.dumps(frame_data(view, layers) | {"run": trainer.run_id}, separators=(",", ":"))
+
+
