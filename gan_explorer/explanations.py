@@ -21,7 +21,7 @@ EXPLANATIONS: dict[str, Explanation] = {
         "The 2-D lab's plane: real points (green), G's points (purple), D's verdict at every place as "
         "colour (green: real, purple: fake) with the dotted line where D cannot tell, orange arrows "
         "showing where G's loss pushes each of its points (D's gradient), and the grey mesh: where G "
-        "sends a grid of noise z.",
+        "sends a grid of noise z. Point at the plane to read D's score there.",
         "the purple points spread over every cluster of green ones and the colours fade towards white.",
         "the purple points pile onto one or two clusters and jump between them (mode collapse), or the "
         "arrows shrink to nothing far from the data (G gets no signal)."),

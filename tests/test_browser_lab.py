@@ -8,6 +8,8 @@ from typing import Any
 
 from browsing import marks
 
+from gan_explorer.ui import plane_view
+
 pytestmark = marks(timeout_s=300)
 
 TITLE = "document.querySelector('#lab-plane .gx-plane-title')"
@@ -76,8 +78,12 @@ def test_frames_come_by_the_planes_route_and_redraw_one_canvas_in_place(lab: Any
     lab.wait_for_function(f"(canvas) => ({drawn})(canvas) >= {first + 3}", arg=canvas)
     assert lab.evaluate("(canvas) => canvas === document.querySelector('#lab-plane canvas')", canvas)
     assert fetched.count(200) >= 2 and set(fetched) <= {200, 204}, fetched
-    assert _step_of(lab) > 0
     lab.evaluate("document.querySelector('#lab-stop').click()")
+    lab.wait_for_timeout(plane_view.QUIET_MS + 1500)  # the last frames, then quiet
+    asked = len(fetched)
+    lab.wait_for_timeout(1500)
+    assert len(fetched) == asked, "a page with no run training still asks for frames"
+    assert _step_of(lab) > 0
 
 
 def test_d_step_and_g_step_say_what_they_moved_and_layers_toggle(lab: Any) -> None:

@@ -9,9 +9,9 @@ plane's script (plane_view.py) asks
 
     GET /gx/plane/<a or b>?session=<the page's Gradio session hash>&run=<run>&after=<step>&layers=<shown>
 
-for a newer frame of run A or B of the page's lab session: 204 when there is none (no such run yet, or
-it has made no step since `after`: an idle page asks about once a second), 404 for a plane other than
-a or b.
+for a newer frame of run A or B of the page's lab session, six times a second until none came for
+3 s: 204 when there is none (no such run, or it has made no step since `after`), 404 for a plane other
+than a or b. An idle page asks nothing.
 """
 from __future__ import annotations
 

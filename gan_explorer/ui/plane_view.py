@@ -26,7 +26,7 @@ LEGEND = {"real": "real", "fake": "generated", "manifold": "G's manifold", "grad
           "contour": "D = boundary"}  # the layers' names in the legend, as the Show boxes order them
 ROUTE = "/gx/plane/{which}"  # plane_route.py serves it
 FRAME_MS = 160  # a newer frame asked for this often while the run trains: 6 a second, the issue's 5 with room
-IDLE_MS = 1000
+QUIET_MS = 3000  # ... until no new frame came for this long
 TEMPLATE = ('<div class="gx-plane"><div class="gx-plane-title"></div><div class="gx-plane-box">'
             '<canvas></canvas><div class="gx-plane-ticks"></div><div class="gx-plane-tip"></div></div>'
             '<div class="gx-plane-legend"></div></div>')
@@ -57,8 +57,9 @@ const legend = root.querySelector(".gx-plane-legend"), tip = root.querySelector(
 const COLOURS = %(colours)s, SCALE = %(scale)s, LEGEND = %(legend)s;
 const rgb = (hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
 const STOPS = SCALE.map(([at, hex]) => [at, rgb(hex)]);
-const WHICH = "%(which)s", ROUTE = "%(route)s", FRAME_MS = %(frame_ms)d, IDLE_MS = %(idle_ms)d;
+const WHICH = "%(which)s", ROUTE = "%(route)s", FRAME_MS = %(frame_ms)d, QUIET_MS = %(quiet_ms)d;
 let frame = null, drawn = null, pending = false, axesKey = "", legendKey = "", place = null, pointer = null;
+let polling = false;
 
 // D's colour at t in [0, 1] (purple, white, green), as a heat map of opacity 0.75 shows it on white.
 function colour(t) {
@@ -241,37 +242,42 @@ function draw() {
 }
 function schedule() { if (!pending) { pending = true; requestAnimationFrame(draw); } }
 // A frame from Gradio (Start's stream once a second, a step, a layer toggle) or from the route: drawn
-// unless it is older than the one shown of the same run (the two paths may cross).
+// unless it is older than the one shown of the same run (the two paths may cross). Says if it was new.
 function accept(text) {
-  if (!text || text === drawn) return;
+  if (!text || text === drawn) return false;
   const next = JSON.parse(text);
-  if (frame && next.run === frame.run && next.step < frame.step) return;
+  if (frame && next.run === frame.run && next.step < frame.step) return false;
   drawn = text; frame = next; root.gxFrame = frame;
   root.dataset.frames = String(Number(root.dataset.frames || 0) + 1);
   schedule();
+  return true;
 }
-// While the plane shows, ask the route (plane_route.py) for a newer frame every FRAME_MS, or every
-// IDLE_MS while the run makes no steps (or there is none).
+// After a new frame from Gradio, ask the route (plane_route.py) for a newer one every FRAME_MS while the
+// plane shows, until QUIET_MS pass without one (the run stopped): an idle page asks nothing.
 async function poll() {
-  const started = performance.now();
-  let wait = IDLE_MS;
-  try {
-    const session = window.__gradio_session_hash__;
-    if (session && root.offsetParent !== null && document.visibilityState === "visible") {
-      const base = (window.gradio_config && window.gradio_config.root) || "";
-      const query = new URLSearchParams({session, run: frame ? frame.run : "", after: frame ? frame.step : -1,
-                                         layers: frame ? frame.layers.join(",") : ""});
-      const response = await fetch(`${base}${ROUTE.replace("{which}", WHICH)}?${query}`, {cache: "no-store"});
-      if (response.status === 200) { accept(await response.text()); wait = FRAME_MS; }
+  let quiet = 0;
+  while (quiet < QUIET_MS && root.isConnected) {
+    const started = performance.now();
+    let fresh = false;
+    try {
+      const session = window.__gradio_session_hash__;
+      if (session && frame && root.offsetParent !== null && document.visibilityState === "visible") {
+        const base = (window.gradio_config && window.gradio_config.root) || "";
+        const query = new URLSearchParams({session, run: frame.run, after: frame.step, layers: frame.layers.join(",")});
+        const response = await fetch(`${base}${ROUTE.replace("{which}", WHICH)}?${query}`, {cache: "no-store"});
+        fresh = response.status === 200 && accept(await response.text());
+      }
+    } catch (error) {
+      console.warn("The plane's frames:", error);
     }
-  } catch (error) {
-    console.warn("The plane's frames:", error);
+    quiet = fresh ? 0 : quiet + FRAME_MS;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + FRAME_MS - performance.now())));
   }
-  if (root.isConnected) setTimeout(poll, Math.max(0, started + wait - performance.now()));
+  polling = false;
 }
-watch("value", () => accept(props.value));
+function arm() { if (!polling) { polling = true; poll(); } }
+watch("value", () => { if (accept(props.value)) arm(); });
 accept(props.value);
-poll();
 new ResizeObserver(() => { axesKey = ""; schedule(); }).observe(canvas);
 canvas.addEventListener("mousemove", (event) => {
   const box = canvas.getBoundingClientRect();
@@ -285,7 +291,7 @@ def plane_view(elem_id: str, which: str) -> gr.HTML:
     """An empty plane of run `which` ("a" or "b") of the page's lab session, that plane_value's frames
     draw into: Gradio's, and the route's (plane_route.py) while the run trains."""
     script = PLANE_JS % {"colours": json.dumps(COLOURS), "scale": json.dumps(SCORE_COLOURS), "legend": json.dumps(LEGEND),
-                         "which": which, "route": ROUTE, "frame_ms": FRAME_MS, "idle_ms": IDLE_MS}
+                         "which": which, "route": ROUTE, "frame_ms": FRAME_MS, "quiet_ms": QUIET_MS}
     return gr.HTML("", html_template=TEMPLATE, js_on_load=script, elem_id=elem_id,
                    elem_classes=["gx-stage", LIVE_CLASS], apply_default_css=False, container=True, padding=False)
 
