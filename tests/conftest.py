@@ -16,6 +16,7 @@ from browsing import ModuleBrowser, chromium, open_app
 from gan_explorer.config import TrainConfig
 from gan_explorer.data import MNISTTensors, default_data_root, load_mnist
 from gan_explorer.datasets import DATASETS
+from gan_explorer.metrics import DigitReference, Judge, default_judge, digit_reference
 from gan_explorer.models import ARCHITECTURE_KINDS
 from gan_explorer.trainer import Trainer, live_runs
 
@@ -45,6 +46,19 @@ def mnist(mnist_root: Path) -> MNISTTensors:
 @pytest.fixture(scope="session")
 def mnist_test(mnist_root: Path) -> MNISTTensors:
     return load_mnist(mnist_root, train=False, download=False)
+
+
+@pytest.fixture(scope="session")
+def judge() -> Judge:
+    """The app's quality judge (the shipped classifier and its statistics): loaded once, only read."""
+    return default_judge()
+
+
+@pytest.fixture(scope="session")
+def reference(judge: Judge, mnist_test: MNISTTensors) -> DigitReference:
+    """Per-digit feature statistics of MNIST's test digits, as the app's quality checks use them: computed
+    once for the modules that check real runs (diagnosis, lessons; ~4 s each)."""
+    return digit_reference(judge, mnist_test)
 
 
 @pytest.fixture(scope="session")

@@ -78,8 +78,8 @@ def raw(app_url: str, endpoints: dict[str, list[dict[str, Any]]]) -> Iterator[An
                 event, data = send(api_name, session, **kwargs)
                 return event, data
             finally:
-                if api_name in STOPS:  # only its first update was read: end the run
-                    send(STOPS[api_name], session)
+                if api_name in STOPS and event != "error":  # only its first update was read: end the run
+                    send(STOPS[api_name], session)  # (a refusal started none: it left the session as it was)
                 if session == untouched and event != "error":  # a Stop of nothing changes nothing
                     untouched = next(sessions)
 

@@ -24,21 +24,29 @@ def _draw(page: sync_api.Page, strokes: list[list[tuple[float, float]]]) -> None
     canvas = page.locator("#draw-pad canvas").first
     canvas.wait_for(timeout=20_000)
     box = canvas.bounding_box()
-    for stroke in strokes:
+    for stroke in strokes:  # straight: 5 moves draw the same line as 20, each move costing a redraw
         (x0, y0), (x1, y1) = stroke
         page.mouse.move(box["x"] + x0 * box["width"], box["y"] + y0 * box["height"])
         page.mouse.down()
-        page.mouse.move(box["x"] + x1 * box["width"], box["y"] + y1 * box["height"], steps=20)
+        page.mouse.move(box["x"] + x1 * box["width"], box["y"] + y1 * box["height"], steps=5)
         page.mouse.up()
 
 
-def test_a_drawn_seven_is_found_and_opens_in_explore(page: sync_api.Page, artifacts_dir: Path) -> None:
+@pytest.fixture(scope="module")
+def found_seven(page: sync_api.Page) -> sync_api.Page:
+    """The page once a drawn seven's z has been found: drawing and searching once serves both tests of it
+    (drawing is the slow part in a headless Chromium: seconds a stroke)."""
     page.get_by_role("tab", name="Draw").click()
     _draw(page, SEVEN)
     page.click("#draw-find")
     page.locator("#draw-reconstruction img").wait_for(timeout=60_000)
     page.wait_for_function("() => document.querySelector('#draw-summary')?.textContent.includes('distance')",
                            timeout=60_000)
+    return page
+
+
+def test_a_drawn_seven_is_found_and_opens_in_explore(found_seven: sync_api.Page, artifacts_dir: Path) -> None:
+    page = found_seven
     page.screenshot(path=str(artifacts_dir / "draw.png"))
     summary = page.locator("#draw-summary").inner_text()
     assert "as a 7" in summary, summary  # the shipped default model is conditional
@@ -47,10 +55,9 @@ def test_a_drawn_seven_is_found_and_opens_in_explore(page: sync_api.Page, artifa
     assert page.locator("#explore-digit input[value='7']").is_checked()
 
 
-def test_the_z_found_starts_an_interpolation(page: sync_api.Page, artifacts_dir: Path) -> None:
-    page.get_by_role("tab", name="Draw").click()
-    _draw(page, SEVEN)
-    page.click("#draw-find")
+def test_the_z_found_starts_an_interpolation(found_seven: sync_api.Page, artifacts_dir: Path) -> None:
+    page = found_seven
+    page.get_by_role("tab", name="Draw").first.click()  # the tab, not the Draw/Upload choice inside it
     page.wait_for_function("() => !document.querySelector('#draw-interpolate')?.disabled", timeout=60_000)
     page.click("#draw-interpolate")
     page.wait_for_function("() => document.querySelector('#interpolate-run')?.offsetParent !== null",

@@ -120,16 +120,6 @@ def test_healthy_says_d_is_unsure_and_how_many_digits_are_drawn():
 
 # ---------------------------------------------------------------- real runs, real samples
 
-@pytest.fixture(scope="module")
-def judge() -> metrics.Judge:
-    return metrics.default_judge()
-
-
-@pytest.fixture(scope="module")
-def reference(judge, mnist_test) -> metrics.DigitReference:
-    return metrics.digit_reference(judge, mnist_test)
-
-
 class RealDigitsGenerator(nn.Module):
     """A generator that has truly collapsed: it draws real MNIST test images of the given digits, chosen by z."""
     conditional = False

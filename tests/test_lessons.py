@@ -12,7 +12,7 @@ import json
 import pytest
 import torch
 
-from gan_explorer import cli, cli_lessons, metrics, presets
+from gan_explorer import cli, cli_lessons, presets
 from gan_explorer.checkpoints import SHIPPED_DIR, load_checkpoint
 from gan_explorer.directions import find_directions, first_layer
 from gan_explorer.latent_lesson import inverted_digits_stay_readable, slerp_stays_on_digits, top_direction_moves_g
@@ -149,11 +149,6 @@ def test_the_collapse_check_wants_few_real_looking_digits_or_one_picture_for_eve
     # ... unless every z gives the same picture (collapse-prone's grid: spread 0.7-5.3, healthy runs 15-20)
     assert check((_quality_run(a, ones, 259.0, spread=3.0), _quality_run(b, even, 20.0))) == 1000
     assert check((_quality_run(a, ones, 20.0), _quality_run(b, ones, 20.0))) is None  # the cure must cover
-
-
-@pytest.fixture(scope="module")
-def reference(mnist_test) -> metrics.DigitReference:
-    return metrics.digit_reference(metrics.default_judge(), mnist_test)
 
 
 SATURATION_SHOWN = 300  # benchmarks/lessons.py: the saturating-loss lesson's effect shows at step 300

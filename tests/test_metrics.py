@@ -14,7 +14,6 @@ from gan_explorer.metrics import (
     MetricsError,
     class_histogram,
     collapse_warning,
-    default_judge,
     digit_reference,
     embed,
     evaluate_images,
@@ -28,11 +27,6 @@ from gan_explorer.models import Generator
 from gan_explorer.nearest import TrainingImages, nearest_training_image
 
 N = 500  # the app's live sample size; the floors are measured at 500 and 2000
-
-
-@pytest.fixture(scope="module")
-def judge():
-    return default_judge()
 
 
 def _subset(data: MNISTTensors, n: int, seed: int) -> MNISTTensors:
