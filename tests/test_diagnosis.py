@@ -1,6 +1,7 @@
 """diagnosis.py: each rule on synthetic histories, then on real runs and real samples (MNIST needed)."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -151,12 +152,21 @@ def test_real_mnist_digits_are_healthy(judge, reference, mnist):
     assert diagnose(_state(_history(2000), [check])).kind == "healthy"
 
 
+@pytest.fixture
+def one_thread() -> Iterator[None]:
+    """A real run on one thread (as the runs these tests pin were made), the count restored after it."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.mark.timeout(240)
 @pytest.mark.parametrize("name", ["fast", "mlp-classic"])
-def test_an_early_healthy_run_at_its_first_quality_check_is_not_called_collapsed(judge, reference, mnist, name):
+def test_an_early_healthy_run_at_its_first_quality_check_is_not_called_collapsed(judge, reference, mnist, name,
+                                                                               one_thread):
     # issue 13: fast (conditional) at step 250 was told "digit 3 dominates"; mlp-classic, whose
     # noise the classifier reads as a confident 8, "digits 0 ... 9 missing"
-    torch.set_num_threads(1)
     trainer = Trainer(preset(name), data=mnist)
     for _ in range(250):
         trainer.step()
@@ -168,8 +178,7 @@ def test_an_early_healthy_run_at_its_first_quality_check_is_not_called_collapsed
 
 
 @pytest.mark.timeout(120)
-def test_a_real_run_at_learning_rate_1_is_flagged_hopeless_within_100_steps(mnist):
-    torch.set_num_threads(1)
+def test_a_real_run_at_learning_rate_1_is_flagged_hopeless_within_100_steps(mnist, one_thread):
     trainer = Trainer(preset("fast", g_lr=1.0, d_lr=1.0), data=mnist)
     for _ in range(100):
         trainer.step()
@@ -179,8 +188,7 @@ def test_a_real_run_at_learning_rate_1_is_flagged_hopeless_within_100_steps(mnis
 
 
 @pytest.mark.timeout(240)
-def test_a_real_collapse_prone_run_is_called_the_same_picture_for_every_z(judge, reference, mnist):
-    torch.set_num_threads(1)
+def test_a_real_collapse_prone_run_is_called_the_same_picture_for_every_z(judge, reference, mnist, one_thread):
     trainer = Trainer(preset("collapse-prone"), data=mnist)
     for _ in range(300):
         trainer.step()
