@@ -119,7 +119,7 @@ def _listed(values: np.ndarray, decimals: int) -> list[Any]:
     return np.where(np.isfinite(rounded), rounded, None).tolist()
 
 
-def arrow_ends(view: PlaneView) -> np.ndarray:
+def _arrow_ends(view: PlaneView) -> np.ndarray:
     """(ARROWS, 4): each arrow's start and end in the plane, the longest ARROW_SHARE of its width."""
     start, move = view.arrows[:, :2], view.arrows[:, 2:]
     longest = float(np.linalg.norm(move, axis=1).max()) or 1.0
@@ -140,7 +140,7 @@ def frame_data(view: PlaneView, layers: tuple[str, ...] | list[str] = LAYERS) ->
     if "fake" in shown:
         data["fake"] = _listed(view.fake, 4)
     if "gradients" in shown:
-        data["arrows"] = _listed(arrow_ends(view), 4)
+        data["arrows"] = _listed(_arrow_ends(view), 4)
     if "manifold" in shown:
         data["mesh"] = [_listed(line, 4) for line in view.mesh]
     return data
