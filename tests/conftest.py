@@ -28,18 +28,6 @@ ARTIFACTS = REPO / "test-artifacts"
 THREAD_JOIN_S = 30.0
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _one_torch_thread() -> Iterator[None]:
-    """The suite computes on one PyTorch thread unless a test sets another count (app_url sets the app's).
-    On a 2-core CI machine the in-process app server and Chromium share the cores, and many small
-    operations on two threads there crawl; a module that left one thread behind had made half the suite
-    faster by accident."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope="session")
 def mnist_root() -> Path:
     """A dataset root that holds MNIST; the sibling ../shared/data is used when the env var is unset."""

@@ -1,6 +1,7 @@
 """diagnosis.py: each rule on synthetic histories, then on real runs and real samples (MNIST needed)."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -149,6 +150,15 @@ def test_real_mnist_digits_are_healthy(judge, reference, mnist):
     check = {"step": 2000, **metrics.quick_quality(RealDigitsGenerator(mnist.images[:1000]), n=500,
                                                     judge=judge, reference=reference)}
     assert diagnose(_state(_history(2000), [check])).kind == "healthy"
+
+
+@pytest.fixture
+def one_thread() -> Iterator[None]:
+    """A real run on one thread (as the runs these tests pin were made), the count restored after it."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 @pytest.mark.timeout(240)
