@@ -26,6 +26,7 @@ from .. import plane
 from .common import DRAWING_POOL
 from .plane_view import ROUTE, plane_value
 from .sessions import SessionRegistry
+from .slider_route import plain
 
 RUNS = ("a", "b")
 NO_PLANE = "No such plane: the lab's planes are a (run A) and b (run B)."
@@ -43,16 +44,13 @@ def newer_frame(registry: SessionRegistry, which: str, session_hash: str, run: s
         raise NoPlane(NO_PLANE)
     session = registry.find(session_hash)
     runs = session.runs if session is not None else ()
-    if RUNS.index(which) >= len(runs):
+    index = RUNS.index(which)
+    if index >= len(runs):
         return None
-    trainer = runs[RUNS.index(which)].trainer
+    trainer = runs[index].trainer
     if trainer.run_id == run and trainer.step_count <= after:
         return None
     return plane_value(trainer, plane.measure(trainer), layers)
-
-
-def _text(status: int, message: str = "") -> Response:
-    return Response(message, status_code=status, media_type="text/plain")
 
 
 def frame_endpoint(registry: SessionRegistry) -> Callable[..., Awaitable[Response]]:
@@ -68,9 +66,9 @@ def frame_endpoint(registry: SessionRegistry) -> Callable[..., Awaitable[Respons
             text = await anyio.to_thread.run_sync(newer_frame, registry, which, session, run, after, shown,
                                                   limiter=lanes[0])
         except NoPlane as e:
-            return _text(404, str(e))
+            return plain(404, str(e))
         if text is None:
-            return _text(204)
+            return plain(204)
         return Response(text, media_type="application/json", headers={"Cache-Control": "no-store"})
 
     return frame

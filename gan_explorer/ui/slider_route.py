@@ -78,7 +78,8 @@ def moving_picture(registry: SessionRegistry, pictures: dict[str, MovingPicture]
     return png_bytes(pictures[panel].draw(session, inputs, number_list("values", values, float)))
 
 
-def _plain(status: int, message: str) -> Response:
+def plain(status: int, message: str = "") -> Response:
+    """A plain-text answer of the app's own routes (a refusal in one line, or nothing)."""
     return Response(message, status_code=status, media_type="text/plain")
 
 
@@ -97,11 +98,11 @@ def picture_endpoint(registry: SessionRegistry, pictures: Sequence[MovingPicture
             png = await anyio.to_thread.run_sync(moving_picture, registry, by_panel, panel, session, values,
                                                  limiter=lanes[0])
         except NotShown as e:
-            return _plain(404, str(e))
+            return plain(404, str(e))
         except gr.Error as e:
-            return _plain(409, e.message)
+            return plain(409, e.message)
         except USER_ERRORS as e:
-            return _plain(422, str(e))
+            return plain(422, str(e))
         return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
 
     return picture
