@@ -122,7 +122,7 @@ def quiet_log(capfd: pytest.CaptureFixture, caplog: pytest.LogCaptureFixture) ->
 
 ENDPOINTS_WITH_PARAMETERS = ["/train", "/step", "/d_step", "/g_step", "/update_settings", "/generate", "/interpolate",
                              "/tsne", "/load_checkpoint", "/load_shipped", "/invert", "/directions", "/lesson", "/replay",
-                             "/lab_start", "/lab_step", "/lab_d_step", "/lab_g_step"]
+                             "/lab_start", "/lab_stop", "/lab_step", "/lab_d_step", "/lab_g_step"]
 
 
 def test_the_corpus_covers_every_endpoint_with_parameters(endpoints: dict[str, list[dict[str, Any]]]) -> None:

@@ -60,6 +60,8 @@ def test_start_streams_the_plane_while_training_and_stop_ends_it(lab: Any, artif
     lab.evaluate("document.querySelector('#lab-stop').click()")
     lab.wait_for_function(f"(() => {{ const a = {TITLE}.textContent; return new Promise(r => "
                           f"setTimeout(() => r({TITLE}.textContent === a), 1500)); }})()")  # no further frames
+    status = lab.locator("#lab-status").inner_text()
+    assert status.startswith(f"Step {_step_of(lab):,}"), status  # Stop redraws the status where the run stopped
     lab.screenshot(path=str(artifacts_dir / "lab-1280x720.png"))
     lab.set_viewport_size({"width": 1920, "height": 1080})
     lab.screenshot(path=str(artifacts_dir / "lab-1920x1080.png"))

@@ -80,13 +80,16 @@ def test_step_d_step_and_g_step_move_both_runs(tab) -> None:
     assert [run.trainer.step_count for run in session.runs] == [2, 2]
 
 
-def test_stop_ends_both_runs(tab) -> None:
+def test_stop_ends_both_runs_and_draws_where_they_stopped(tab) -> None:
     stream = lab_tab.start(tab, *FORM, None, "ring-wgan-gp", 100_000, LAYERS, _request())
     next(stream)
-    lab_tab.stop(tab, _request())
+    shown = lab_tab.stop(tab, LAYERS, _request())
     session = tab.registry.get(_request())
     assert not session.running and all(run.trainer.stopped for run in session.runs)
-    assert session.run.trainer.step_count < 100_000
+    steps = session.run.trainer.step_count
+    assert steps < 100_000
+    assert f"**Step {steps:,}**" in shown[tab.status]  # the status line is not a second behind the planes
+    assert json.loads(shown[tab.planes.plot_a])["step"] == steps == json.loads(shown[tab.planes.plot_b])["step"]
 
 
 def test_run_b_learns_run_as_points(tab) -> None:

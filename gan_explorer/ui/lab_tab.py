@@ -133,8 +133,12 @@ def start(tab: LabTab, name: str, dataset: str, loss: str, g_lr: float, d_lr: fl
     yield frame(tab, session, layers)
 
 
-def stop(tab: LabTab, request: gr.Request) -> None:
-    tab.registry.get(request).stop_run()
+def stop(tab: LabTab, layers: list[str], request: gr.Request) -> dict[Any, Any]:
+    """Stop the runs, then draw where they stopped: Start's stream, cancelled by Stop, sent its status
+    line and charts up to a second before the last plane."""
+    session = tab.registry.get(request)
+    session.stop_run()
+    return frame(tab, session, layers)
 
 
 @friendly
@@ -211,8 +215,8 @@ def build(registry: SessionRegistry) -> LabTab:
     streaming = reading(tab.draw, tab.buttons["start"]).then(
         bind(start, tab), [*tab.settings, tab.steps, tab.layers], tab.view, api_name="lab_start",
         concurrency_limit=None, show_progress="hidden")
-    tab.buttons["stop"].click(bind(stop, tab), None, None, cancels=[streaming], api_name="lab_stop",
-                              concurrency_limit=None)
+    tab.buttons["stop"].click(bind(stop, tab), tab.layers, tab.view, cancels=[streaming], api_name="lab_stop",
+                              concurrency_limit=None, show_progress="hidden")
     for kind in ("step", "d", "g"):
         kind_box = gr.State(kind)
         reading(tab.draw, tab.buttons[kind]).then(
