@@ -215,6 +215,12 @@ class DCGANDiscriminator(Discriminator):
         return self.net(x).squeeze(1)
 
 
+def scores_each_sample_alone(discriminator: nn.Module) -> bool:
+    """Whether D's score of a sample depends on that sample alone: no statistics over the batch (BatchNorm
+    in training, minibatch standard deviation). Then real and generated samples can share one batch."""
+    return not any(isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d, MinibatchStd)) for m in discriminator.modules())
+
+
 # ---------------------------------------------------------------- registry
 
 ArchitectureBuilder = Callable[[ModelSettings], tuple[Generator, Discriminator]]

@@ -1,7 +1,7 @@
 """Registry of optimisers for G and D, their learning-rate schedule, and weight averaging."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
 import torch
@@ -57,10 +57,9 @@ def set_learning_rate(optimizer: torch.optim.Optimizer, lr: float) -> None:
         group["lr"] = lr
 
 
-def grad_norm(module: nn.Module) -> Tensor:
-    """L2 norm of all of a module's gradients, as a tensor (no device sync)."""
-    grads = [p.grad for p in module.parameters() if p.grad is not None]
-    return torch.nn.utils.get_total_norm(grads)
+def grad_norm(parameters: Sequence[Tensor]) -> Tensor:
+    """L2 norm of all the parameters' gradients, as a tensor (no device sync)."""
+    return torch.nn.utils.get_total_norm([p.grad for p in parameters if p.grad is not None])
 
 
 EMA_WARMUP = 10  # the averaging window grows from about 1 update to 1 / (1 - decay) updates

@@ -108,8 +108,11 @@ def grad_norm_figure(history: Sequence[Any]) -> go.Figure:
     return figure
 
 
-def training_figures(history: Sequence[Any], probabilities: bool = True) -> tuple[go.Figure, go.Figure, go.Figure]:
-    return loss_figure(history), score_figure(history, probabilities), grad_norm_figure(history)
+def training_figures(history: Sequence[Any], probabilities: bool = True,
+                     gradients: bool = True) -> tuple[go.Figure, ...]:
+    """The losses, what D says and, unless gradients=False (the 2-D lab shows two charts), the gradient norms."""
+    figures = (loss_figure(history), score_figure(history, probabilities))
+    return (*figures, grad_norm_figure(history)) if gradients else figures
 
 
 def with_cursor(figures: Sequence[go.Figure], step: int) -> tuple[go.Figure, ...]:
@@ -125,13 +128,13 @@ COMPARE_TOP_MARGIN = 96
 
 
 def compare_figures(history_a: Sequence[Any], history_b: Sequence[Any], probabilities: bool = True,
-                    names: Sequence[str] = ("A", "B")) -> tuple[go.Figure, go.Figure, go.Figure]:
+                    names: Sequence[str] = ("A", "B"), gradients: bool = True) -> tuple[go.Figure, ...]:
     """The training charts of two runs overlaid: run A solid, run B dashed in the same colours.
     The legend keys the colours once (A's traces) and the two line styles by the runs' `names`
     (what differs: compare.run_names), so it stays two short rows on a projector; every trace's
     hover names its run."""
-    figures = training_figures(history_a, probabilities)
-    for figure, other in zip(figures, training_figures(history_b, probabilities)):
+    figures = training_figures(history_a, probabilities, gradients)
+    for figure, other in zip(figures, training_figures(history_b, probabilities, gradients)):
         for trace in figure.data:
             trace.update(hovertemplate=f"{trace.name}, {names[0]}: %{{y:.3g}}<extra></extra>")
         for trace in other.data:

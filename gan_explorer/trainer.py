@@ -25,7 +25,7 @@ from .datasets import DATASETS
 from .device import autocast_dtype, compiled, memory_format, resolve_device
 from .latent import fixed_noise
 from .losses import build_loss
-from .models import Generator, build_models, draw_dropout_from
+from .models import Generator, build_models, draw_dropout_from, scores_each_sample_alone
 from .optim import build_optimizer, build_scheduler, ema_decay_at, ema_update_, set_learning_rate
 from .run_control import Launched, RunControl, StepMetrics, TrainingDiverged, live_runs
 from .slow_motion import Probe, SlowMotion
@@ -94,6 +94,8 @@ class Trainer(RunControl, SlowMotion, GANAlgorithm):
                               if config.ema_decay > 0 else None)
         # The step calls these; checkpoints, snapshots and weight averaging use the plain modules.
         self._G, self._D = compiled(self.generator, compile_models), compiled(self.discriminator, compile_models)
+        self.g_parameters, self.d_parameters = list(self.generator.parameters()), list(self.discriminator.parameters())
+        self.d_scores_in_one_pass = scores_each_sample_alone(self.discriminator)
         return dropout_rng
 
     def _fixed_noise(self) -> tuple[Tensor, Tensor | None]:

@@ -53,6 +53,29 @@ def test_every_loss_and_architecture_trains_a_finite_step(make_trainer, architec
     assert all(torch.isfinite(torch.tensor(v)) for v in metrics.to_dict().values())
 
 
+@pytest.mark.parametrize("settings, one_pass", [
+    (dict(architecture="mlp2d", mlp_dropout=0.0), True), (dict(architecture="mlp", mlp_dropout=0.0), True),
+    (dict(architecture="mlp", mlp_dropout=0.0, conditional=True), True),  # the labels go with both halves
+    (dict(architecture="mlp2d", mlp_dropout=0.0, mlp_minibatch_std=True), False),  # a batch statistic: real and fake apart
+    (dict(architecture="dcgan", loss="non_saturating"), False),  # D has BatchNorm
+    (dict(architecture="dcgan", loss="wgan_gp"), True)])  # a per-sample penalty: D without BatchNorm
+def test_d_scores_real_and_fake_in_one_pass_only_where_that_changes_nothing(
+        make_trainer, settings: dict, one_pass: bool) -> None:
+    """One pass of D over real and fake together (fewer operations: a small network's step on a CPU costs
+    its operations) must train exactly as two passes do; a D with batch statistics keeps two passes."""
+    # SGD: Adam divides by the gradients' size, so a rounding-sized gradient would move a weight a whole step
+    trainers = [make_trainer(seed=5, g_optimizer="sgd", d_optimizer="sgd", **settings) for _ in range(2)]
+    assert trainers[0].d_scores_in_one_pass is one_pass
+    trainers[1].d_scores_in_one_pass = False
+    for trainer in trainers:
+        list(trainer.run(max_steps=3))
+    (a, b) = ([m.d_loss for m in t.history] for t in trainers)
+    assert a == pytest.approx(b, rel=1e-5, abs=1e-6)
+    for network in ("generator", "discriminator"):
+        for x, y in zip(getattr(trainers[0], network).parameters(), getattr(trainers[1], network).parameters()):
+            torch.testing.assert_close(x, y, rtol=1e-4, atol=1e-5)
+
+
 def test_n_critic_discriminator_updates_per_generator_update(make_trainer) -> None:
     trainer = make_trainer(n_critic=3)
     trainer.step()

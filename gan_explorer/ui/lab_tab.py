@@ -111,8 +111,8 @@ def frame(tab: LabTab, session: Session, layers: list[str], charts: bool = True,
     if charts:
         probabilities = all(LOSSES[r.trainer.config.loss].scores_are_probabilities for r in runs)
         histories = [r.trainer.history for r in runs]
-        figures = plots.compare_figures(*histories, probabilities, [r.name for r in runs]) \
-            if len(histories) == 2 else plots.training_figures(histories[0], probabilities)
+        figures = plots.compare_figures(*histories, probabilities, [r.name for r in runs], gradients=False) \
+            if len(histories) == 2 else plots.training_figures(histories[0], probabilities, gradients=False)
         out |= {tab.losses: chart_value(figures[0]), tab.scores: chart_value(figures[1])}
     return out
 
