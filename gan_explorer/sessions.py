@@ -105,6 +105,13 @@ class Session:
     def running(self) -> bool:
         return self.thread is not None and self.thread.is_alive()
 
+    def wait(self, seconds: float) -> None:
+        """Block for `seconds`, or until the run ends if that is sooner. A lock wait, not a sleep loop: a
+        thread that wakes to poll takes the GIL from the training thread between its operations."""
+        thread = self.thread
+        if thread is not None:
+            thread.join(max(seconds, 0.0))
+
     @property
     def paused(self) -> bool:
         return self.trainer is not None and self.trainer.paused

@@ -91,6 +91,21 @@ def _wait(condition: Callable[[], bool], timeout: float = 30) -> None:
         time.sleep(0.01)
 
 
+def test_a_session_wait_lasts_its_time_while_the_run_trains_and_ends_with_the_run(small_data: MNISTTensors) -> None:
+    """What the streams wait on between updates (no sleep loop taking the GIL from the training thread)."""
+    session, a, _ = _session_pair(small_data)
+    started = time.monotonic()
+    session.wait(5)  # no run yet: nothing to wait for
+    assert time.monotonic() - started < 1
+    session.start_run(a, 1_000_000, None, 250)
+    started = time.monotonic()
+    session.wait(0.3)
+    assert time.monotonic() - started >= 0.3 and session.running
+    threading.Timer(0.2, a.stop).start()
+    session.wait(30)
+    assert time.monotonic() - started < 10 and not session.running
+
+
 def test_a_session_trains_run_b_beside_run_a_from_the_same_noise(small_data: MNISTTensors) -> None:
     session, a, b = _session_pair(small_data)
     session.start_run(a, 6, None, 250, rival=b)

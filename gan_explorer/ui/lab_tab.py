@@ -32,7 +32,6 @@ from .plane_view import plane_value
 from .sessions import SessionRegistry
 
 STREAM_S = 1.0  # the loss and D charts once a second, as the Train tab's
-POLL_S = 0.02
 QUALITY_EVERY = 100  # steps between measurements of the modes covered (2,500 points: a few ms)
 DEFAULT_STEPS = 3000
 MAX_STEPS = 1_000_000
@@ -126,10 +125,9 @@ def start(tab: LabTab, name: str, dataset: str, loss: str, g_lr: float, d_lr: fl
     trainer, rival = trainers_for(session, config_of(name, dataset, loss, g_lr, d_lr, strokes), choice)
     session.start_run(trainer, count, _quality(session), QUALITY_EVERY, rival)
     while session.running:
-        yield frame(tab, session, layers)
         due = time.monotonic() + STREAM_S
-        while session.running and time.monotonic() < due:
-            time.sleep(POLL_S)
+        yield frame(tab, session, layers)
+        session.wait(due - time.monotonic())
     yield frame(tab, session, layers)
 
 

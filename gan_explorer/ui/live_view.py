@@ -27,7 +27,6 @@ from .status import run_status
 
 REPLAY_LABEL = "Replay: move back through the run's grids"
 REFRESH_S = 0.8  # one chart refresh per 0.8 s: the browser keeps up and lag stays < 1 s (docs/performance.md)
-POLL_S = 0.1  # how quickly the stream notices that the run ended
 GRID_SCALE = 2  # 302 px grid -> 604 px, nearest-neighbour
 QUALITY_EVERY = 250  # steps between quick quality checks (FID on 500 samples) of a snapshot
 
@@ -178,15 +177,12 @@ def build_stage(quality_fn: QualityFn | None) -> tuple[list[gr.components.Compon
 
 def watch(session: Session) -> Iterator[tuple[Any, ...]]:
     """The live view while the session's run trains, at most every REFRESH_S, and once more when it ends."""
-    last = 0.0
     while True:
-        running = session.running
-        if not running or time.monotonic() - last >= REFRESH_S:
-            last = time.monotonic()
-            yield stage_view(session)
+        running, due = session.running, time.monotonic() + REFRESH_S
+        yield stage_view(session)
         if not running:
             break
-        time.sleep(POLL_S)
+        session.wait(due - time.monotonic())
     # A run that ended early says why in a toast and in the status line; not as a gr.Error, which
     # would cover the grid and the charts that show what went wrong with red "Error" badges.
     for run in session.runs:
