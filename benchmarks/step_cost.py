@@ -47,6 +47,9 @@ def main() -> None:
     parser.add_argument("--foreach-adam", action="store_true",
                         help="add the preset with Adam's foreach kernels in place of the fused one "
                              "(optim.py): what the fused kernel is worth here")
+    parser.add_argument("--two-pass-d", action="store_true",
+                        help="add the preset with D scoring real and fake in two passes (algorithm.py's "
+                             "_scores): what one pass is worth here, where D scores each sample alone")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -66,6 +69,10 @@ def main() -> None:
         for optimizer in (trainers[-1].g_optimizer, trainers[-1].d_optimizer):
             for group in optimizer.param_groups:  # read at each step
                 group["fused"], group["foreach"] = False, True
+    if args.two_pass_d:
+        names.append(f"{args.preset} with D in two passes")
+        trainers.append(Trainer(preset(args.preset), device="cpu", data=data))
+        trainers[-1].d_scores_in_one_pass = False
     for trainer in trainers:
         seconds_per_step(trainer, WARMUP_STEPS)
     times: list[list[float]] = [[] for _ in trainers]
