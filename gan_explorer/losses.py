@@ -7,7 +7,7 @@ A new loss is one new class decorated with @register. A loss owns its discrimina
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Protocol
 
 import torch
@@ -73,6 +73,13 @@ LOSSES: dict[str, type[GANLoss]] = {}
 def register(cls: type[GANLoss]) -> type[GANLoss]:
     LOSSES[cls.name] = cls
     return cls
+
+
+def scores_are_probabilities(loss_names: Iterable[str]) -> bool | None:
+    """Whether the runs with these losses have a D whose scores are probabilities: True for every run,
+    False for none (critics), None when they differ (a chart of both must name both kinds)."""
+    kinds = {LOSSES[name].scores_are_probabilities for name in loss_names}
+    return kinds.pop() if len(kinds) == 1 else None
 
 
 def build_loss(cfg: LossSettings) -> GANLoss:

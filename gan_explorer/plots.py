@@ -88,9 +88,14 @@ def loss_figure(history: Sequence[Any]) -> go.Figure:
                   "Losses", "loss")
 
 
-def score_figure(history: Sequence[Any], probabilities: bool = True) -> go.Figure:
+def score_figure(history: Sequence[Any], probabilities: bool | None = True) -> go.Figure:
     """Mean D(x) against mean D(G(z)): the gap is how easily D tells real from generated.
-    probabilities=False (a critic, losses.GANLoss.scores_are_probabilities): open-ended scores."""
+    probabilities=False (a critic, losses.GANLoss.scores_are_probabilities): open-ended scores; None (two
+    runs compared, one D's probabilities beside a critic's scores, losses.scores_are_probabilities): both."""
+    if probabilities is None:
+        return _lines(history, {"d_real": ("mean D(x) / score, real", D_COLOUR),
+                                "d_fake": ("mean D(G(z)) / score, generated", G_COLOUR)},
+                      "What D and the critic say", "D output or critic score")
     if not probabilities:
         return _lines(history, {"d_real": ("mean critic score, real", D_COLOUR),
                                 "d_fake": ("mean critic score, generated", G_COLOUR)},
@@ -108,7 +113,7 @@ def grad_norm_figure(history: Sequence[Any]) -> go.Figure:
     return figure
 
 
-def training_figures(history: Sequence[Any], probabilities: bool = True,
+def training_figures(history: Sequence[Any], probabilities: bool | None = True,
                      gradients: bool = True) -> tuple[go.Figure, ...]:
     """The losses, what D says and, unless gradients=False (the 2-D lab shows two charts), the gradient norms."""
     figures = (loss_figure(history), score_figure(history, probabilities))
@@ -127,7 +132,7 @@ def with_cursor(figures: Sequence[go.Figure], step: int) -> tuple[go.Figure, ...
 COMPARE_TOP_MARGIN = 96
 
 
-def compare_figures(history_a: Sequence[Any], history_b: Sequence[Any], probabilities: bool = True,
+def compare_figures(history_a: Sequence[Any], history_b: Sequence[Any], probabilities: bool | None = True,
                     names: Sequence[str] = ("A", "B"), gradients: bool = True) -> tuple[go.Figure, ...]:
     """The training charts of two runs overlaid: run A solid, run B dashed in the same colours.
     The legend keys the colours once (A's traces) and the two line styles by the runs' `names`

@@ -128,3 +128,19 @@ def test_a_run_of_one_step_shows_its_point_and_a_long_run_draws_plain_lines() ->
     long = [{"step": i, "d_loss": 1.3, "g_loss": 0.7} for i in range(1, 200)]
     assert all("markers" in trace.mode for trace in plots.loss_figure(one).data)
     assert all(trace.mode == "lines" for trace in plots.loss_figure(long).data)
+
+
+def test_a_d_compared_with_a_critic_gets_a_score_chart_that_names_both_kinds():
+    from gan_explorer.losses import scores_are_probabilities
+    from gan_explorer.plots import compare_figures
+
+    assert scores_are_probabilities(["minimax", "non_saturating"]) is True
+    assert scores_are_probabilities(["wgan_gp", "wgan"]) is False
+    mixed = scores_are_probabilities(["non_saturating", "wgan_gp"])
+    assert mixed is None
+    history = [{"step": s, "d_loss": 1.0, "g_loss": 2.0, "d_real": 0.6, "d_fake": 0.4, "d_grad_norm": 1.0,
+                "g_grad_norm": 1.0} for s in range(1, 6)]
+    _, scores, _ = compare_figures(history, history, mixed, names=("A: loss non_saturating", "B: loss wgan_gp"))
+    assert scores.layout.title.text.startswith("What D and the critic say")
+    assert scores.layout.yaxis.title.text == "D output or critic score"
+    assert [t.name for t in scores.data[:2]] == ["mean D(x) / score, real", "mean D(G(z)) / score, generated"]

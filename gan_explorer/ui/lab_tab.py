@@ -17,7 +17,7 @@ from .. import plane, plots
 from ..config import TrainConfig
 from ..datasets import DATASETS, POINTS
 from ..lessons import LESSONS
-from ..losses import LOSSES
+from ..losses import LOSSES, scores_are_probabilities
 from ..parsing import whole_number
 from ..presets import preset, presets_of
 from ..sessions import Session
@@ -108,7 +108,7 @@ def frame(tab: LabTab, session: Session, layers: list[str], charts: bool = True,
     if len(runs) == 2:
         out |= {tab.planes.plot_b: _plane(runs[1].trainer, layers), **captions(tab.planes, runs)}
     if charts:
-        probabilities = all(LOSSES[r.trainer.config.loss].scores_are_probabilities for r in runs)
+        probabilities = scores_are_probabilities(r.trainer.config.loss for r in runs)
         histories = [r.trainer.history for r in runs]
         figures = plots.compare_figures(*histories, probabilities, [r.name for r in runs], gradients=False) \
             if len(histories) == 2 else plots.training_figures(histories[0], probabilities, gradients=False)

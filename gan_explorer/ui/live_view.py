@@ -16,7 +16,7 @@ import gradio as gr
 from .. import plots
 from ..config import TrainConfig
 from ..images import grid, upscale
-from ..losses import LOSSES
+from ..losses import scores_are_probabilities
 from ..parsing import whole_number
 from ..sessions import QualityFn, Run, Session
 from ..trainer import GRID_SIDE
@@ -86,8 +86,7 @@ def rival_replay_view(session: Session, step: float) -> tuple[Any, Any]:
 def training_figures(session: Session) -> tuple[Any, ...]:
     """Losses, D's outputs and gradient norms of the session's run, run B's dashed over them in a comparison."""
     runs = session.runs
-    # open-ended critic scores where either run has a critic: a probability fits on that axis too
-    probabilities = all(LOSSES[run.trainer.config.loss].scores_are_probabilities for run in runs)
+    probabilities = scores_are_probabilities(run.trainer.config.loss for run in runs)
     histories = [run.trainer.history for run in runs] or [[]]
     if len(runs) == 2:
         return plots.compare_figures(*histories, probabilities, [run.name for run in runs])
