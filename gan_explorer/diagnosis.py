@@ -214,8 +214,7 @@ def ignores_labels(state: RunState) -> Finding | None:
 
 def still_learning(state: RunState) -> Finding | None:
     if not state.quality:
-        return Finding("too_early", "No verdict on the samples yet: a running Start checks them every few "
-                                    "hundred steps")
+        return Finding("too_early", "No verdict on the samples yet: a running Start checks them as it trains")
     latest = state.quality[-1]
     share = latest.get("confident_share", 0.0)
     if share < READABLE_SHARE:
