@@ -89,6 +89,9 @@ def test_stop_ends_both_runs_and_draws_where_they_stopped(tab) -> None:
     steps = session.run.trainer.step_count
     assert steps < 100_000
     assert f"**Step {steps:,}**" in shown[tab.status]  # the status line is not a second behind the planes
+    # the runs take turns: the pair's speed counts both runs' time, not run A's alone
+    both = sum(run.trainer.train_seconds for run in session.runs)
+    assert f" · {steps / both:,.0f} steps/s" in shown[tab.status]
     assert json.loads(shown[tab.planes.plot_a])["step"] == steps == json.loads(shown[tab.planes.plot_b])["step"]
 
 

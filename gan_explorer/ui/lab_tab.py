@@ -87,9 +87,10 @@ def status_line(session: Session, extra: str = "") -> str:
     if not runs:
         return "No run yet: press **Start** (or Step)."
     trainer = runs[0].trainer
+    seconds = sum(run.trainer.train_seconds for run in runs)  # compared runs take turns: both runs' time
     speed = ""
-    if len(trainer.history) > 1 and trainer.train_seconds > 0:
-        speed = f" · {trainer.step_count / trainer.train_seconds:,.0f} steps/s"
+    if len(trainer.history) > 1 and seconds > 0:
+        speed = f" · {trainer.step_count / seconds:,.0f} steps/s"
     error = "".join(f" · **{r.error}**" for r in runs if r.error)
     return f"**Step {trainer.step_count:,}**{speed} · {diagnoses(runs)}{error}" + (f"\n\n{extra}" if extra else "")
 
