@@ -17,7 +17,7 @@ from .. import plane, plots
 from ..config import TrainConfig
 from ..datasets import DATASETS, POINTS
 from ..lessons import LESSONS
-from ..losses import LOSSES, scores_are_probabilities
+from ..losses import LOSSES
 from ..parsing import whole_number
 from ..presets import preset, presets_of
 from ..sessions import Session
@@ -28,6 +28,7 @@ from .fields import CheckboxGroup, Dropdown, Number
 from .lab_compare import Planes, build_choice, build_planes, captions, diagnoses, half_step, show_rival, trainers_for
 from .lab_draw import DrawPad, dataset_choices, pad, points_of, reading, wire
 from .live_chart import chart_value, live_chart
+from .live_view import training_figures
 from .plane_view import plane_value
 from .sessions import SessionRegistry
 
@@ -109,11 +110,8 @@ def frame(tab: LabTab, session: Session, layers: list[str], charts: bool = True,
     if len(runs) == 2:
         out |= {tab.planes.plot_b: _plane(runs[1].trainer, layers), **captions(tab.planes, runs)}
     if charts:
-        probabilities = scores_are_probabilities(r.trainer.config.loss for r in runs)
-        histories = [r.trainer.history for r in runs]
-        figures = plots.compare_figures(*histories, probabilities, [r.name for r in runs], gradients=False) \
-            if len(histories) == 2 else plots.training_figures(histories[0], probabilities, gradients=False)
-        out |= {tab.losses: chart_value(figures[0]), tab.scores: chart_value(figures[1])}
+        losses, scores = training_figures(session, gradients=False)
+        out |= {tab.losses: chart_value(losses), tab.scores: chart_value(scores)}
     return out
 
 

@@ -83,14 +83,15 @@ def rival_replay_view(session: Session, step: float) -> tuple[Any, Any]:
     return upscale(frame.grid, GRID_SCALE), f"{run_caption(rival, 'dashed')} · **Replay: step {frame.step:,}**"
 
 
-def training_figures(session: Session) -> tuple[Any, ...]:
-    """Losses, D's outputs and gradient norms of the session's run, run B's dashed over them in a comparison."""
+def training_figures(session: Session, gradients: bool = True) -> tuple[Any, ...]:
+    """Losses, D's outputs and (unless gradients=False) gradient norms of the session's run, run B's
+    dashed over them in a comparison."""
     runs = session.runs
     probabilities = scores_are_probabilities(run.trainer.config.loss for run in runs)
     histories = [run.trainer.history for run in runs] or [[]]
     if len(runs) == 2:
-        return plots.compare_figures(*histories, probabilities, [run.name for run in runs])
-    return plots.training_figures(histories[0], probabilities)
+        return plots.compare_figures(*histories, probabilities, [run.name for run in runs], gradients)
+    return plots.training_figures(histories[0], probabilities, gradients)
 
 
 def _quality_figures(session: Session) -> tuple[Any, Any, Any]:
