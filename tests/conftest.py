@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import torch
 from browsing import ModuleBrowser, chromium, open_app
+from machine_share import ALONE, machine_share
 
 from gan_explorer.config import TrainConfig
 from gan_explorer.data import MNISTTensors, default_data_root, load_mnist
@@ -184,3 +185,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Whatever a test left running (a warm-up started by build_demo() without an app, a run),
     stopped and joined before the interpreter tears torch down under it."""
     _stop_runs_left_behind()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """Each test (set-up, reruns and tear-down included) holds the machine: alone when it measures a rate
+    or a lag, shared otherwise (machine_share.py)."""
+    with machine_share(alone=item.get_closest_marker(ALONE) is not None):
+        return (yield)

@@ -124,6 +124,7 @@ def test_training_shows_live_charts_and_grid_within_seconds(training: tuple[sync
     assert "Step" in page.inner_text("#train-status")
 
 
+@pytest.mark.alone
 def test_charts_stay_live_while_training(training: tuple[sync_api.Page, Trainer]) -> None:
     page, trainer = training
     start_ms = page.evaluate("Date.now()")

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import pytest
 from browsing import marks
 
 from gan_explorer.ui import plane_view
@@ -42,6 +43,7 @@ def _step_of(page: Any) -> int:
     return int(text.split()[-1].replace(",", "")) if text else -1
 
 
+@pytest.mark.alone
 def test_start_streams_the_plane_while_training_and_stop_ends_it(lab: Any, artifacts_dir: Path) -> None:
     lab.locator("#lab-steps input").fill("100000")
     lab.locator("#lab-start").click()
