@@ -10,6 +10,7 @@ seconds = steps / (the preset's steps per second there * its cost / the variant'
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import time
 
@@ -37,7 +38,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--preset", default=DEFAULT_PRESET, choices=list(PRESETS))
     parser.add_argument("--variant", action="append", default=[], metavar="FIELD=VALUE[,FIELD=VALUE]",
-                        help="overrides of one variant, comma-separated (repeatable)")
+                        help="overrides of one variant, comma-separated, a tuple in brackets: "
+                             "'batch_size=128,mlp_g_hidden=(64,64)' (repeatable)")
     parser.add_argument("--steps", type=int, default=20, help="steps per round")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--threads", type=int, default=None)
@@ -56,7 +58,7 @@ def main() -> None:
     print(f"{cpu_summary()}; torch {torch.__version__}, {torch.get_num_threads()} threads")
     data = load_mnist()
     names = [args.preset] + args.variant
-    trainers = [Trainer(preset(args.preset, **dict(_parse_override(s) for s in v.split(",") if s)),
+    trainers = [Trainer(preset(args.preset, **dict(_parse_override(s) for s in re.split(r",(?![^()]*\))", v) if s)),
                         device="cpu", data=data) for v in [""] + args.variant]
     if args.contiguous:
         names.append(f"{args.preset} in contiguous layout")

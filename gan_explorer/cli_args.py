@@ -59,14 +59,16 @@ def int_tuple(text: str) -> tuple[int, ...]:
         raise argparse.ArgumentTypeError(str(e)) from None
 
 
-def add_config_flags(parser: argparse.ArgumentParser) -> None:
-    """One flag per TrainConfig field, so a new field is on the command line without extra code."""
+def add_config_flags(parser: argparse.ArgumentParser, default_preset: str = DEFAULT_PRESET,
+                     skip: tuple[str, ...] = ()) -> None:
+    """One flag per TrainConfig field but those in `skip`, so a new field is on the command line without
+    extra code; each flag's help shows the default preset's value."""
     group = parser.add_argument_group("model and training settings (override the preset)")
-    hints, defaults = typing.get_type_hints(TrainConfig), preset(DEFAULT_PRESET)
-    for f in fields(TrainConfig):
+    hints, defaults = typing.get_type_hints(TrainConfig), preset(default_preset)
+    for f in (f for f in fields(TrainConfig) if f.name not in skip):
         flag, kind, default = "--" + f.name.replace("_", "-"), hints[f.name], getattr(defaults, f.name)
         shown = ",".join(map(str, default)) if isinstance(default, tuple) else default
-        kwargs: dict[str, Any] = {"dest": f.name, "default": None, "help": f"{DEFAULT_PRESET} preset: {shown}"}
+        kwargs: dict[str, Any] = {"dest": f.name, "default": None, "help": f"{default_preset} preset: {shown}"}
         if kind is bool:
             kwargs["action"] = argparse.BooleanOptionalAction
         elif typing.get_origin(kind) is tuple:
@@ -78,9 +80,13 @@ def add_config_flags(parser: argparse.ArgumentParser) -> None:
         group.add_argument(flag, **kwargs)
 
 
+def config_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings given on the command line (add_config_flags), by field."""
+    return {f.name: getattr(args, f.name) for f in fields(TrainConfig) if getattr(args, f.name, None) is not None}
+
+
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
-    overrides = {f.name: getattr(args, f.name) for f in fields(TrainConfig) if getattr(args, f.name) is not None}
-    return preset(args.preset, **overrides)
+    return preset(args.preset, **config_overrides(args))
 
 
 def prepare_output(path: str, suffixes: tuple[str, ...]) -> Path:

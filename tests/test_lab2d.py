@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from gan_explorer import plane
+from gan_explorer import cli, plane
 from gan_explorer.config import ConfigError, TrainConfig
 from gan_explorer.datasets import DATASETS, POINTS, own_points, ring
 from gan_explorer.diagnosis import RunState, diagnose
@@ -180,6 +180,21 @@ def test_the_mode_collapse_2d_check_stays_silent_when_b_has_not_covered_the_ring
     assert check((run("ring-slow-d", 1), run("ring-wgan-gp", 8))) == 100
     assert check((run("ring-slow-d", 1), run("ring-wgan-gp", 7))) is None
     assert check((run("ring-slow-d", 4), run("ring-wgan-gp", 8))) is None
+
+
+def test_gan_explorer_lab_measures_each_seed_with_the_settings_given(capsys: pytest.CaptureFixture) -> None:
+    # --dataset grid is read by the runs: they are measured against the grid's 25 modes, not the ring's 8
+    assert cli.main(["lab", "--preset", "ring", "--steps", "3", "--seeds", "0,1", "--dataset", "grid",
+                     "--batch-size", "32", "--json"]) == 0
+    runs = json.loads(capsys.readouterr().out)
+    assert [r["seed"] for r in runs] == [0, 1] and all(r["steps"] == 3 and r["modes"] == 25 for r in runs)
+    assert runs[0]["settings"] == {"dataset": "grid", "batch_size": 32}
+
+
+def test_gan_explorer_lab_refuses_a_bad_setting_in_one_line(capsys: pytest.CaptureFixture) -> None:
+    assert cli.main(["lab", "--steps", "3", "--batch-size", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "--batch-size" in err and "Traceback" not in err
 
 
 # ---------------------------------------------------------------- the plane (plane.py)
