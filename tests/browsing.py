@@ -107,3 +107,11 @@ def wait_for_redraws(page: Any, chart: str, count: int) -> None:
         before = page.wait_for_function(f"document.querySelector('{chart} .gtitle')?.textContent").json_value()
         page.wait_for_function(f"t => {{ const now = document.querySelector('{chart} .gtitle')?.textContent;"
                                f" return now && now !== t; }}", arg=before)
+
+
+def click_while_streaming(page: Any, selector: str) -> None:
+    """Click a button of a page that streams live charts. Playwright's click first waits for the button's
+    layout to hold still, which a page redrawing its charts on a busy machine may not do for a minute;
+    a click by script is what the button's own handler gets either way."""
+    page.locator(selector).wait_for()
+    page.evaluate("s => document.querySelector(s).click()", selector)

@@ -23,6 +23,10 @@ from gan_explorer.trainer import Trainer, live_runs
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # Two workers share the cores: a worker's app must not borrow the other's core for its training
+    # (cores.py), as two OpenMP thread pools on two busy cores can make a step ten times as long.
+    os.environ.setdefault("GAN_EXPLORER_TORCH_THREADS", "1")
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browsing import marks, open_app, wait_until_settled  # tests/ is on sys.path (pytest's default import mode)
+from browsing import click_while_streaming, marks, open_app, wait_until_settled
 
 from gan_explorer.lessons import LESSONS
 
@@ -46,7 +46,7 @@ def test_a_pair_lesson_trains_both_runs_side_by_side_and_stop_stops_both(
         page.wait_for_function(f"{STATUS}.includes('runs A and B in turn') && {STATUS}.includes('training')")
         page.wait_for_function(f"({DASHED})('#chart-losses') >= 2 && ({DASHED})('#chart-scores') >= 2")
         page.wait_for_function("ss => ss.every(s => document.querySelector(s)?.src)", arg=list(GRIDS))
-        page.click("#train-stop")
+        click_while_streaming(page, "#train-stop")
         page.wait_for_function(f"{STATUS}.includes('stopped')")
         wait_until_settled(page, SHOWN_JS, [*GRIDS, "#chart-losses .gtitle", "#train-status"])  # the last redraw
         status = page.evaluate(STATUS)

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from browsing import marks, open_app, wait_for_redraws, wait_until_settled  # tests/ is on sys.path
+from browsing import click_while_streaming, marks, open_app, wait_for_redraws, wait_until_settled
 
 from gan_explorer.ui.page import MIN_FONT_PX
 
@@ -50,7 +50,7 @@ def _train_briefly(page: sync_api.Page) -> None:
     page.wait_for_function("/Losses \\(step [1-9]/.test(document.querySelector('#chart-losses .gtitle')?.textContent)"
                            " && document.querySelector('#train-grid img')")
     wait_for_redraws(page, "#chart-losses", 2)
-    page.click("#train-stop")
+    click_while_streaming(page, "#train-stop")
     page.wait_for_function("document.querySelector('#train-status')?.innerText.includes('stopped')")
     wait_until_settled(page, STAGE_JS, list(STAGE))  # the stream's last redraw has landed
 
@@ -138,7 +138,7 @@ def test_a_legend_toggle_survives_chart_updates(open_page: OpenPage) -> None:
     wait_for_redraws(page, "#chart-losses", 3)  # three redraws with new data
     shown = page.wait_for_function(f"{LOSS_TRACE_SHOWN_JS}(1)").json_value()  # the newest plot, once drawn
     assert shown == "legendonly", "a chart update brought the hidden trace back"
-    page.click("#train-stop")
+    click_while_streaming(page, "#train-stop")
 
 
 def _click_legend_item(page: sync_api.Page, index: int, done_js: str) -> None:

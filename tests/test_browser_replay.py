@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browsing import marks, open_app  # tests/ is on sys.path (pytest's default import mode)
+from browsing import click_while_streaming, marks, open_app  # tests/ is on sys.path (pytest's default import mode)
 
 pytestmark = marks(240)
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -22,7 +22,7 @@ def _train_past_a_frame(page: sync_api.Page) -> None:
     page.click("#train-start")
     page.wait_for_function("/Losses \\(step ([6-9]\\d|\\d{3,})/.test(document.querySelector('#chart-losses .gtitle')"
                            "?.textContent)", timeout=90_000)
-    page.click("#train-stop")
+    click_while_streaming(page, "#train-stop")
     page.wait_for_function("document.querySelector('#train-status').innerText.includes('stopped')", timeout=30_000)
     page.wait_for_function("!document.querySelector('#train-replay input[type=range]').disabled", timeout=30_000)
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browsing import marks, open_app, wait_until_settled  # tests/ is on sys.path
+from browsing import click_while_streaming, marks, open_app, wait_until_settled  # tests/ is on sys.path
 
 OUTPUTS = ["#train-status", "#train-grid", "#chart-losses", "#chart-scores", "#chart-grads"]
 STATUS = "document.querySelector('#train-status')?.innerText"
@@ -80,7 +80,7 @@ def test_an_invalid_live_learning_rate_is_refused_and_the_field_returns_to_the_v
             raise AssertionError(f"the refused value stayed in the field: {field.input_value()}") from None
         assert f"D {float(in_force):g}" in page.locator("#train-status").inner_text()
     finally:
-        page.click("#train-stop")
+        click_while_streaming(page, "#train-stop")
 
 
 def test_live_run_before_any_training_is_refused_once_and_clears_explores_picture(page: sync_api.Page) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import torch
-from browsing import marks, open_app  # tests/ is on sys.path (pytest's default import mode)
+from browsing import click_while_streaming, marks, open_app  # tests/ is on sys.path (pytest's default import mode)
 from gradio_client import Client
 
 pytestmark = marks(240)
@@ -63,7 +63,7 @@ def test_a_start_waiting_for_a_training_slot_shows_its_place_in_the_queue(one_sl
                         clip={"x": 400, "y": 120, "width": 1000, "height": 200})
         other.predict(api_name="/stop")
         sync_api.expect(status).to_contain_text("training", timeout=60_000)  # its turn came
-        page.click("#train-stop")
+        click_while_streaming(page, "#train-stop")
         page.close()
     finally:
         other.predict(api_name="/stop")
