@@ -16,8 +16,9 @@ _FAST: dict[str, Any] = dict(architecture="dcgan", loss="non_saturating", latent
 _LESSON_BASE: dict[str, Any] = dict(_FAST, g_lr=1e-3, d_lr=1e-3)
 _DCGAN: dict[str, Any] = dict(architecture="dcgan", loss="non_saturating", latent_dim=64, dcgan_width=32,
                               dcgan_fc=128, batch_size=64, g_lr=1e-3, d_lr=1e-3, beta1=0.5, beta2=0.999)
-# The 2-D lab's networks (GAN Lab's scale): a 2-number z, two hidden layers of 128 in G and D, a batch
-# of 256 points; about 300 steps a second on one CPU thread (docs/lab2d.md).
+# The 2-D lab's networks: a 2-number z, two hidden layers of 128 in G and D, a batch of 256 points (GAN
+# Lab's default is one layer of 8 and 150 points). The lessons were measured on these; smaller ones step
+# faster but change what the mode-collapse lesson's diagnosis says (docs/lab2d.md).
 _PLANE: dict[str, Any] = dict(dataset="ring", architecture="mlp2d", latent_dim=2, mlp_g_hidden=(128, 128),
                               mlp_d_hidden=(128, 128), mlp_dropout=0.0, init="default", batch_size=256,
                               loss="non_saturating", g_lr=1e-3, d_lr=1e-3, beta1=0.5, beta2=0.9, gp_weight=0.1)
