@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browsing import marks
+from browsing import click_while_streaming, marks
 
 from gan_explorer.ui import plane_view
 
@@ -59,7 +59,7 @@ def test_start_streams_the_plane_while_training_and_stop_ends_it(lab: Any, artif
     assert drawn["contour"] > 0 and drawn["purple"] and drawn["green"], drawn
     assert "steps/s" in lab.locator("#lab-status").inner_text()
     # a click by script: playwright's waits for a still layout never end while the plane streams in
-    lab.evaluate("document.querySelector('#lab-stop').click()")
+    click_while_streaming(lab, "#lab-stop")
     lab.wait_for_function(f"(() => {{ const a = {TITLE}.textContent; return new Promise(r => "
                           f"setTimeout(() => r({TITLE}.textContent === a), 1500)); }})()")  # no further frames
     status = lab.locator("#lab-status").inner_text()
@@ -82,7 +82,7 @@ def test_frames_come_by_the_planes_route_and_redraw_one_canvas_in_place(lab: Any
     lab.wait_for_function(f"(canvas) => ({drawn})(canvas) >= {first + 3}", arg=canvas)
     assert lab.evaluate("(canvas) => canvas === document.querySelector('#lab-plane canvas')", canvas)
     assert fetched.count(200) >= 2 and set(fetched) <= {200, 204}, fetched
-    lab.evaluate("document.querySelector('#lab-stop').click()")
+    click_while_streaming(lab, "#lab-stop")
     lab.wait_for_timeout(plane_view.QUIET_MS + 1500)  # the last frames, then quiet
     asked = len(fetched)
     lab.wait_for_timeout(1500)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browsing import marks
+from browsing import click_while_streaming, marks
 
 pytestmark = marks(timeout_s=300)
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -73,7 +73,7 @@ def test_a_lab_link_presents_two_large_planes_and_copy_link_gives_it_back(
         for plane in PLANES:
             page.wait_for_function(f"({TITLE.format(plane)}).startsWith('step ') && {TITLE.format(plane)} !== 'step 0'",
                                    timeout=120_000)
-        page.evaluate("document.querySelector('#lab-stop').click()")  # no still layout while the planes stream
+        click_while_streaming(page, "#lab-stop")
         for plane in PLANES:
             box = page.locator(plane).bounding_box()
             assert box["y"] + box["height"] <= height + 1, f"{plane} runs off the screen"
