@@ -5,11 +5,12 @@ Screenshots go to test-artifacts/ (present-1280x720.png, ...): look at them afte
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from browsing import click_while_streaming, marks, open_app, wait_for_redraws, wait_until_settled
+from browsing import TIMEOUT_MS, click_while_streaming, marks, open_app, wait_for_redraws, wait_until_settled
 
 from gan_explorer.ui.page import MIN_FONT_PX
 
@@ -187,6 +188,46 @@ def test_a_toggle_made_while_the_page_loads_is_kept(browser: sync_api.Browser, a
         assert shown == [True, True], "the load's answer undid the toggle"
     finally:
         page.close()
+
+
+def test_a_toggle_switched_on_and_off_while_the_link_loads_stays_off(browser: sync_api.Browser,
+                                                                     app_url: str) -> None:
+    """Gradio sends an event with the address as it is then: the load that reads the link, sent after a
+    click had put present=1 in the address, answered "presenting" after a second click had turned the
+    layout off (a CI failure). The load reads the address as the page opened."""
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        held: list[sync_api.Route] = []
+        holding = [True]
+        page.route("**/queue/join*", lambda route: held.append(route) if holding[0] else route.continue_())
+        page.goto(app_url + "?colour=red")
+        page.locator("#gx-present input").click()
+        _wait_presenting(page)
+        _release_until_sent_after_click(page, held)
+        page.locator("#gx-present input").click()  # off, while the link's load waits
+        _wait_presenting(page, False)
+        holding[0] = False
+        for route in held:
+            route.continue_()
+        page.locator("#gx-link-notice").wait_for()  # the load has answered
+        shown = wait_until_settled(page, "() => [document.body.classList.contains('gx-present'),"
+                                         " document.querySelector('#gx-present input')?.checked ?? null]")
+        assert shown == [False, False], "the link's load turned the layout back on"
+    finally:
+        page.close()
+
+
+def _release_until_sent_after_click(page: sync_api.Page, held: list[sync_api.Route]) -> None:
+    """Let the held events through, and those they lead to, until one sent with present=1 in the
+    address (after the click) is held: it stays held."""
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while not any("present=1" in route.request.url for route in held):
+        assert time.monotonic() < deadline, "no event was sent after the click"
+        for route in [route for route in held if "present=1" not in route.request.url]:
+            held.remove(route)
+            route.continue_()
+        page.wait_for_timeout(50)
 
 
 def test_bad_url_parameters_are_reported_in_one_line_and_the_page_opens(open_page: OpenPage) -> None:

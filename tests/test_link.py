@@ -10,7 +10,7 @@ import pytest
 from gan_explorer.config import FORM_FIELDS, TrainConfig
 from gan_explorer.lessons import LESSONS
 from gan_explorer.presets import DEFAULT_PRESET, preset
-from gan_explorer.ui.link import FIRST_LESSON, LinkState, page_state, read_link, write_link
+from gan_explorer.ui.link import FIRST_LESSON, LinkState, page_state, query_of, read_link, write_link
 
 BASE = "https://teacher.example/space/"
 TABS = ("train", "explore", "interpolate", "tsne", "draw")
@@ -33,7 +33,8 @@ def _form(config: TrainConfig) -> dict[str, Any]:
 
 
 def _reopened(link: str) -> tuple[LinkState, str]:
-    return read_link(dict(parse_qsl(urlsplit(link).query)), TABS)
+    """The link read as the page reads it: its query as the browser's address gives it."""
+    return read_link(query_of("?" + urlsplit(link).query), TABS)
 
 
 def _link(config: TrainConfig, **page: Any) -> str:
@@ -168,7 +169,7 @@ def test_the_labs_form_and_run_b_go_into_the_link_and_come_back() -> None:
                            compare="ring-wgan-gp", present=True)
     link = write_link(BASE, state)
     assert link == f"{BASE}?preset=ring&dataset=grid&loss=hinge&g_lr=0.002&compare=ring-wgan-gp&tab=lab&present=1"
-    reopened, notice = read_link(dict(parse_qsl(urlsplit(link).query)), LAB_TABS)
+    reopened, notice = read_link(query_of("?" + urlsplit(link).query), LAB_TABS)
     assert notice == "" and reopened.lab_config() == preset("ring", dataset="grid", loss="hinge", g_lr=0.002)
 
 

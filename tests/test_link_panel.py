@@ -3,6 +3,7 @@ opening a link fills the controls, Copy link reads them, and run B's preset drop
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import gradio as gr
 import pytest
@@ -67,7 +68,7 @@ def test_copy_link_refuses_a_form_value_by_its_label() -> None:
 def test_opening_a_link_fills_the_controls_and_run_b(with_compare: bool) -> None:
     handlers, settings, _ = _page(with_compare)
     query = {"preset": "dcgan", "seed": "5", "steps": "2000", "tab": "explore", "compare": "wgan-gp", "draw": "1"}
-    _, notice, preset_box, *rest = handlers["open_link"](gr.Request(query_params=query))
+    _, notice, preset_box, *rest = handlers["open_link"]("?" + urlencode(query))
     form, (steps, tabs, *run_b) = rest[:len(settings)], rest[len(settings):]
     assert form == _form(settings, "dcgan", seed=5) and (preset_box, steps) == ("dcgan", 2000)
     assert tabs.selected == "explore" and run_b == (["wgan-gp"] if with_compare else [])
@@ -78,7 +79,7 @@ def test_a_lab_link_fills_the_lab_and_run_b_opens_the_lab_and_leaves_the_train_f
     handlers, settings, _ = _page(True, with_lab=True)
     for query in ({"tab": "lab", "preset": "ring-slow-d", "compare": "ring-wgan-gp"},
                   {"preset": "ring-slow-d", "compare": "ring-wgan-gp"}):  # the lab's preset opens the lab
-        _, notice, preset_box, *rest = handlers["open_link"](gr.Request(query_params=query))
+        _, notice, preset_box, *rest = handlers["open_link"]("?" + urlencode(query))
         form, (steps, tabs, train_b, *lab) = rest[:len(settings)], rest[len(settings):]
         slow_d = preset("ring-slow-d")
         assert lab == ["ring-slow-d", slow_d.dataset, slow_d.loss, slow_d.g_lr, slow_d.d_lr, "ring-wgan-gp"]

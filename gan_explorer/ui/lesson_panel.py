@@ -18,7 +18,8 @@ from .compare_view import NO_COMPARISON
 from .fields import Dropdown, refuse
 from .lab_compare import lesson_choice
 from .lab_tab import LabTab, fill_preset
-from .link import FIRST_LESSON, read_link
+from .link import FIRST_LESSON, query_of, read_link
+from .page import OPENED_LINK_JS
 from .train_controls import preset_values
 
 
@@ -26,6 +27,7 @@ from .train_controls import preset_values
 class LessonPanel:
     picker: gr.Dropdown
     text: gr.Markdown
+    opened_link: gr.Textbox  # hidden: the page's query as it opened reaches the load event through it
 
 
 def build() -> LessonPanel:
@@ -33,7 +35,7 @@ def build() -> LessonPanel:
         picker = Dropdown([(lesson.title, lesson.name) for lesson in LESSONS.values()], value=FIRST_LESSON,
                              label="Lesson", scale=1, min_width=220, elem_id="train-lesson-picker")
         text = gr.Markdown(lesson_text(LESSONS[FIRST_LESSON]), elem_id="train-lesson-text")
-    return LessonPanel(picker, text)
+    return LessonPanel(picker, text, gr.Textbox(visible=False))
 
 
 def lesson_text(lesson: Lesson) -> str:
@@ -85,9 +87,10 @@ def wire(demo: gr.Blocks, panel: LessonPanel, preset_box: gr.Dropdown, settings:
     def choose(name: str) -> tuple[Any, ...]:
         return values(checked_lesson(name))
 
-    def open_link(request: gr.Request) -> tuple[Any, ...]:
-        name = read_link(request.query_params)[0].lesson  # an unknown name is reported by the link notice
+    def open_link(search: str) -> tuple[Any, ...]:
+        name = read_link(query_of(search))[0].lesson  # an unknown name is reported by the link notice
         return values(LESSONS[name]) if name else tuple(gr.skip() for _ in outputs)
 
     panel.picker.input(choose, panel.picker, outputs, api_name="lesson", concurrency_limit=None)
-    return demo.load(open_link, None, outputs, api_visibility="private", concurrency_limit=None, show_progress="hidden")
+    return demo.load(open_link, panel.opened_link, outputs, js=OPENED_LINK_JS, api_visibility="private",
+                     concurrency_limit=None, show_progress="hidden")

@@ -19,7 +19,7 @@ import typing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from ..config import FIELD_TYPES, FORM_FIELDS, TrainConfig
 from ..datasets import POINTS
@@ -142,6 +142,11 @@ def _valid_settings(baseline: str, texts: Mapping[str, str], ignored: list[str])
             continue
         return {name: getattr(config, name) for name in values}
     return {}
+
+
+def query_of(search: str) -> dict[str, str]:
+    """The parameters of a URL's query string ("?a=1&b" or "a=1&b"), the last of a repeated one."""
+    return dict(parse_qsl(search.removeprefix("?"), keep_blank_values=True))
 
 
 def read_link(query: Mapping[str, str], tabs: Sequence[str] = (FIRST_TAB,)) -> tuple[LinkState, str]:

@@ -20,7 +20,8 @@ from .common import friendly
 from .lab_link import TAB as LAB_TAB
 from .lab_link import lab_outputs, lab_page_state, lab_values, opens_lab
 from .lab_tab import LabTab
-from .link import DEFAULT_STEPS, FIRST_TAB, PLANE_PRESETS, page_state, read_link, write_link
+from .link import DEFAULT_STEPS, FIRST_TAB, PLANE_PRESETS, page_state, query_of, read_link, write_link
+from .page import OPENED_LINK_JS
 from .train_controls import config_values
 
 COPIED_NOTE_MS = 2500  # how long "Link copied" shows
@@ -55,8 +56,8 @@ COPY_JS = f"""async (link) => {{
 class LinkPanel:
     button: gr.Button
     box: gr.Textbox  # the link, shown once made
-    page: gr.Textbox  # hidden: the browser's address and open tab reach the handler through these
-    tab: gr.Textbox
+    page: gr.Textbox  # hidden: the browser's address (or the query it opened with) and open tab reach
+    tab: gr.Textbox   # the handlers through these
 
 
 def build() -> tuple[LinkPanel, gr.Checkbox]:
@@ -84,8 +85,8 @@ def wire(demo: gr.Blocks, panel: LinkPanel, opened: Any, present: gr.Checkbox, n
     extra = [compare] if compare is not None else []
     lab_boxes = lab_outputs(lab) if lab is not None else []
 
-    def open_link(request: gr.Request) -> tuple[Any, ...]:
-        state, ignored = read_link(request.query_params, tab_ids)
+    def open_link(search: str) -> tuple[Any, ...]:
+        state, ignored = read_link(query_of(search), tab_ids)
         config = state.config()
         form = config_values(config, settings) if config else {}
         tab = state.tab or (LAB_TAB if lab is not None and opens_lab(state) else "")
@@ -97,9 +98,9 @@ def wire(demo: gr.Blocks, panel: LinkPanel, opened: Any, present: gr.Checkbox, n
                 gr.Tabs(selected=tab) if tab else gr.skip(),
                 *([rival or gr.skip()] if extra else []), *(lab_values(lab, state) if lab is not None else []))
 
-    opened.then(open_link, None, [present, notice, preset_box, *settings.values(), steps, tabs, *extra, *lab_boxes],
-                api_visibility="private", concurrency_limit=None, show_progress="hidden")
-    present.change(None, present, None, js="(on) => { window.gxPresent(on); }")
+    opened.then(open_link, panel.page, [present, notice, preset_box, *settings.values(), steps, tabs, *extra, *lab_boxes],
+                js=OPENED_LINK_JS, api_visibility="private", concurrency_limit=None, show_progress="hidden")
+    present.change(None, present, None, js="(on) => { window.gxPresentChosen = true; window.gxPresent(on); }")
 
     @friendly
     def make_link(page: str, tab: str, lesson_name: Any, preset_name: Any, steps_value: Any, on: bool,

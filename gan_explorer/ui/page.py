@@ -219,8 +219,19 @@ def head(moving: Sequence[MovingPicture]) -> str:
     return HEAD + "<script>" + page_script(moving) + "</script>\n"
 
 
+# The inputs of a load event that reads the link: the query as the page opened (a string), less a
+# `present` the visitor has already overridden with the toggle while the page loaded.
+OPENED_LINK_JS = """() => {
+  const query = new URLSearchParams(window.gxOpenedSearch ?? window.location.search);
+  if (window.gxPresentChosen) query.delete("present");
+  return [query.toString()];
+}"""
+
 HEAD = """
 <script>
+// The address as the page opened: Gradio sends each event with the address as it is then, and the
+// presentation toggle changes it before the load events that read the link may have been sent.
+window.gxOpenedSearch = window.location.search;
 (() => {
   function attach(plot) {
     if (plot.gxAttached || typeof plot.on !== "function") return;
