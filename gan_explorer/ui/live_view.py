@@ -52,11 +52,17 @@ def replay_caption(step: int, last: int) -> str:
     return f"**Replay: step {step:,}** of {last:,}: the grid as it was then (Start or Step shows it live again)"
 
 
+def no_replay() -> dict[str, Any]:
+    """The Replay slider while there is nothing to replay: before a run, and while one trains (the
+    stream would draw the live grid over a replayed one within a second)."""
+    return gr.Slider(minimum=0, maximum=1, value=0, interactive=False)
+
+
 def replay_range(session: Session) -> dict[str, Any]:
     """The Replay slider for the session's run: from its first kept grid to its last, at the last."""
     frames = session.run.timelapse.frames if session.run is not None else ()
     if not frames:
-        return gr.Slider(minimum=0, maximum=1, value=0, interactive=False)
+        return no_replay()
     return gr.Slider(minimum=frames[0].step, maximum=max(frames[-1].step, frames[0].step + 1),
                      value=frames[-1].step, interactive=True)
 

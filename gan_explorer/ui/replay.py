@@ -19,7 +19,7 @@ from ..timelapse import GAP_PX, side_by_side_gif
 from ..trainer import GRID_SIDE
 from .common import bind, friendly
 from .downloads import write_download
-from .live_view import GRID_SCALE, replay_range, replay_view, rival_replay_view
+from .live_view import GRID_SCALE, no_replay, replay_range, replay_view, rival_replay_view
 from .sessions import SessionRegistry
 
 
@@ -100,15 +100,18 @@ def replay_slider(registry: SessionRegistry, request: gr.Request) -> dict[str, A
 
 
 def wire(registry: SessionRegistry, stage: list[gr.components.Component], slider: gr.Slider,
-         exports: Exports, ends: list[Any]) -> None:
+         exports: Exports, starts: list[Any], ends: list[Any]) -> None:
     """Connect the slider (to the grids, captions and charts among the `stage` outputs) and the exports.
-    `ends` are the events after which the run's extent changed (a run, a Step, a Reset): the slider follows."""
+    `starts` are the accepted Starts: the slider rests while the run trains. `ends` are the events after
+    which the run's extent changed (a run, a Step, a Reset): the slider follows."""
     by_id = {c.elem_id: c for c in stage}
     shown = [by_id[k] for k in ("chart-losses", "chart-scores", "chart-grads", "train-grid", "train-grid-caption")]
     slider.input(bind(replay, registry), slider, shown, api_name="replay", concurrency_limit=None,
                  show_progress="hidden").success(  # run B's grid of a comparison follows, page only
         bind(replay_rival, registry), slider, [by_id["train-grid-b-image"], by_id["train-grid-b-caption"]],
         api_visibility="private", concurrency_limit=None, show_progress="hidden")
+    for event in starts:
+        event.success(no_replay, None, slider, api_visibility="private", queue=False)
     for event in ends:
         event.then(bind(replay_slider, registry), None, slider, api_visibility="private", queue=False)
     for button, handler, name in ((exports.csv, export_csv, "export_csv"), (exports.png, export_grid, "export_grid"),

@@ -265,7 +265,8 @@ def build(registry: SessionRegistry, quality_fn: QualityFn | None) -> TrainTab:
     tab.preset.input(bind(fill_preset, tab), tab.preset, list(tab.settings.values()), api_visibility="private",
                      concurrency_limit=None)
     # A refused Start or Step leaves the grid and charts as they were (refusal.py).
-    trained = checked(tab.start.click, bind(check_start, tab), inputs_kwargs=run_inputs).success(
+    accepted = checked(tab.start.click, bind(check_start, tab), inputs_kwargs=run_inputs)
+    trained = accepted.success(
         bind(train, tab), inputs_kwargs=run_inputs, outputs=tab.stage, api_name="train",
         concurrency_limit=max_runs(), concurrency_id="train",
         # on the status line only: a run waiting for a free slot shows its place in the queue there,
@@ -279,7 +280,7 @@ def build(registry: SessionRegistry, quality_fn: QualityFn | None) -> TrainTab:
     reset = tab.reset.click(bind(reset_run, tab), None, [tab.pause, *tab.stage], api_name="reset",
                             concurrency_limit=None)
     tab.compare.change(compare_view.show_rival, tab.compare, tab.rival_column, api_visibility="private", queue=False)
-    wire(tab.registry, tab.stage, tab.replay, tab.exports, [trained, stepped, reset])
+    wire(tab.registry, tab.stage, tab.replay, tab.exports, [accepted], [trained, stepped, reset])
     live_controls = tab.live_controls
     listeners = [getattr(control, name) for control in live_controls.values()
                  for name in ("blur", "submit", "release") if hasattr(control, name)]
