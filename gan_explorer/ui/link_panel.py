@@ -98,8 +98,9 @@ def wire(demo: gr.Blocks, panel: LinkPanel, opened: Any, present: gr.Checkbox, n
                 gr.Tabs(selected=tab) if tab else gr.skip(),
                 *([rival or gr.skip()] if extra else []), *(lab_values(lab, state) if lab is not None else []))
 
-    opened.then(open_link, panel.page, [present, notice, preset_box, *settings.values(), steps, tabs, *extra, *lab_boxes],
-                js=OPENED_LINK_JS, api_visibility="private", concurrency_limit=None, show_progress="hidden")
+    outputs = [present, notice, preset_box, *settings.values(), steps, tabs, *extra, *lab_boxes]
+    opened.then(open_link, panel.page, outputs, js=OPENED_LINK_JS, api_visibility="private", concurrency_limit=None,
+                show_progress="hidden")
     present.change(None, present, None, js="(on) => { window.gxPresentChosen = true; window.gxPresent(on); }")
 
     @friendly
