@@ -168,26 +168,54 @@ def test_the_toggle_switches_the_layout_and_the_link(open_page: OpenPage) -> Non
     assert "present" not in page.url and page.locator("#train-settings").is_visible()
 
 
+class HeldEvents:
+    """A 1280x720 page whose Gradio events (queue/join requests) wait until released: a test clicks
+    while the page's load events are still on their way."""
+
+    def __init__(self, browser: sync_api.Browser) -> None:
+        self.page = browser.new_page(viewport={"width": 1280, "height": 720})
+        self.page.set_default_timeout(TIMEOUT_MS)
+        self.held: list[sync_api.Route] = []
+        self.holding = True
+        self.page.route("**/queue/join*", lambda route: self.held.append(route) if self.holding else route.continue_())
+
+    def release_until_one_is_sent_with(self, text: str) -> None:
+        """Let the held events through, and those they lead to, until one whose address holds `text`
+        is held: it stays held."""
+        deadline = time.monotonic() + TIMEOUT_MS / 1000
+        while not any(text in route.request.url for route in self.held):
+            assert time.monotonic() < deadline, f"no event was sent with {text} in the address"
+            for route in [route for route in self.held if text not in route.request.url]:
+                self.held.remove(route)
+                route.continue_()
+            self.page.wait_for_timeout(50)
+
+    def release_all(self) -> None:
+        self.holding = False
+        for route in self.held:
+            route.continue_()
+
+
+def _layout_once_the_link_has_loaded(page: sync_api.Page) -> list[bool]:
+    """[presenting, the toggle ticked] once the link's load has answered and the page has settled."""
+    page.locator("#gx-link-notice").wait_for()  # the link's unknown parameter is reported: the load answered
+    return wait_until_settled(page, "() => [document.body.classList.contains('gx-present'),"
+                                    " document.querySelector('#gx-present input')?.checked ?? null]")
+
+
 def test_a_toggle_made_while_the_page_loads_is_kept(browser: sync_api.Browser, app_url: str) -> None:
     """The page's load event, which reads the link, answered after a quick click on the toggle and
     undid it: under load in CI a second click then turned the layout on instead of off."""
-    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    events = HeldEvents(browser)
     try:
-        held: list[sync_api.Route] = []
-        page.route("**/queue/join*", lambda route: held.append(route))  # the load events wait for the click
-        page.goto(app_url + "?colour=red")  # an unknown parameter: its notice shows when the load has answered
-        page.locator("#gx-present input").click()
-        _wait_presenting(page)
-        assert held, "no load event was held back: the test would not show the race"
-        for route in held:
-            route.continue_()
-        page.unroute("**/queue/join*")
-        page.locator("#gx-link-notice").wait_for()  # the load has answered
-        shown = wait_until_settled(page, "() => [document.body.classList.contains('gx-present'),"
-                                         " document.querySelector('#gx-present input')?.checked ?? null]")
-        assert shown == [True, True], "the load's answer undid the toggle"
+        events.page.goto(app_url + "?colour=red")  # an unknown parameter: its notice says the load answered
+        events.page.locator("#gx-present input").click()
+        _wait_presenting(events.page)
+        assert events.held, "no load event was held back: the test would not show the race"
+        events.release_all()
+        assert _layout_once_the_link_has_loaded(events.page) == [True, True], "the load's answer undid the toggle"
     finally:
-        page.close()
+        events.page.close()
 
 
 def test_a_toggle_switched_on_and_off_while_the_link_loads_stays_off(browser: sync_api.Browser,
@@ -195,39 +223,19 @@ def test_a_toggle_switched_on_and_off_while_the_link_loads_stays_off(browser: sy
     """Gradio sends an event with the address as it is then: the load that reads the link, sent after a
     click had put present=1 in the address, answered "presenting" after a second click had turned the
     layout off (a CI failure). The load reads the address as the page opened."""
-    page = browser.new_page(viewport={"width": 1280, "height": 720})
-    page.set_default_timeout(TIMEOUT_MS)
+    events = HeldEvents(browser)
     try:
-        held: list[sync_api.Route] = []
-        holding = [True]
-        page.route("**/queue/join*", lambda route: held.append(route) if holding[0] else route.continue_())
-        page.goto(app_url + "?colour=red")
-        page.locator("#gx-present input").click()
-        _wait_presenting(page)
-        _release_until_sent_after_click(page, held)
-        page.locator("#gx-present input").click()  # off, while the link's load waits
-        _wait_presenting(page, False)
-        holding[0] = False
-        for route in held:
-            route.continue_()
-        page.locator("#gx-link-notice").wait_for()  # the load has answered
-        shown = wait_until_settled(page, "() => [document.body.classList.contains('gx-present'),"
-                                         " document.querySelector('#gx-present input')?.checked ?? null]")
-        assert shown == [False, False], "the link's load turned the layout back on"
+        events.page.goto(app_url + "?colour=red")
+        events.page.locator("#gx-present input").click()
+        _wait_presenting(events.page)
+        events.release_until_one_is_sent_with("present=1")  # the link's load, sent after the click
+        events.page.locator("#gx-present input").click()  # off, while it waits
+        _wait_presenting(events.page, False)
+        events.release_all()
+        assert _layout_once_the_link_has_loaded(events.page) == [False, False], \
+            "the link's load turned the layout back on"
     finally:
-        page.close()
-
-
-def _release_until_sent_after_click(page: sync_api.Page, held: list[sync_api.Route]) -> None:
-    """Let the held events through, and those they lead to, until one sent with present=1 in the
-    address (after the click) is held: it stays held."""
-    deadline = time.monotonic() + TIMEOUT_MS / 1000
-    while not any("present=1" in route.request.url for route in held):
-        assert time.monotonic() < deadline, "no event was sent after the click"
-        for route in [route for route in held if "present=1" not in route.request.url]:
-            held.remove(route)
-            route.continue_()
-        page.wait_for_timeout(50)
+        events.page.close()
 
 
 def test_bad_url_parameters_are_reported_in_one_line_and_the_page_opens(open_page: OpenPage) -> None:
