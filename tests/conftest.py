@@ -199,14 +199,15 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
         return (yield)
 
 
-RERUNS: list[str] = []  # why each rerun test failed first: -rR names them, the log should say why
-
-
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    if report.outcome == "rerun":
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Why each rerun test failed first: -rR only names them (pytest-rerunfailures keeps their reports)."""
+    reports = terminalreporter.stats.get("rerun", [])
+    if reports:
+        terminalreporter.section("why the reruns failed first")
+    for report in reports:
         crash = getattr(report.longrepr, "reprcrash", None)
         why = crash.message if crash is not None else str(report.longrepr).strip().splitlines()[-1]
-        RERUNS.append(f"{report.nodeid} ({report.when}, {_test_line(report.longrepr)}): {why[:400]}")
+        terminalreporter.write_line(f"{report.nodeid} ({report.when}, {_test_line(report.longrepr)}): {why[:400]}")
 
 
 def _test_line(longrepr: Any) -> str:
@@ -215,10 +216,3 @@ def _test_line(longrepr: Any) -> str:
     places = [f"{Path(e.reprfileloc.path).name}:{e.reprfileloc.lineno}" for e in entries
               if getattr(e, "reprfileloc", None) and "tests" in Path(e.reprfileloc.path).parts]
     return places[-1] if places else "?"
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if RERUNS:
-        terminalreporter.section("why the reruns failed first")
-        for line in RERUNS:
-            terminalreporter.write_line(line)

@@ -4,9 +4,9 @@ Most tests wait on an app server or a browser as much as they compute, so two at
 than one after the other. A test that asserts on a rate or a lag, or waits for a run training in the
 page to get somewhere within a time limit (marked `alone`), measures this machine's speed, and beside
 another worker it measures that worker's load too: on a 2-core machine the Train charts' lag went over
-its bound, and a pair of runs took over a minute to draw, with a second test computing beside them. So every test takes
-a shared lock and an `alone` test takes it exclusively: it starts when the other worker's test ends,
-and no other test starts until it has finished. (A helper module, not a test: tests/ is on sys.path.)
+its bound, and a pair of runs took over a minute to draw, with a second test computing beside them. So
+every test takes a shared lock and an `alone` test takes it exclusively: it starts when the other
+worker's test ends, and no other test starts until it has finished. (A helper module, not a test: tests/ is on sys.path.)
 """
 from __future__ import annotations
 

@@ -18,6 +18,7 @@ CAPTION = "document.querySelector('#train-grid-caption').innerText"
 GRID_SRC = "document.querySelector('#train-grid img')?.src"
 CURSORS = "document.querySelectorAll('#chart-losses .shapelayer path').length"
 SLIDER = "document.querySelector('#train-replay input[type=range]')"
+STATUS = "document.querySelector('#train-status').innerText"
 
 
 def _train_past_a_frame(page: sync_api.Page) -> None:
@@ -26,7 +27,7 @@ def _train_past_a_frame(page: sync_api.Page) -> None:
     page.wait_for_function("/Losses \\(step ([6-9]\\d|\\d{3,})/.test(document.querySelector('#chart-losses .gtitle')"
                            "?.textContent)", timeout=90_000)
     click_while_streaming(page, "#train-stop")
-    page.wait_for_function("document.querySelector('#train-status').innerText.includes('stopped')", timeout=30_000)
+    page.wait_for_function(f"{STATUS}.includes('stopped')", timeout=30_000)
     page.wait_for_function(f"!{SLIDER}.disabled", timeout=30_000)
 
 
@@ -60,7 +61,7 @@ def _a_new_run_rests_the_slider_until_it_stops(page: sync_api.Page) -> None:
     """While a run trains its stream redraws the live grid every second: the slider does not offer the
     last run's steps meanwhile; once stopped it covers the new run."""
     page.click("#train-start")
-    page.wait_for_function("document.querySelector('#train-status').innerText.includes('training')", timeout=30_000)
+    page.wait_for_function(f"{STATUS}.includes('training')", timeout=30_000)
     page.wait_for_function(f"{SLIDER}.disabled && {SLIDER}.max === '1'", timeout=15_000)
     click_while_streaming(page, "#train-stop")
     page.wait_for_function(f"!{SLIDER}.disabled && Number({SLIDER}.max) > 1", timeout=30_000)
