@@ -17,7 +17,7 @@ from .config import TrainConfig
 from .datasets import Sampler
 from .losses import GANLoss
 from .models import Discriminator, Generator
-from .optim import grad_norm
+from .optim import clear_grads, grad_norm, set_trainable
 
 Network = Callable[[Tensor, Tensor | None], Tensor]  # a module or its torch.compile form
 
@@ -73,7 +73,7 @@ class GANAlgorithm:
             penalty = loss.penalty(D, real, fake.detach(), labels, penalty_inputs)
             if penalty is not None:  # a loss without one adds no kernel to the step
                 d_loss = d_loss + penalty
-        self.d_optimizer.zero_grad(set_to_none=True)
+        clear_grads(self.d_parameters)
         d_loss.backward()
         d_grad_norm = grad_norm(self.d_parameters)
         self.d_optimizer.step()
@@ -83,14 +83,14 @@ class GANAlgorithm:
     def _generator_step(self, fake: Tensor, labels: Tensor | None) -> tuple[Tensor, Tensor]:
         """2. Generator: make the updated D call the same fakes real. D's weights are frozen
         meanwhile so backward computes no weight gradients G's update would throw away."""
-        self.discriminator.requires_grad_(False)
+        set_trainable(self.d_parameters, False)
         try:
             with self._autocast():
                 g_loss = self.loss.generator_loss(self._D(fake, labels).float())
-            self.g_optimizer.zero_grad(set_to_none=True)
+            clear_grads(self.g_parameters)
             g_loss.backward()
         finally:
-            self.discriminator.requires_grad_(True)
+            set_trainable(self.d_parameters, True)
         g_grad_norm = grad_norm(self.g_parameters)
         self.g_optimizer.step()
         return g_loss, g_grad_norm

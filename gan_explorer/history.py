@@ -59,7 +59,7 @@ class History(Sequence[StepMetrics]):
         rows, n = self._state
         if n == len(rows):
             rows, n = _with_room(rows, n)
-        rows[n] = dataclasses.astuple(metrics)
+        rows[n] = [getattr(metrics, name) for name in FIELDS]  # astuple deep-copies each number
         self._state = (rows, n + 1)
 
     def __len__(self) -> int:

@@ -57,9 +57,26 @@ def set_learning_rate(optimizer: torch.optim.Optimizer, lr: float) -> None:
         group["lr"] = lr
 
 
+# The step calls these on weights it lists once, not through module.parameters() or
+# optimizer.zero_grad(): a small network's step (the 2-D lab's) is mostly such overhead.
+
 def grad_norm(parameters: Sequence[Tensor]) -> Tensor:
-    """L2 norm of all the parameters' gradients, as a tensor (no device sync)."""
-    return torch.nn.utils.get_total_norm([p.grad for p in parameters if p.grad is not None])
+    """L2 norm of all the parameters' gradients, as a tensor (no device sync): the norm of the
+    per-tensor norms, as torch.nn.utils.get_total_norm computes it, in half its time for six tensors."""
+    norms = [torch.linalg.vector_norm(p.grad) for p in parameters if p.grad is not None]
+    return torch.linalg.vector_norm(torch.stack(norms))
+
+
+def clear_grads(parameters: Sequence[Tensor]) -> None:
+    """optimizer.zero_grad(set_to_none=True) for these weights."""
+    for p in parameters:
+        p.grad = None
+
+
+def set_trainable(parameters: Sequence[Tensor], trainable: bool) -> None:
+    """module.requires_grad_(trainable) for these weights."""
+    for p in parameters:
+        p.requires_grad_(trainable)
 
 
 EMA_WARMUP = 10  # the averaging window grows from about 1 update to 1 / (1 - decay) updates
