@@ -16,9 +16,11 @@ import time
 
 import torch
 from time_to_digits import _parse_override
+from torch import nn
 
 from gan_explorer.data import load_mnist
 from gan_explorer.device import cpu_summary
+from gan_explorer.models import FewInputsLinear
 from gan_explorer.presets import DEFAULT_PRESET, PRESETS, preset
 from gan_explorer.trainer import Trainer
 
@@ -52,6 +54,9 @@ def main() -> None:
     parser.add_argument("--two-pass-d", action="store_true",
                         help="add the preset with D scoring real and fake in two passes (algorithm.py's "
                              "_scores): what one pass is worth here, where D scores each sample alone")
+    parser.add_argument("--plain-linear", action="store_true",
+                        help="add the preset with nn.Linear where its 2-D networks read a few numbers "
+                             "(models.FewInputsLinear): what that layer is worth here")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -75,6 +80,13 @@ def main() -> None:
         names.append(f"{args.preset} with D in two passes")
         trainers.append(Trainer(preset(args.preset), device="cpu", data=data))
         trainers[-1].d_scores_in_one_pass = False
+    if args.plain_linear:
+        names.append(f"{args.preset} with plain nn.Linear layers")
+        trainers.append(Trainer(preset(args.preset), device="cpu", data=data))
+        for net in (trainers[-1].generator, trainers[-1].discriminator):
+            for module in net.modules():
+                if isinstance(module, FewInputsLinear):
+                    module.__class__ = nn.Linear  # the same weights, nn.Linear's product
     for trainer in trainers:
         seconds_per_step(trainer, WARMUP_STEPS)
     times: list[list[float]] = [[] for _ in trainers]

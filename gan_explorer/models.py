@@ -98,6 +98,30 @@ class MinibatchStd(nn.Module):
         return torch.cat([h, spread.repeat(g).unsqueeze(1)], dim=1)
 
 
+FEW_INPUTS = 16  # below this many inputs a layer is a FewInputsLinear
+
+
+class FewInputsLinear(nn.Linear):
+    """nn.Linear for a layer that reads a few numbers (a point, a z of 1-2 numbers): the same function,
+    with its weight's transpose laid out row by row for the product.
+
+    Autograd keeps a gradient in the layout of what it differentiates, so nn.Linear's weight gradient
+    is grad.t() @ x, an (out, B) @ (B, 2) product that MKL's sgemm runs about 6x slower than
+    x.t() @ grad (105 against 16 us for B 512, out 128, on one AVX2 thread; the same for 2 to 8 inputs);
+    the same holds for the gradient of the input. Copying a 2 x 128 weight costs far less. Its weights,
+    their initialisation and its state dict are nn.Linear's. Input: (batch, in_features).
+    """
+
+    def forward(self, x: Tensor) -> Tensor:
+        weight = self.weight.t().contiguous()
+        return x @ weight if self.bias is None else torch.addmm(self.bias, x, weight)
+
+
+def linear(in_features: int, out_features: int) -> nn.Linear:
+    """A fully connected layer of a 2-D model: a FewInputsLinear where it reads a point or a short z."""
+    return (FewInputsLinear if in_features < FEW_INPUTS else nn.Linear)(in_features, out_features)
+
+
 class Dropout(nn.Module):
     """nn.Dropout drawing its masks from `rng`, a generator the run owns (the global one when None),
     so two runs training side by side do not draw from, or disturb, each other's random numbers."""
@@ -123,7 +147,7 @@ class MLPDiscriminator(Discriminator):
         layers: list[nn.Module] = []
         width = in_features + (NUM_CLASSES if conditional else 0)
         for h in hidden:
-            layers += [nn.Linear(width, h), nn.LeakyReLU(0.2, inplace=True)]
+            layers += [linear(width, h), nn.LeakyReLU(0.2, inplace=True)]
             if dropout > 0:
                 layers.append(Dropout(dropout))
             width = h
@@ -150,7 +174,7 @@ class PlaneGenerator(Generator):
         layers: list[nn.Module] = []
         width = latent_dim
         for h in hidden:
-            layers += [nn.Linear(width, h), nn.ReLU(inplace=True)]
+            layers += [linear(width, h), nn.ReLU(inplace=True)]
             width = h
         self.net = nn.Sequential(*layers, nn.Linear(width, out_features))
 
