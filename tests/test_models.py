@@ -8,7 +8,7 @@ from torch import nn
 from gan_explorer.config import ConfigError, TrainConfig
 from gan_explorer.data import NUM_CLASSES
 from gan_explorer.inits import INITS
-from gan_explorer.models import ARCHITECTURE_KINDS, ARCHITECTURES, build_models
+from gan_explorer.models import ARCHITECTURE_KINDS, ARCHITECTURES, FewInputsLinear, build_models
 
 IMAGE_ARCHITECTURES = sorted(name for name, kinds in ARCHITECTURE_KINDS.items() if "images" in kinds)
 SMALL = {"dcgan_width": 8, "mlp_g_hidden": (32, 64), "mlp_d_hidden": (64, 32), "latent_dim": 16}
@@ -122,3 +122,31 @@ def test_building_with_a_generator_leaves_the_global_random_state_alone() -> Non
     state = torch.get_rng_state()
     build_models(TrainConfig(architecture="mlp", **SMALL), torch.Generator().manual_seed(1))
     assert torch.equal(state, torch.get_rng_state())
+
+
+def test_a_layer_that_reads_a_point_computes_what_nn_linear_does() -> None:
+    """FewInputsLinear only lays the product out differently (MKL is slow at nn.Linear's weight gradient
+    for two inputs): the same outputs and gradients, nn.Linear's weights and state dict."""
+    rng = torch.Generator().manual_seed(0)
+    few, plain = FewInputsLinear(2, 128), nn.Linear(2, 128)
+    plain.load_state_dict(few.state_dict())
+    x = torch.randn(512, 2, generator=rng)
+    outputs = []
+    for layer in (few, plain):
+        inputs = x.clone().requires_grad_(True)
+        out = layer(inputs)
+        (out * torch.linspace(-1, 1, 128)).sum().backward()
+        outputs.append((out, inputs.grad, layer.weight.grad, layer.bias.grad))
+    for a, b in zip(*outputs):
+        torch.testing.assert_close(a, b)
+    assert few.weight.grad.shape == (128, 2) and set(few.state_dict()) == {"weight", "bias"}
+
+
+def test_the_2d_networks_use_the_few_inputs_layer_where_they_read_a_point_or_a_short_z() -> None:
+    generator, discriminator = build_models(TrainConfig(dataset="ring", architecture="mlp2d", latent_dim=2),
+                                            torch.Generator().manual_seed(0))
+    assert type(generator.net[0]) is FewInputsLinear and type(discriminator.net[0]) is FewInputsLinear
+    assert all(type(m) is nn.Linear for m in [*generator.net[1:].modules(), *discriminator.net[1:].modules()]
+               if isinstance(m, nn.Linear))
+    _, mnist_discriminator = build_models(TrainConfig(architecture="mlp", **SMALL), torch.Generator().manual_seed(0))
+    assert not any(isinstance(m, FewInputsLinear) for m in mnist_discriminator.modules())

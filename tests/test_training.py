@@ -76,6 +76,18 @@ def test_d_scores_real_and_fake_in_one_pass_only_where_that_changes_nothing(
             torch.testing.assert_close(x, y, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("architecture", ["mlp", "mlp2d"])
+def test_a_step_records_the_gradient_norms_its_updates_used(make_trainer, architecture: str) -> None:
+    """The charts' |grad D| and |grad G|: the norm of all of a network's gradients, from D's update and
+    from G's (D frozen during G's update, so its gradients are still the ones D's update used)."""
+    trainer = make_trainer(architecture=architecture)
+    metrics = trainer.step()
+    for network, recorded in ((trainer.discriminator, metrics.d_grad_norm), (trainer.generator, metrics.g_grad_norm)):
+        expected = torch.nn.utils.get_total_norm([p.grad for p in network.parameters()])
+        assert recorded == pytest.approx(float(expected), rel=1e-6)
+    assert all(p.requires_grad for p in trainer.discriminator.parameters())  # unfrozen after G's update
+
+
 def test_n_critic_discriminator_updates_per_generator_update(make_trainer) -> None:
     trainer = make_trainer(n_critic=3)
     trainer.step()
