@@ -35,9 +35,11 @@ from .cli_latent import add_directions, add_invert
 from .cli_lessons import add_lesson, add_lessons
 from .config import ConfigError
 from .data import DATA_ENV, NUM_CLASSES, DataNotFoundError, load_mnist
+from .datasets import DATASETS, IMAGES, POINTS
 from .device import DeviceError, precision_warning, resolve_device
 from .latent import generate, sample
 from .metrics import REFERENCE_STATS, MetricsError, evaluate_generator, quality_bar_failures
+from .modes import QUALITY_SAMPLES
 from .parsing import InputError
 from .presets import DEFAULT_PRESET, presets_of
 from .reference import build_reference
@@ -84,6 +86,9 @@ def _add_train(subparsers: argparse._SubParsersAction) -> None:
 
 def _train(args: argparse.Namespace) -> int:
     config = config_from_args(args)
+    if DATASETS[config.dataset].kind != IMAGES:
+        raise ConfigError(f"{config.dataset} is a set of points, not images: train it in the 2-D lab, "
+                          f"gan-explorer lab --dataset {config.dataset} (--out saves the run).", "dataset")
     out = prepare_output(args.out, (".safetensors",))
     grid_path = prepare_output(args.grid, (".png",)) if args.grid else None
     gif_path = prepare_output(args.timelapse, (".gif",)) if args.timelapse else None
@@ -149,7 +154,8 @@ def _run_with_progress(trainer: Trainer, steps: int | None, epochs: float | None
 def _add_sample(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("sample", help="generate images from a checkpoint",
                               description="Generate images: F.npy gets an (N, 28, 28) float32 array in "
-                                          "[-1, 1]; F.png gets a grid picture.")
+                                          "[-1, 1]; F.png gets a grid picture. From a 2-D lab run (gan-explorer "
+                                          "lab --out): F.npy gets its (N, 2) points.")
     p.add_argument("--checkpoint", required=True)
     p.add_argument("--n", type=positive_int, default=64, help="how many images (default 64)")
     p.add_argument("--out", required=True, metavar="F.npy|F.png")
@@ -164,6 +170,10 @@ def _sample(args: argparse.Namespace) -> int:
     device = resolve_device(args.device)
     ckpt = load_checkpoint(args.checkpoint, device)
     out = prepare_output(args.out, (".npy", ".png"))
+    points = DATASETS[ckpt.config.dataset].kind == POINTS
+    if points and out.suffix.lower() == ".png":
+        raise UsageError(f"This checkpoint learned points ({ckpt.config.dataset}), not images: save them as "
+                         "F.npy (an (N, 2) array), or see them in the app's 2-D lab.")
     generator = ckpt.generator
     if args.label is not None and not generator.conditional:
         raise UsageError("--label only works with a conditional model; this checkpoint is unconditional.")
@@ -174,7 +184,7 @@ def _sample(args: argparse.Namespace) -> int:
     chunks = [slice(i, i + SAMPLE_CHUNK) for i in range(0, args.n, SAMPLE_CHUNK)]
     samples = torch.cat([generate(generator, z[c], None if labels is None else labels[c]) for c in chunks])
     if out.suffix.lower() == ".npy":
-        np.save(out, samples[:, 0].numpy().astype(np.float32))
+        np.save(out, (samples if points else samples[:, 0]).numpy().astype(np.float32))
     else:
         nrow = NUM_CLASSES if generator.conditional and args.label is None else math.ceil(math.sqrt(args.n))
         images.save_png(images.grid(samples, nrow=nrow, scale=GRID_SCALE), out)
@@ -224,8 +234,8 @@ def _add_evaluate(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("evaluate", help="measure a checkpoint: MNIST-FID, Inception Score, digit mix, "
                                                "precision/recall (JSON on stdout)")
     p.add_argument("--checkpoint", required=True)
-    p.add_argument("--n", type=positive_int, default=2000, help="how many samples (default 2000; the "
-                                                                  "floors are measured at 500 and 2000)")
+    p.add_argument("--n", type=positive_int, help="how many samples (default 2000 for images: the floors are "
+                                                   f"measured at 500 and 2000; {QUALITY_SAMPLES:,} for points)")
     p.add_argument("--seed", type=int, default=0, help="noise and real-subset seed (default 0)")
     _add_data_root(p)
     p.set_defaults(handler=_evaluate)
@@ -233,7 +243,15 @@ def _add_evaluate(subparsers: argparse._SubParsersAction) -> None:
 
 def _evaluate(args: argparse.Namespace) -> int:
     ckpt = load_checkpoint(args.checkpoint)
-    result = evaluate_generator(ckpt.generator, n=args.n, seed=args.seed, data_root=args.data_root)
+    dataset = DATASETS[ckpt.config.dataset]
+    if dataset.kind == POINTS:  # the dataset's own measure: modes covered and high-quality share
+        n = args.n or QUALITY_SAMPLES
+        result = dataset.quality(ckpt.generator, ckpt.config, n, args.seed)
+        print(json.dumps({"dataset": ckpt.config.dataset, "step": ckpt.step, "samples": n, "seed": args.seed,
+                          **(result or {"note": f"{ckpt.config.dataset} has no measure: judge its points by eye"})},
+                         indent=1))
+        return 0
+    result = evaluate_generator(ckpt.generator, n=args.n or 2000, seed=args.seed, data_root=args.data_root)
     result["quality_bar_failures"] = quality_bar_failures(result)
     print(json.dumps(result, indent=1))
     return 0

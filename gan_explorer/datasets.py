@@ -18,7 +18,7 @@ from torch import Tensor
 
 from .data import NUM_CLASSES, BatchSampler, MNISTTensors, load_mnist
 from .models import Generator
-from .modes import mixture_quality
+from .modes import QUALITY_SAMPLES, mixture_quality
 
 IMAGES, POINTS = "images", "points"
 MAX_OWN_POINTS = 500  # "your own points": a drawing on the canvas, not a data file
@@ -128,16 +128,17 @@ class Dataset:
     distribution: Callable[[DataSettings], Distribution] | None = None
     own_points: bool = False  # drawn around the config's `points`, which it then needs
 
-    def quality(self, generator: Generator, cfg: DataSettings) -> dict[str, Any] | None:
-        """The dataset's own measure of G's samples without a classifier: for a Gaussian mixture its
-        modes covered and high-quality share (modes.py); {} for other point sets (judge them by eye);
-        None for images, which the MNIST classifier judges (metrics.quick_quality)."""
+    def quality(self, generator: Generator, cfg: DataSettings, n: int = QUALITY_SAMPLES,
+                seed: int = 0) -> dict[str, Any] | None:
+        """The dataset's own measure of n of G's samples (z of `seed`) without a classifier: for a Gaussian
+        mixture its modes covered and high-quality share (modes.py); {} for other point sets (judge them by
+        eye); None for images, which the MNIST classifier judges (metrics.quick_quality)."""
         if self.distribution is None:
             return None
         distribution = self.distribution(cfg)
         if not isinstance(distribution, Mixture):
             return {}
-        return mixture_quality(generator, torch.tensor(distribution.means), distribution.sigma)
+        return mixture_quality(generator, torch.tensor(distribution.means), distribution.sigma, n, seed)
 
 
 DATASETS: dict[str, Dataset] = {}

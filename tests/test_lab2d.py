@@ -197,6 +197,45 @@ def test_gan_explorer_lab_refuses_a_bad_setting_in_one_line(capsys: pytest.Captu
     assert "--batch-size" in err and "Traceback" not in err
 
 
+def test_a_lab_run_saved_with_out_is_measured_by_evaluate_as_the_lab_measured_it(
+        tmp_path, capsys: pytest.CaptureFixture) -> None:
+    out = tmp_path / "ring.safetensors"
+    assert cli.main(["lab", "--preset", "ring", "--steps", "40", "--out", str(out), "--json"]) == 0
+    (lab,) = json.loads(capsys.readouterr().out)
+    assert cli.main(["evaluate", "--checkpoint", str(out)]) == 0
+    evaluated = json.loads(capsys.readouterr().out)
+    assert evaluated["dataset"] == "ring" and evaluated["step"] == 40 and evaluated["samples"] == 2500
+    assert {k: evaluated[k] for k in ("modes", "modes_covered", "high_quality_share", "mode_shares")} == \
+        {k: lab[k] for k in ("modes", "modes_covered", "high_quality_share", "mode_shares")}
+    assert cli.main(["evaluate", "--checkpoint", str(out), "--n", "500", "--seed", "3"]) == 0
+    assert json.loads(capsys.readouterr().out)["samples"] == 500
+
+
+def test_a_lab_checkpoint_samples_points_and_refuses_a_picture(tmp_path, capsys: pytest.CaptureFixture) -> None:
+    out = tmp_path / "ring.safetensors"
+    assert cli.main(["lab", "--preset", "ring", "--steps", "5", "--out", str(out)]) == 0
+    assert cli.main(["sample", "--checkpoint", str(out), "--out", str(tmp_path / "p.npy"), "--n", "7"]) == 0
+    assert np.load(tmp_path / "p.npy").shape == (7, 2)
+    capsys.readouterr()
+    assert cli.main(["sample", "--checkpoint", str(out), "--out", str(tmp_path / "p.png")]) == 2
+    err = capsys.readouterr().err
+    assert "learned points (ring), not images" in err and "Traceback" not in err
+    assert not (tmp_path / "p.png").exists()
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["lab", "--seeds", "0,1", "--out", "x.safetensors"], ["--out saves one run", "--seeds 0"]),
+    (["train", "--dataset", "ring", "--architecture", "mlp2d", "--no-conditional", "--steps", "2", "--out", "x.safetensors"],
+     ["--dataset", "ring is a set of points", "gan-explorer lab"])])
+def test_a_2d_run_asked_of_the_wrong_command_is_one_clear_line(
+        tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture, argv: list[str], words: list[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert all(word in err for word in words) and "Traceback" not in err, err
+    assert not list(tmp_path.iterdir())  # nothing trained, nothing written
+
+
 # ---------------------------------------------------------------- the plane (plane.py)
 
 
