@@ -158,6 +158,10 @@ class RunControl:
         self._stopped.set()
         self._unpaused.set()  # wake a paused run() so it can return
 
+    def rest(self, seconds: float) -> None:
+        """Wait between two steps (slow motion) for `seconds`, or until the run is stopped."""
+        self._stopped.wait(seconds)
+
     @property
     def paused(self) -> bool:
         return not self._unpaused.is_set()

@@ -91,6 +91,9 @@ class Session:
     moving: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     last_seen: float = field(default_factory=time.monotonic)
     cores: CoreShare | None = None  # the server's cores, when a server shares them out (ui/sessions.py)
+    # Slow motion: the training thread rests this long after each round of steps (0: full speed). Read at
+    # every round, so a run can be slowed down or sped up while it trains.
+    rest_s: float = 0.0
 
     @property
     def trainer(self) -> Trainer | None:
@@ -145,13 +148,14 @@ class Session:
         for run in self.runs:
             run.error, run.start_step = None, run.trainer.step_count
             run.target_step = run.trainer.step_count + steps
-        self.thread = threading.Thread(target=self._train, args=(self.runs, steps, quality_fn, quality_every, self.cores),
-                                       name="gan-explorer-train", daemon=True)
+        self.thread = threading.Thread(target=self._train, name="gan-explorer-train", daemon=True,
+                                       args=(self.runs, steps, quality_fn, quality_every, self.cores,
+                                             lambda: self.rest_s))
         self.thread.start()
 
     @staticmethod
     def _train(runs: tuple[Run, ...], steps: int, quality_fn: QualityFn | None, quality_every: int,
-               cores: CoreShare | None) -> None:
+               cores: CoreShare | None, rest: Callable[[], float]) -> None:
         trainers = [run.trainer for run in runs]
         if cores is not None and quality_fn is not None:
             quality_fn = cores.on_server_share(quality_fn)  # type: ignore[assignment]
@@ -162,6 +166,8 @@ class Session:
                     _next_round(borrower, runs)  # between two rounds of steps: borrow or give back a core
                     for run, step in zip(runs, metrics):
                         _after_step(run, step.step, runs, quality_fn, quality_every)
+                    if (seconds := rest()) > 0:
+                        trainers[0].rest(seconds)  # Stop ends the rest
         except RunDiverged as e:  # said on the line of the run that diverged, which a comparison names
             runs[e.index].error = str(e) if len(runs) == 1 else f"{e} Both runs were stopped."
         except Exception as e:  # a bug must not kill the server silently: log it and show a short reason

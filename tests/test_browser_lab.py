@@ -1,5 +1,6 @@
 """The 2-D lab tab in Chromium: Start streams the plane while the run trains, the layers toggle,
-D step and G step say what they moved, and the frame rate is measured (docs/lab2d.md)."""
+D step and G step say what they moved, slow motion draws every step, and the frame rate is measured
+(docs/lab2d.md)."""
 from __future__ import annotations
 
 import os
@@ -88,6 +89,23 @@ def test_frames_come_by_the_planes_route_and_redraw_one_canvas_in_place(lab: Any
     lab.wait_for_timeout(1500)
     assert len(fetched) == asked, "a page with no run training still asks for frames"
     assert _step_of(lab) > 0
+
+
+def test_slow_motion_draws_every_step_until_it_is_unticked(lab: Any) -> None:
+    """GAN Lab's slow motion: ticked, a training run makes one step per frame and the plane shows each
+    step in turn; unticked, it trains at full speed again."""
+    lab.locator("#lab-slow input").check()
+    lab.locator("#lab-steps input").fill("100000")
+    lab.locator("#lab-start").click()
+    lab.wait_for_function(f"{TITLE}?.textContent === 'step 2'")
+    steps = [int(f.split()[-1].replace(",", "")) for f in lab.evaluate(COUNT_FRAMES, 2.5)]
+    gaps = [b - a for a, b in zip([2, *steps], steps)]
+    assert len(steps) >= 4 and gaps.count(1) >= len(gaps) - 1 and max(gaps) <= 3, steps  # a late frame may skip one
+    assert "slow motion" in lab.locator("#lab-status").inner_text()
+    lab.evaluate("document.querySelector('#lab-slow input').click()")  # by script: the plane streams
+    lab.wait_for_function("document.querySelector('#lab-status').innerText.includes('steps/s')")
+    lab.wait_for_function(f"Number({TITLE}.textContent.split(' ').pop().replace(/,/g, '')) > {steps[-1] + 50}")
+    click_while_streaming(lab, "#lab-stop")
 
 
 def test_d_step_and_g_step_say_what_they_moved_and_layers_toggle(lab: Any) -> None:

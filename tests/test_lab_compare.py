@@ -4,6 +4,7 @@ both, a lab lesson fills the lab's form and "Compare with", and a comparison of 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -93,6 +94,29 @@ def test_stop_ends_both_runs_and_draws_where_they_stopped(tab) -> None:
     both = sum(run.trainer.train_seconds for run in session.runs)
     assert f" · {steps / both:,.0f} steps/s" in shown[tab.status]
     assert json.loads(shown[tab.planes.plot_a])["step"] == steps == json.loads(shown[tab.planes.plot_b])["step"]
+
+
+def test_slow_motion_makes_a_training_run_rest_after_each_step_until_it_is_turned_off(tab) -> None:
+    """One step per frame: ticked before Start or while the run trains, the training thread rests
+    SLOW_MOTION_REST_S after each step (the status says so); unticked, it trains at full speed again;
+    Stop ends a rest at once."""
+    said = lab_tab.slow_motion(tab, True, _request())
+    stream = lab_tab.start(tab, *FORM, None, NO_COMPARISON, 100_000, LAYERS, _request())
+    first = next(stream)
+    session = tab.registry.get(_request())
+    time.sleep(1.0)
+    slow_steps = session.run.trainer.step_count
+    assert 1 <= slow_steps <= 1.0 / lab_tab.SLOW_MOTION_REST_S + 2, slow_steps
+    assert "slow motion" in lab_tab.redraw(tab, LAYERS, _request())[tab.status] and "No run yet" in said
+    assert "steps/s" not in first[tab.status]
+    lab_tab.slow_motion(tab, False, _request())
+    time.sleep(0.5)
+    assert session.run.trainer.step_count > slow_steps + 20  # full speed: hundreds of steps a second
+    session.rest_s = 30.0
+    time.sleep(0.2)
+    started = time.monotonic()
+    lab_tab.stop(tab, LAYERS, _request())
+    assert not session.running and time.monotonic() - started < 5
 
 
 def test_run_b_learns_run_as_points(tab) -> None:

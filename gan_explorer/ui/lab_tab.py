@@ -2,7 +2,8 @@
 
 The run trains in a background thread of the tab's own lab session (sessions.Session, kept apart from
 the Train tab's run); Start's stream only watches it, sending the planes, the charts and the status
-every STREAM_S. In between, each plane's script asks a plain route for newer frames (plane_route.py). Step, D step and G step move the run by hand (slow_motion.py), as GAN Lab's step mode.
+every STREAM_S. In between, each plane's script asks a plain route for newer frames (plane_route.py). Step, D step and G step move the run by hand (slow_motion.py), as GAN Lab's step mode;
+Slow motion makes a training run rest after each step, so the planes draw every step.
 """
 from __future__ import annotations
 
@@ -38,6 +39,9 @@ DEFAULT_STEPS = 3000
 MAX_STEPS = 1_000_000
 PRESETS = presets_of(POINTS)
 LAB_LESSONS = [name for name, lesson in LESSONS.items() if lesson.tab == "lab"]
+# Slow motion: one step per frame. The planes ask for a frame every plane_view.FRAME_MS (160 ms), so a
+# step every 250 ms is drawn, each one, while the arrows and the mesh move visibly from one to the next.
+SLOW_MOTION_REST_S = 0.25
 
 
 @dataclass
@@ -53,6 +57,7 @@ class LabTab:
     layers: gr.CheckboxGroup
     lesson: gr.Markdown
     buttons: dict[str, gr.Button]
+    slow: gr.Checkbox  # slow motion, read by the training thread at every step (Session.rest_s)
     compare: gr.Dropdown  # run B's preset (lab_compare.py)
     planes: Planes
     losses: gr.HTML  # live_chart.py, as the planes
@@ -90,7 +95,9 @@ def status_line(session: Session, extra: str = "") -> str:
     trainer = runs[0].trainer
     seconds = sum(run.trainer.train_seconds for run in runs)  # compared runs take turns: both runs' time
     speed = ""
-    if len(trainer.history) > 1 and seconds > 0:
+    if session.rest_s > 0:
+        speed = " · slow motion"
+    elif len(trainer.history) > 1 and seconds > 0:
         speed = f" · {trainer.step_count / seconds:,.0f} steps/s"
     error = "".join(f" · **{r.error}**" for r in runs if r.error)
     return f"**Step {trainer.step_count:,}**{speed} · {diagnoses(runs)}{error}" + (f"\n\n{extra}" if extra else "")
@@ -152,6 +159,13 @@ def step(tab: LabTab, kind: str, name: str, dataset: str, loss: str, g_lr: float
     return frame(tab, session, layers, extra=half_step(session, kind))
 
 
+def slow_motion(tab: LabTab, on: bool, request: gr.Request) -> str:
+    """Slow motion on or off, from the next step of a run that trains (and for the next Start)."""
+    session = tab.registry.get(request)
+    session.rest_s = SLOW_MOTION_REST_S if on else 0.0
+    return status_line(session)
+
+
 def redraw(tab: LabTab, layers: list[str], request: gr.Request) -> dict[Any, Any]:
     return frame(tab, tab.registry.get(request), layers, charts=False)
 
@@ -190,6 +204,8 @@ def _layout(registry: SessionRegistry) -> LabTab:
             with gr.Row(elem_id="lab-buttons-half"):
                 buttons |= {k: gr.Button(label, elem_id=f"lab-{k}", min_width=60)
                             for k, label in (("d", "D step"), ("g", "G step"))}
+            with gr.Row(elem_id="lab-slow-row"):  # its own block: the presentation layout keeps it
+                slow = gr.Checkbox(False, label="Slow motion: one step per frame", elem_id="lab-slow")
             layers = CheckboxGroup(list(plane.LAYERS), value=list(plane.LAYERS), label="Show",
                                       elem_id="lab-layers")
         with gr.Column(scale=2, min_width=420, elem_id="lab-stage"):
@@ -203,8 +219,8 @@ def _layout(registry: SessionRegistry) -> LabTab:
             explain("lab-scores")
     with gr.Accordion("Lessons", open=False, elem_id="lab-lessons-box"):
         lesson = gr.Markdown(lesson_text(), elem_id="lab-lessons")
-    return LabTab(registry, preset_box, dataset, draw, loss, g_lr, d_lr, steps, layers, lesson, buttons, compare, planes,
-                  losses, scores, status)
+    return LabTab(registry, preset_box, dataset, draw, loss, g_lr, d_lr, steps, layers, lesson, buttons, slow, compare,
+                  planes, losses, scores, status)
 
 
 def build(registry: SessionRegistry) -> LabTab:
@@ -221,6 +237,8 @@ def build(registry: SessionRegistry) -> LabTab:
             api_name=f"lab_{kind}_step" if kind != "step" else "lab_step", concurrency_limit=None,
             show_progress="hidden")
     wire(tab.draw, tab.dataset)
+    tab.slow.change(bind(slow_motion, tab), tab.slow, tab.status, api_visibility="private", concurrency_limit=None,
+                    show_progress="hidden")
     tab.layers.change(bind(redraw, tab), tab.layers, tab.view, api_visibility="private", concurrency_limit=None,
                       show_progress="hidden")
     tab.compare.change(show_rival, tab.compare, [tab.planes.column_b, tab.planes.caption_a, tab.planes.caption_b],

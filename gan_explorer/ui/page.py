@@ -86,7 +86,7 @@ body.gx-present { --gx-stage: 420px; --body-text-size: 20px;
 /* The 2-D lab presenting: only its buttons of the settings, in a narrow column; the planes (two when
    compared) as tall as the screen allows below the status line, the charts beside them. */
 .gx-present #lab-settings { flex: 0 0 150px !important; min-width: 0 !important; }
-.gx-present #lab-settings > :not(#lab-buttons):not(#lab-buttons-half),
+.gx-present #lab-settings > :not(#lab-buttons):not(#lab-buttons-half):not(#lab-slow-row),
 .gx-present #lab-lessons-box, .gx-present #lab-stage .gx-explained { display: none !important; }
 .gx-present #lab-buttons, .gx-present #lab-buttons-half { flex-direction: column; }
 .gx-present #lab-stage { flex: 4 1 0 !important; }
