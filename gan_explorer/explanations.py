@@ -25,6 +25,12 @@ EXPLANATIONS: dict[str, Explanation] = {
         "the purple points spread over every cluster of green ones and the colours fade towards white.",
         "the purple points pile onto one or two clusters and jump between them (mode collapse), or the "
         "arrows shrink to nothing far from the data (G gets no signal)."),
+    "modes": Explanation(
+        "The 2-D lab's quality check, every 100 steps on 2,500 of G's points, for a mixture of Gaussians "
+        "(the ring, the grid): the share of its modes G covers (a mode counts when at least 0.8% of the "
+        "points lie within 3σ of it) and the share of G's points within 3σ of some mode.",
+        "both rise: every mode covered, and more and more of the points on the data.",
+        "modes covered stays low (one or two of eight) while the points hop from mode to mode: mode collapse."),
     "grid": Explanation(
         "100 samples from the generator G, always from the same 100 noise vectors z, so you watch the "
         "same samples change as G learns. For a conditional model, column d is asked for digit d.",

@@ -62,6 +62,8 @@ def test_start_with_a_comparison_trains_both_runs_in_turn_and_draws_two_captione
     status = lab_tab.redraw(tab, LAYERS, _request())[tab.status]
     # each run's diagnosis, by name: the lesson's A collapses, its B covers all 8 (docs/lab2d.md)
     assert "**A**: Mode collapse" in status and "**B**: Healthy: all 8 modes covered" in status, status
+    modes = json.loads(lab_tab.frame(tab, session, LAYERS)[tab.modes])["data"]  # and its chart of the checks
+    assert [trace["y"] for trace in modes[:4]] == [[1 / 8], [pytest.approx(0.19, abs=0.01)], [1.0], [pytest.approx(0.17, abs=0.01)]]
 
 
 def test_without_a_comparison_start_draws_one_plane(tab) -> None:

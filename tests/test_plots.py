@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from gan_explorer import plots
+from gan_explorer.modes_plot import modes_figure
 
 
 def _history(n: int) -> list[dict[str, float]]:
@@ -144,3 +145,23 @@ def test_a_d_compared_with_a_critic_gets_a_score_chart_that_names_both_kinds():
     assert scores.layout.title.text.startswith("What D and the critic say")
     assert scores.layout.yaxis.title.text == "D output or critic score"
     assert [t.name for t in scores.data[:2]] == ["mean D(x) / score, real", "mean D(G(z)) / score, generated"]
+
+
+def test_the_lab_modes_chart_draws_modes_covered_and_points_near_a_mode_as_shares() -> None:
+    checks = [{"step": 100, "modes": 8, "modes_covered": 2, "high_quality_share": 0.1},
+              {"step": 200, "modes": 8, "modes_covered": 8, "high_quality_share": 0.4}]
+    covered, near = modes_figure(checks, 100).data
+    assert list(covered.x) == [100, 200] and list(covered.y) == [0.25, 1.0] and list(covered.customdata) == [
+        "2 of 8 modes", "8 of 8 modes"]
+    assert list(near.y) == [0.1, 0.4] and covered.name == "modes covered" and near.name == "points within 3σ"
+    assert modes_figure([], 100).layout.title.text == "Modes covered, every 100 steps (the first at step 100)"
+    assert modes_figure([{"step": 100, "confident_share": 0.5}], 100).data[0].x == ()  # another measure: left out
+
+
+def test_the_lab_modes_chart_of_a_comparison_draws_run_b_dashed_and_keys_the_runs() -> None:
+    a = [{"step": 100, "modes": 8, "modes_covered": 1, "high_quality_share": 0.19}]
+    b = [{"step": 100, "modes": 8, "modes_covered": 8, "high_quality_share": 0.17}]
+    figure = modes_figure(a, 100, b, ["A: ring-slow-d", "B: ring-wgan-gp"])
+    dashed = [t for t in figure.data if t.line.dash == "dash"]
+    assert [list(t.y) for t in figure.data[:4]] == [[0.125], [0.19], [1.0], [0.17]]
+    assert {t.name for t in dashed} >= {"B: ring-wgan-gp"} and "B: ring-wgan-gp" in figure.data[3].hovertemplate

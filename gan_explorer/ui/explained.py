@@ -16,7 +16,7 @@ TITLE = "What am I looking at?"
 EXPLAINED = {"train-grid": "grid", "chart-losses": "losses", "chart-scores": "scores", "chart-grads": "grads",
              "chart-quality": "quality", "chart-digits": "digits", "chart-spectrum": "spectrum",
              "tsne-plot": "tsne", "lab-plane": "plane", "lab-plane-b-plot": "plane", "lab-losses": "losses",
-             "lab-scores": "scores"}
+             "lab-scores": "scores", "lab-modes": "modes"}
 
 
 def fold_id(elem_id: str) -> str:

@@ -19,9 +19,10 @@ from ..config import TrainConfig
 from ..datasets import DATASETS, POINTS
 from ..lessons import LESSONS
 from ..losses import LOSSES
+from ..modes_plot import modes_figure
 from ..parsing import whole_number
 from ..presets import preset, presets_of
-from ..sessions import Session
+from ..sessions import Run, Session
 from ..trainer import Trainer
 from .common import bind, friendly
 from .explained import explain
@@ -62,6 +63,7 @@ class LabTab:
     planes: Planes
     losses: gr.HTML  # live_chart.py, as the planes
     scores: gr.HTML
+    modes: gr.HTML  # the quality checks: modes covered and points within 3σ (modes_plot.py)
     status: gr.Markdown
 
     @property
@@ -71,7 +73,7 @@ class LabTab:
     @property
     def view(self) -> list[gr.components.Component]:
         p = self.planes
-        return [p.plot_a, p.plot_b, p.caption_a, p.caption_b, self.losses, self.scores, self.status]
+        return [p.plot_a, p.plot_b, p.caption_a, p.caption_b, self.losses, self.scores, self.modes, self.status]
 
 
 def config_of(name: str, dataset: str, loss: str, g_lr: float, d_lr: float, strokes: Any = None) -> TrainConfig:
@@ -118,8 +120,17 @@ def frame(tab: LabTab, session: Session, layers: list[str], charts: bool = True,
         out |= {tab.planes.plot_b: _plane(runs[1].trainer, layers), **captions(tab.planes, runs)}
     if charts:
         losses, scores = training_figures(session, gradients=False)
-        out |= {tab.losses: chart_value(losses), tab.scores: chart_value(scores)}
+        out |= {tab.losses: chart_value(losses), tab.scores: chart_value(scores),
+                tab.modes: chart_value(modes_chart(runs))}
     return out
+
+
+def modes_chart(runs: tuple[Run, ...]) -> Any:
+    """The runs' quality checks (run B's dashed in a comparison)."""
+    checks = [list(run.quality) for run in runs]
+    if len(runs) == 2:
+        return modes_figure(checks[0], QUALITY_EVERY, checks[1], [run.name for run in runs])
+    return modes_figure(checks[0], QUALITY_EVERY)
 
 
 @friendly
@@ -217,10 +228,12 @@ def _layout(registry: SessionRegistry) -> LabTab:
             explain("lab-losses")
             scores = live_chart("lab-scores", plots.score_figure([]))
             explain("lab-scores")
+            modes = live_chart("lab-modes", modes_figure([], QUALITY_EVERY))
+            explain("lab-modes")
     with gr.Accordion("Lessons", open=False, elem_id="lab-lessons-box"):
         lesson = gr.Markdown(lesson_text(), elem_id="lab-lessons")
     return LabTab(registry, preset_box, dataset, draw, loss, g_lr, d_lr, steps, layers, lesson, buttons, slow, compare,
-                  planes, losses, scores, status)
+                  planes, losses, scores, modes, status)
 
 
 def build(registry: SessionRegistry) -> LabTab:

@@ -92,6 +92,7 @@ body.gx-present { --gx-stage: 420px; --body-text-size: 20px;
 .gx-present #lab-stage { flex: 4 1 0 !important; }
 .gx-present #lab-charts { flex: 1.4 1 0 !important; min-width: 240px !important; }
 .gx-present #lab-charts .gx-explained { display: none !important; }
+.gx-present #lab-modes { display: none !important; }  /* two charts fit beside the planes; the status says the modes */
 body.gx-present:has(#lab-plane-b) #lab-charts { display: none !important; }  /* two planes take the width */
 .gx-present #lab-charts .js-plotly-plot { height: calc(var(--gx-stage) / 2 + 20px); }
 .gx-present #lab-status, .gx-present #lab-status * { font-size: 20px !important; line-height: 1.4 !important; }
