@@ -112,6 +112,20 @@ def test_slow_motion_draws_every_step_until_it_is_unticked(lab: Any) -> None:
     click_while_streaming(lab, "#lab-stop")
 
 
+def test_a_learning_rate_typed_while_the_run_trains_applies_from_its_next_step(lab: Any) -> None:
+    lab.locator("#lab-steps input").fill("100000")
+    lab.locator("#lab-start").click()
+    lab.wait_for_function(f"Number({TITLE}?.textContent.split(' ').pop().replace(/,/g, '')) > 0")
+    lab.locator("#lab-d_lr input").fill("0.0007")
+    lab.locator("#lab-d_lr input").press("Enter")
+    lab.locator(".toast-body").filter(has_text="d_lr = 0.0007").wait_for()
+    lab.locator("#lab-d_lr input").fill("-3")
+    lab.locator("#lab-d_lr input").press("Enter")
+    lab.locator(".toast-body").filter(has_text="Training goes on with the value in force").wait_for()
+    lab.wait_for_function("document.querySelector('#lab-d_lr input').value === '0.0007'")  # the rate in force
+    click_while_streaming(lab, "#lab-stop")
+
+
 def test_d_step_and_g_step_say_what_they_moved_and_layers_toggle(lab: Any) -> None:
     lab.locator("#lab-d").click()
     lab.wait_for_function("document.querySelector('#lab-status').innerText.includes('D step: D(x)')")

@@ -121,6 +121,21 @@ def test_slow_motion_makes_a_training_run_rest_after_each_step_until_it_is_turne
     assert not session.running and time.monotonic() - started < 5
 
 
+def test_learning_rates_changed_while_a_run_trains_apply_from_its_next_step(tab) -> None:
+    stream = lab_tab.start(tab, *FORM, None, "ring-wgan-gp", 100_000, LAYERS, _request())
+    next(stream)
+    session = tab.registry.get(_request())
+    trainer = session.run.trainer
+    assert lab_tab.update_rates(tab, SLOW_D.g_lr, 1e-3, _request()) == (SLOW_D.g_lr, 1e-3)
+    assert trainer.config.d_lr == 1e-3 and trainer.d_optimizer.param_groups[0]["lr"] == 1e-3
+    assert session.rival.trainer.config.d_lr == preset("ring-wgan-gp").d_lr  # the form is run A's
+    with pytest.warns(UserWarning, match="G learning rate must be .* Training goes on with the value in force"):
+        assert lab_tab.update_rates(tab, -1, 1e-3, _request()) == (SLOW_D.g_lr, 1e-3)  # refused: the rate in force
+    assert trainer.config.g_lr == SLOW_D.g_lr
+    lab_tab.stop(tab, LAYERS, _request())
+    assert isinstance(lab_tab.update_rates(tab, 5e-4, 5e-4, _request())[0], dict)  # stopped: the next Start reads them
+
+
 def test_run_b_learns_run_as_points(tab) -> None:
     lab_tab.step(tab, "step", "ring", "grid", "non_saturating", 1e-3, 1e-3, None, "ring-wgan-gp", LAYERS, _request())
     assert tab.registry.get(_request()).rival.trainer.config.dataset == "grid"

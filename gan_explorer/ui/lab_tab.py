@@ -15,7 +15,7 @@ from typing import Any
 import gradio as gr
 
 from .. import plane, plots
-from ..config import TrainConfig
+from ..config import ConfigError, TrainConfig
 from ..datasets import DATASETS, POINTS
 from ..lessons import LESSONS
 from ..losses import LOSSES
@@ -170,6 +170,22 @@ def step(tab: LabTab, kind: str, name: str, dataset: str, loss: str, g_lr: float
     return frame(tab, session, layers, extra=half_step(session, kind))
 
 
+def update_rates(tab: LabTab, g_lr: Any, d_lr: Any, request: gr.Request) -> tuple[Any, Any]:
+    """Live learning rates: a run that trains takes the form's rates from its next step (run A of a
+    comparison: the form is A's); the fields then show the rates in force, so a refused value (gr.Warning
+    says why) does not stay in its field. With no run going the next Start or Step reads them."""
+    trainer = tab.registry.get(request).trainer
+    if trainer is None or trainer.stopped:
+        return gr.skip(), gr.skip()
+    try:
+        changed = trainer.apply(TrainConfig.from_dict(trainer.config.to_dict() | {"g_lr": g_lr, "d_lr": d_lr})).changed
+        if changed:
+            gr.Info(f"From step {trainer.step_count + 1}: " + ", ".join(f"{k} = {v:g}" for k, v in sorted(changed.items())))
+    except ConfigError as e:
+        gr.Warning(f"{e} Training goes on with the value in force.")
+    return trainer.config.g_lr, trainer.config.d_lr
+
+
 def slow_motion(tab: LabTab, on: bool, request: gr.Request) -> str:
     """Slow motion on or off, from the next step of a run that trains (and for the next Start)."""
     session = tab.registry.get(request)
@@ -250,6 +266,10 @@ def build(registry: SessionRegistry) -> LabTab:
             api_name=f"lab_{kind}_step" if kind != "step" else "lab_step", concurrency_limit=None,
             show_progress="hidden")
     wire(tab.draw, tab.dataset)
+    for field in (tab.g_lr, tab.d_lr):
+        for trigger in (field.blur, field.submit):
+            trigger(bind(update_rates, tab), [tab.g_lr, tab.d_lr], [tab.g_lr, tab.d_lr], api_visibility="private",
+                    concurrency_limit=None, show_progress="hidden")
     tab.slow.change(bind(slow_motion, tab), tab.slow, tab.status, api_visibility="private", concurrency_limit=None,
                     show_progress="hidden")
     tab.layers.change(bind(redraw, tab), tab.layers, tab.view, api_visibility="private", concurrency_limit=None,
