@@ -2,8 +2,9 @@
 
 The run trains in a background thread of the tab's own lab session (sessions.Session, kept apart from
 the Train tab's run); Start's stream only watches it, sending the planes, the charts and the status
-every STREAM_S. In between, each plane's script asks a plain route for newer frames (plane_route.py). Step, D step and G step move the run by hand (slow_motion.py), as GAN Lab's step mode;
-Slow motion makes a training run rest after each step, so the planes draw every step.
+every STREAM_S. In between, each plane's script asks a plain route for newer frames (plane_route.py).
+Step, D step and G step move the run by hand (slow_motion.py), as GAN Lab's step mode; Slow motion makes
+a training run rest after each step, so the planes draw every step.
 """
 from __future__ import annotations
 
@@ -178,10 +179,11 @@ def update_rates(tab: LabTab, g_lr: Any, d_lr: Any, request: gr.Request) -> tupl
     if trainer is None or trainer.stopped:
         return gr.skip(), gr.skip()
     try:
-        changed = trainer.apply(TrainConfig.from_dict(trainer.config.to_dict() | {"g_lr": g_lr, "d_lr": d_lr})).changed
-        if changed:
-            gr.Info(f"From step {trainer.step_count + 1}: " + ", ".join(f"{k} = {v:g}" for k, v in sorted(changed.items())))
-    except ConfigError as e:
+        rates = TrainConfig.from_dict(trainer.config.to_dict() | {"g_lr": g_lr, "d_lr": d_lr})
+        if changed := trainer.apply(rates).changed:
+            said = ", ".join(f"{k} = {v:g}" for k, v in sorted(changed.items()))
+            gr.Info(f"From step {trainer.step_count + 1}: {said}")
+    except ConfigError as e:  # every bad value of a field, None for an empty one included
         gr.Warning(f"{e} Training goes on with the value in force.")
     return trainer.config.g_lr, trainer.config.d_lr
 
