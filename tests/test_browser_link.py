@@ -46,7 +46,11 @@ def _opened(browser: sync_api.Browser, url: str, width: int = 1280, height: int 
     page = context.new_page()
     page.set_default_timeout(60_000)
     page.goto(url)
-    page.wait_for_selector("#train-start")
+    # the app is drawn: the Train tab shows, or the link has already opened another tab (then #train-start
+    # stays hidden, and waiting for it to show timed out)
+    page.wait_for_function("(() => { const tab = document.querySelector('[role=tab][aria-selected=true]');"
+                           " return tab && (tab.dataset.tabId !== 'train'"
+                           " || document.querySelector('#train-start')?.checkVisibility()); })()")
     return page
 
 
