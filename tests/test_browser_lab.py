@@ -4,6 +4,7 @@ D step and G step say what they moved, slow motion draws every step, and the fra
 from __future__ import annotations
 
 import os
+import statistics
 from pathlib import Path
 from typing import Any
 
@@ -101,10 +102,11 @@ def test_slow_motion_draws_every_step_until_it_is_unticked(lab: Any) -> None:
     lab.locator("#lab-slow input").check()
     lab.locator("#lab-steps input").fill("100000")
     lab.locator("#lab-start").click()
-    lab.wait_for_function(f"{TITLE}?.textContent === 'step 2'")
-    steps = [int(f.split()[-1].replace(",", "")) for f in lab.evaluate(COUNT_FRAMES, 2.5)]
-    gaps = [b - a for a, b in zip([2, *steps], steps)]
-    assert len(steps) >= 4 and gaps.count(1) >= len(gaps) - 1 and max(gaps) <= 3, steps  # a late frame may skip one
+    lab.wait_for_function(f"Number({TITLE}?.textContent.split(' ').pop().replace(/,/g, '')) >= 2")
+    steps = [int(f.split()[-1].replace(",", "")) for f in lab.evaluate(COUNT_FRAMES, 2.5)]  # the step shown first
+    gaps = [b - a for a, b in zip(steps, steps[1:])]
+    # one step at a time; on a loaded machine a late frame may skip one (at full speed: tens a frame)
+    assert len(steps) >= 4 and all(1 <= gap <= 3 for gap in gaps) and statistics.median(gaps) == 1, steps
     assert "slow motion" in lab.locator("#lab-status").inner_text()
     lab.evaluate("document.querySelector('#lab-slow input').click()")  # by script: the plane streams
     lab.wait_for_function("document.querySelector('#lab-status').innerText.includes('steps/s')")
@@ -113,6 +115,7 @@ def test_slow_motion_draws_every_step_until_it_is_unticked(lab: Any) -> None:
 
 
 def test_a_learning_rate_typed_while_the_run_trains_applies_from_its_next_step(lab: Any) -> None:
+    lab.locator("#lab-slow input").check()  # a run that trains slowly: a page that streams little, typed into
     lab.locator("#lab-steps input").fill("100000")
     lab.locator("#lab-start").click()
     lab.wait_for_function(f"Number({TITLE}?.textContent.split(' ').pop().replace(/,/g, '')) > 0")
