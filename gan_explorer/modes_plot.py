@@ -15,7 +15,6 @@ from .modes import mode_count
 from .plots import _layout, add_run_keys
 
 MODES_COLOUR, NEAR_COLOUR = "#d95f02", "#1b9e77"
-SERIES = (("modes covered", MODES_COLOUR), ("points within 3σ", NEAR_COLOUR))
 
 
 def _lines(points: Sequence[dict[str, Any]], dash: str | None, run: str) -> list[go.Scatter]:
@@ -25,10 +24,10 @@ def _lines(points: Sequence[dict[str, Any]], dash: str | None, run: str) -> list
     said = [f"{p['modes_covered']} of {mode_count(p['modes'])}" for p in checks]
     near = [p["high_quality_share"] for p in checks]
     suffix = f", {run}" if run else ""
-    return [go.Scatter(x=steps, y=covered, customdata=said, mode="lines+markers", name=SERIES[0][0],
+    return [go.Scatter(x=steps, y=covered, customdata=said, mode="lines+markers", name="modes covered",
                        line={"color": MODES_COLOUR, "dash": dash}, showlegend=not dash,
                        hovertemplate=f"%{{customdata}} covered{suffix}<extra></extra>"),
-            go.Scatter(x=steps, y=near, mode="lines+markers", name=SERIES[1][0],
+            go.Scatter(x=steps, y=near, mode="lines+markers", name="points within 3σ",
                        line={"color": NEAR_COLOUR, "dash": dash}, showlegend=not dash,
                        hovertemplate=f"%{{y:.0%}} of points within 3σ{suffix}<extra></extra>")]
 

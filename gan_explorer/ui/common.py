@@ -11,13 +11,13 @@ from typing import Any, TypeVar
 import gradio as gr
 
 from ..checkpoints import Checkpoint, CheckpointError, load_checkpoint, load_shipped, shipped_checkpoints
-from ..config import ConfigError
+from ..config import ConfigError, TrainConfig
 from ..data import DataNotFoundError
 from ..datasets import DATASETS, IMAGES
 from ..device import DeviceError, usable_cpus
 from ..models import Generator
 from ..sessions import RunAlreadyGoing, Session
-from ..trainer import TrainingDiverged
+from ..trainer import Trainer, TrainingDiverged
 
 log = logging.getLogger(__name__)
 
@@ -143,3 +143,17 @@ def checkpoint_for(session: Session, choice: str) -> Checkpoint | None:
         return session.checkpoints[choice]
     shipped = shipped_choices()
     return load_shipped(shipped[choice]) if choice in shipped else None
+
+
+def apply_live(trainer: Trainer, values: dict[str, Any], whose: str = "") -> None:
+    """Take changed live settings (`values`, as a page sends them) into a training run from its next step
+    and say so (gr.Info, prefixed by `whose` run, e.g. "Run A"), or say why a value was refused (gr.Warning):
+    training goes on with the value in force."""
+    try:
+        changed = trainer.apply(TrainConfig.from_dict({**trainer.config.to_dict(), **values})).changed
+        if changed:
+            step = f"{whose}, from step" if whose else "From step"
+            said = ", ".join(f"{k} = {v:g}" for k, v in sorted(changed.items()))
+            gr.Info(f"{step} {trainer.step_count + 1}: {said}")
+    except (ConfigError, ValueError, TypeError) as e:  # ConfigError for every bad value, None (an empty field) too
+        gr.Warning(f"{e} Training goes on with the value in force.")

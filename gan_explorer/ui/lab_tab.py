@@ -16,7 +16,7 @@ from typing import Any
 import gradio as gr
 
 from .. import plane, plots
-from ..config import ConfigError, TrainConfig
+from ..config import TrainConfig
 from ..datasets import DATASETS, POINTS
 from ..lessons import LESSONS
 from ..losses import LOSSES
@@ -25,7 +25,7 @@ from ..parsing import whole_number
 from ..presets import preset, presets_of
 from ..sessions import Run, Session
 from ..trainer import Trainer
-from .common import bind, friendly
+from .common import apply_live, bind, friendly
 from .explained import explain
 from .fields import CheckboxGroup, Dropdown, Number
 from .lab_compare import Planes, build_choice, build_planes, captions, diagnoses, half_step, show_rival, trainers_for
@@ -178,13 +178,7 @@ def update_rates(tab: LabTab, g_lr: Any, d_lr: Any, request: gr.Request) -> tupl
     trainer = tab.registry.get(request).trainer
     if trainer is None or trainer.stopped:
         return gr.skip(), gr.skip()
-    try:
-        rates = TrainConfig.from_dict(trainer.config.to_dict() | {"g_lr": g_lr, "d_lr": d_lr})
-        if changed := trainer.apply(rates).changed:
-            said = ", ".join(f"{k} = {v:g}" for k, v in sorted(changed.items()))
-            gr.Info(f"From step {trainer.step_count + 1}: {said}")
-    except ConfigError as e:  # every bad value of a field, None for an empty one included
-        gr.Warning(f"{e} Training goes on with the value in force.")
+    apply_live(trainer, {"g_lr": g_lr, "d_lr": d_lr})
     return trainer.config.g_lr, trainer.config.d_lr
 
 

@@ -12,7 +12,6 @@ import torch
 
 from .. import plots
 from ..checkpoints import Checkpoint
-from ..config import ConfigError
 from ..device import usable_cpus
 from ..images import grid
 from ..latent import fixed_noise, generate
@@ -20,7 +19,7 @@ from ..losses import LOSSES
 from ..sessions import QualityFn, Session
 from ..trainer import GRID_SIDE, LIVE_SETTINGS, Trainer
 from . import compare_view
-from .common import bind, friendly, shipped_choices
+from .common import apply_live, bind, friendly, shipped_choices
 from .downloads import save_runs
 from .fields import Dropdown, UploadButton
 from .live_view import GRID_SCALE, QUALITY_EVERY, build_stage, grid_caption, stage_view, watch
@@ -187,13 +186,7 @@ def update_live(tab: TrainTab, request: gr.Request, **values: Any) -> tuple[Any,
     trainer = session.trainer
     if trainer is None or trainer.stopped:
         return tuple(gr.skip() for _ in tab.live_controls)
-    try:
-        changed = trainer.apply(config_from({**trainer.config.to_dict(), **values})).changed
-        if changed:
-            gr.Info(f"{'Run A, f' if session.rival is not None else 'F'}rom step {trainer.step_count + 1}: "
-                    + ", ".join(f"{k} = {v:g}" for k, v in sorted(changed.items())))
-    except (ConfigError, ValueError, TypeError) as e:
-        gr.Warning(f"{e} Training goes on with the value in force.")
+    apply_live(trainer, values, "Run A" if session.rival is not None else "")
     return tuple(getattr(trainer.config, k) for k in tab.live_controls)
 
 
