@@ -86,8 +86,11 @@ def test_step_d_step_and_g_step_move_both_runs(tab) -> None:
 def test_stop_ends_both_runs_and_draws_where_they_stopped(tab) -> None:
     stream = lab_tab.start(tab, *FORM, None, "ring-wgan-gp", 100_000, LAYERS, _request())
     next(stream)
-    shown = lab_tab.stop(tab, LAYERS, _request())
     session = tab.registry.get(_request())
+    deadline = time.monotonic() + 30
+    while session.run.trainer.step_count < 2 and time.monotonic() < deadline:  # a speed needs two steps
+        time.sleep(0.02)
+    shown = lab_tab.stop(tab, LAYERS, _request())
     assert not session.running and all(run.trainer.stopped for run in session.runs)
     steps = session.run.trainer.step_count
     assert steps < 100_000
