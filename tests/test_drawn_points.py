@@ -96,13 +96,13 @@ def test_the_canvas_background_shows_the_plane_axes_darker_than_its_grid() -> No
 
 def test_the_lab_trains_the_points_dataset_on_the_canvas_strokes_and_says_when_there_are_none() -> None:
     from gan_explorer.ui.lab_draw import points_of, strokes
-    from gan_explorer.ui.lab_tab import config_of
+    from gan_explorer.ui.lab_form import config_of
 
     layer = strokes({"background": None, "layers": [_stroke(_canvas(), slice(20, 220), slice(30, 40))],
                      "composite": None})
-    cfg = config_of("ring", "points", "non_saturating", 1e-3, 1e-3, layer)
+    cfg = config_of("ring", ("points", "non_saturating", "adam", "adam", 1e-3, 1e-3), layer)
     assert cfg.points and max(cfg.points[0::2]) < -1.5
-    assert config_of("ring", "ring", "non_saturating", 1e-3, 1e-3, layer).points == ()  # other sets: no points
+    assert config_of("ring", ("ring", "non_saturating", "adam", "adam", 1e-3, 1e-3), layer).points == ()  # other sets: no points
     assert points_of("ring", None) == ()
     with pytest.raises(InputError, match="The drawing is empty"):
-        config_of("ring", "points", "non_saturating", 1e-3, 1e-3, None)
+        config_of("ring", ("points", "non_saturating", "adam", "adam", 1e-3, 1e-3), None)

@@ -17,11 +17,13 @@ from gan_explorer.lessons import LESSONS
 from gan_explorer.presets import preset
 from gan_explorer.ui import lab_tab
 from gan_explorer.ui.compare_view import NO_COMPARISON
+from gan_explorer.ui.lab_form import FORM as FORM_FIELDS
+from gan_explorer.ui.lab_form import preset_values
 from gan_explorer.ui.sessions import SessionRegistry
 
 LAYERS = list(plane.LAYERS)
 SLOW_D = preset("ring-slow-d")
-FORM = ("ring-slow-d", "ring", SLOW_D.loss, SLOW_D.g_lr, SLOW_D.d_lr)  # the lab's form holding ring-slow-d
+FORM = ("ring-slow-d", *preset_values("ring-slow-d"))  # the lab's preset and form holding ring-slow-d
 
 
 @pytest.fixture(autouse=True)
@@ -64,6 +66,16 @@ def test_start_with_a_comparison_trains_both_runs_in_turn_and_draws_two_captione
     assert "**A**: Mode collapse" in status and "**B**: Healthy: all 8 modes covered" in status, status
     modes = json.loads(lab_tab.frame(tab, session, LAYERS)[tab.modes])["data"]  # and its chart of the checks
     assert [trace["y"] for trace in modes[:4]] == [[1 / 8], [pytest.approx(0.19, abs=0.01)], [1.0], [pytest.approx(0.17, abs=0.01)]]
+
+
+def test_the_forms_optimisers_train_run_a_and_run_b_keeps_its_presets(tab) -> None:
+    form = dict(zip(FORM_FIELDS, FORM[1:], strict=True)) | {"g_optimizer": "sgd", "d_optimizer": "rmsprop"}
+    *_, last = lab_tab.start(tab, "ring-slow-d", *form.values(), None, "ring-wgan-gp", 3, LAYERS, _request())
+    run_a, run_b = (run.trainer for run in tab.registry.get(_request()).runs)
+    assert (type(run_a.g_optimizer), type(run_a.d_optimizer)) == (torch.optim.SGD, torch.optim.RMSprop)
+    assert (run_a.config.g_optimizer, run_a.config.d_optimizer, run_a.step_count) == ("sgd", "rmsprop", 3)
+    assert type(run_b.g_optimizer) is type(run_b.d_optimizer) is torch.optim.Adam
+    assert "g_optimizer sgd" in last[tab.planes.caption_a].value  # the caption names what differs
 
 
 def test_without_a_comparison_start_draws_one_plane(tab) -> None:
@@ -140,14 +152,14 @@ def test_learning_rates_changed_while_a_run_trains_apply_from_its_next_step(tab)
 
 
 def test_run_b_learns_run_as_points(tab) -> None:
-    lab_tab.step(tab, "step", "ring", "grid", "non_saturating", 1e-3, 1e-3, None, "ring-wgan-gp", LAYERS, _request())
+    lab_tab.step(tab, "step", "ring", "grid", "non_saturating", "adam", "adam", 1e-3, 1e-3, None, "ring-wgan-gp",
+                 LAYERS, _request())
     assert tab.registry.get(_request()).rival.trainer.config.dataset == "grid"
 
 
 def test_comparing_a_run_with_itself_is_a_clear_message(tab) -> None:
-    ring = preset("ring")
     with pytest.raises(gr.Error, match="same settings"):
-        lab_tab.step(tab, "step", "ring", "ring", ring.loss, ring.g_lr, ring.d_lr, None, "ring", LAYERS, _request())
+        lab_tab.step(tab, "step", "ring", *preset_values("ring"), None, "ring", LAYERS, _request())
 
 
 def test_choosing_a_lab_lesson_fills_the_lab_and_its_comparison_and_leaves_the_train_form() -> None:
@@ -160,6 +172,7 @@ def test_choosing_a_lab_lesson_fills_the_lab_and_its_comparison_and_leaves_the_t
     lesson = LESSONS["mode-collapse-2d"]
     assert by_id["lab-preset"] == lesson.runs[0] == "ring-slow-d" and by_id["lab-compare"] == "ring-wgan-gp"
     assert (by_id["lab-loss"], by_id["lab-d_lr"]) == (SLOW_D.loss, SLOW_D.d_lr)
+    assert (by_id["lab-g_optimizer"], by_id["lab-d_optimizer"]) == (SLOW_D.g_optimizer, SLOW_D.d_optimizer)
     assert isinstance(by_id["train-compare"], dict) and isinstance(by_id["train-preset"], dict)  # gr.skip()
     one_run = dict(zip([getattr(c, "elem_id", None) for c in choose.outputs], choose.fn("gradients-2d"), strict=True))
     assert one_run["lab-preset"] == "ring" and one_run["lab-compare"] == NO_COMPARISON

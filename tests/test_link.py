@@ -165,19 +165,22 @@ def test_a_2d_preset_and_run_b_fill_the_lab_and_leave_the_train_form() -> None:
 def test_the_labs_form_and_run_b_go_into_the_link_and_come_back() -> None:
     from gan_explorer.ui.lab_link import lab_page_state
 
-    state = lab_page_state(lesson=FIRST_LESSON, preset_name="ring", form=["grid", "hinge", 0.002, 0.001],
+    state = lab_page_state(lesson=FIRST_LESSON, preset_name="ring", form=["grid", "hinge", "rmsprop", "adam", 0.002, 0.001],
                            compare="ring-wgan-gp", present=True)
     link = write_link(BASE, state)
-    assert link == f"{BASE}?preset=ring&dataset=grid&loss=hinge&g_lr=0.002&compare=ring-wgan-gp&tab=lab&present=1"
+    assert link == (f"{BASE}?preset=ring&dataset=grid&loss=hinge&g_optimizer=rmsprop&g_lr=0.002&compare=ring-wgan-gp"
+                    "&tab=lab&present=1")
     reopened, notice = read_link(query_of("?" + urlsplit(link).query), LAB_TABS)
-    assert notice == "" and reopened.lab_config() == preset("ring", dataset="grid", loss="hinge", g_lr=0.002)
+    assert notice == "" and reopened.lab_config() == preset("ring", dataset="grid", loss="hinge", g_optimizer="rmsprop",
+                                                                  g_lr=0.002)
 
 
 def test_a_lab_holding_a_lab_lessons_runs_links_the_lesson_and_otherwise_its_preset() -> None:
+    from gan_explorer.ui.lab_form import FORM
     from gan_explorer.ui.lab_link import lab_page_state
 
     lesson, slow_d = LESSONS["mode-collapse-2d"], preset("ring-slow-d")
-    form = [slow_d.dataset, slow_d.loss, slow_d.g_lr, slow_d.d_lr]
+    form = [getattr(slow_d, name) for name in FORM]
     assert write_link(BASE, lab_page_state(lesson=lesson.name, preset_name="ring-slow-d", form=form,
                                            compare="ring-wgan-gp", present=False)) == f"{BASE}?lesson=mode-collapse-2d"
     alone = lab_page_state(lesson=lesson.name, preset_name="ring-slow-d", form=form, compare="No comparison",
@@ -200,4 +203,4 @@ def test_the_labs_form_is_refused_by_name_when_a_setting_is_not_valid() -> None:
     from gan_explorer.ui.lab_link import lab_page_state
 
     with pytest.raises(ValueError, match="G learning rate"):
-        lab_page_state(lesson="", preset_name="ring", form=["ring", "hinge", -1, 0.001], compare="", present=False)
+        lab_page_state(lesson="", preset_name="ring", form=["ring", "hinge", "adam", "adam", -1, 0.001], compare="", present=False)

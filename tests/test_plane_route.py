@@ -15,9 +15,9 @@ import pytest
 import torch
 
 from gan_explorer import plane
-from gan_explorer.presets import preset
 from gan_explorer.ui import lab_tab, plane_route
 from gan_explorer.ui.compare_view import NO_COMPARISON
+from gan_explorer.ui.lab_form import preset_values
 from gan_explorer.ui.sessions import SessionRegistry
 
 LAYERS = list(plane.LAYERS)
@@ -36,8 +36,7 @@ def tab() -> Iterator[lab_tab.LabTab]:
 
 
 def _stepped(tab: lab_tab.LabTab, compare: str = NO_COMPARISON) -> None:
-    cfg = preset("ring-slow-d")
-    lab_tab.step(tab, "step", "ring-slow-d", cfg.dataset, cfg.loss, cfg.g_lr, cfg.d_lr, None, compare, LAYERS,
+    lab_tab.step(tab, "step", "ring-slow-d", *preset_values("ring-slow-d"), None, compare, LAYERS,
                  gr.Request(session_hash=PAGE))
 
 

@@ -16,20 +16,18 @@ from typing import Any
 import gradio as gr
 
 from .. import plane, plots
-from ..config import TrainConfig
-from ..datasets import DATASETS, POINTS
+from ..datasets import DATASETS
 from ..lessons import LESSONS
-from ..losses import LOSSES
 from ..modes_plot import modes_figure
 from ..parsing import whole_number
-from ..presets import preset, presets_of
 from ..sessions import Run, Session
 from ..trainer import Trainer
 from .common import apply_live, bind, friendly
 from .explained import explain
-from .fields import CheckboxGroup, Dropdown, Number
+from .fields import CheckboxGroup, Number
 from .lab_compare import Planes, build_choice, build_planes, captions, diagnoses, half_step, show_rival, trainers_for
-from .lab_draw import DrawPad, dataset_choices, pad, points_of, reading, wire
+from .lab_draw import reading, wire
+from .lab_form import LabForm, build_form, config_of, preset_values
 from .live_chart import chart_value, live_chart
 from .live_view import training_figures
 from .plane_view import plane_value
@@ -39,7 +37,6 @@ STREAM_S = 1.0  # the loss and D charts once a second, as the Train tab's
 QUALITY_EVERY = 100  # steps between measurements of the modes covered (2,500 points: a few ms)
 DEFAULT_STEPS = 3000
 MAX_STEPS = 1_000_000
-PRESETS = presets_of(POINTS)
 LAB_LESSONS = [name for name, lesson in LESSONS.items() if lesson.tab == "lab"]
 # Slow motion: one step per frame. The planes ask for a frame every plane_view.FRAME_MS (160 ms), so a
 # step every 250 ms is drawn, each one, while the arrows and the mesh move visibly from one to the next.
@@ -49,12 +46,7 @@ SLOW_MOTION_REST_S = 0.25
 @dataclass
 class LabTab:
     registry: SessionRegistry
-    preset: gr.Dropdown
-    dataset: gr.Dropdown
-    draw: DrawPad
-    loss: gr.Dropdown
-    g_lr: gr.Number
-    d_lr: gr.Number
+    form: LabForm  # the preset and the settings of run A (lab_form.py)
     steps: gr.Number
     layers: gr.CheckboxGroup
     lesson: gr.Markdown
@@ -69,19 +61,12 @@ class LabTab:
 
     @property
     def settings(self) -> list[gr.components.Component]:
-        return [self.preset, self.dataset, self.loss, self.g_lr, self.d_lr, self.draw.strokes, self.compare]
+        return [self.form.preset, *self.form.controls, self.form.draw.strokes, self.compare]
 
     @property
     def view(self) -> list[gr.components.Component]:
         p = self.planes
         return [p.plot_a, p.plot_b, p.caption_a, p.caption_b, self.losses, self.scores, self.modes, self.status]
-
-
-def config_of(name: str, dataset: str, loss: str, g_lr: float, d_lr: float, strokes: Any = None) -> TrainConfig:
-    """The preset with the form's dataset, loss and learning rates, as a browser sends them (coerced
-    and validated in config.py: a ConfigError names the bad one), and the points drawn for `points`."""
-    return TrainConfig.from_dict(preset(name).to_dict() | {"dataset": dataset, "loss": loss, "g_lr": g_lr,
-                                                           "d_lr": d_lr, "points": points_of(dataset, strokes)})
 
 
 def _quality(session: Session) -> Any:
@@ -135,12 +120,14 @@ def modes_chart(runs: tuple[Run, ...]) -> Any:
 
 
 @friendly
-def start(tab: LabTab, name: str, dataset: str, loss: str, g_lr: float, d_lr: float, strokes: Any, choice: str,
-          steps: float, layers: list[str], request: gr.Request) -> Iterator[dict[Any, Any]]:
+def start(tab: LabTab, name: str, dataset: str, loss: str, g_optimizer: str, d_optimizer: str, g_lr: float,
+          d_lr: float, strokes: Any, choice: str, steps: float, layers: list[str],
+          request: gr.Request) -> Iterator[dict[Any, Any]]:
     """Train the form's run (and run B beside it, in turn) in the session's thread; stream their planes."""
     session = tab.registry.get(request)
     count = whole_number("Train for (steps)", steps, 1, MAX_STEPS)
-    trainer, rival = trainers_for(session, config_of(name, dataset, loss, g_lr, d_lr, strokes), choice)
+    form = (dataset, loss, g_optimizer, d_optimizer, g_lr, d_lr)
+    trainer, rival = trainers_for(session, config_of(name, form, strokes), choice)
     session.start_run(trainer, count, _quality(session), QUALITY_EVERY, rival)
     while session.running:
         due = time.monotonic() + STREAM_S
@@ -158,13 +145,13 @@ def stop(tab: LabTab, layers: list[str], request: gr.Request) -> dict[Any, Any]:
 
 
 @friendly
-def step(tab: LabTab, kind: str, name: str, dataset: str, loss: str, g_lr: float, d_lr: float, strokes: Any,
-         choice: str, layers: list[str], request: gr.Request) -> dict[Any, Any]:
+def step(tab: LabTab, kind: str, name: str, dataset: str, loss: str, g_optimizer: str, d_optimizer: str,
+         g_lr: float, d_lr: float, strokes: Any, choice: str, layers: list[str], request: gr.Request) -> dict[Any, Any]:
     """One full step of each run, or one D or G update alone with what it moved."""
     session = tab.registry.get(request)
     if session.running:
         raise gr.Error("The run is training: press Stop first, then step it by hand.")
-    trainers_for(session, config_of(name, dataset, loss, g_lr, d_lr, strokes), choice)
+    trainers_for(session, config_of(name, (dataset, loss, g_optimizer, d_optimizer, g_lr, d_lr), strokes), choice)
     if kind == "step":
         session.step()
         return frame(tab, session, layers)
@@ -194,8 +181,7 @@ def redraw(tab: LabTab, layers: list[str], request: gr.Request) -> dict[Any, Any
 
 
 def fill_preset(tab: LabTab, name: str) -> dict[Any, Any]:
-    cfg = preset(name)
-    return {tab.dataset: cfg.dataset, tab.loss: cfg.loss, tab.g_lr: cfg.g_lr, tab.d_lr: cfg.d_lr}
+    return dict(zip(tab.form.controls, preset_values(name), strict=True))
 
 
 def lesson_text() -> str:
@@ -208,17 +194,9 @@ def lesson_text() -> str:
 
 
 def _layout(registry: SessionRegistry) -> LabTab:
-    cfg = preset("ring")
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=300, elem_id="lab-settings"):
-            preset_box = Dropdown(PRESETS, value="ring", label="Preset", elem_id="lab-preset")
-            dataset = Dropdown(dataset_choices([n for n, d in DATASETS.items() if d.kind == POINTS]),
-                               value=cfg.dataset, label="Dataset", elem_id="lab-dataset")
-            draw = pad(cfg.dataset)
-            loss = Dropdown(list(LOSSES), value=cfg.loss, label="Loss", elem_id="lab-loss")
-            with gr.Row():
-                g_lr = Number(cfg.g_lr, label="G learning rate", step=1e-4, elem_id="lab-g_lr")
-                d_lr = Number(cfg.d_lr, label="D learning rate", step=1e-4, elem_id="lab-d_lr")
+            form = build_form()
             steps = Number(DEFAULT_STEPS, precision=0, label="Train for (steps)", elem_id="lab-steps")
             compare = build_choice()
             with gr.Row(elem_id="lab-buttons"):
@@ -244,34 +222,35 @@ def _layout(registry: SessionRegistry) -> LabTab:
             explain("lab-modes")
     with gr.Accordion("Lessons", open=False, elem_id="lab-lessons-box"):
         lesson = gr.Markdown(lesson_text(), elem_id="lab-lessons")
-    return LabTab(registry, preset_box, dataset, draw, loss, g_lr, d_lr, steps, layers, lesson, buttons, slow, compare,
+    return LabTab(registry, form, steps, layers, lesson, buttons, slow, compare,
                   planes, losses, scores, modes, status)
 
 
 def build(registry: SessionRegistry) -> LabTab:
     tab = _layout(registry)
-    streaming = reading(tab.draw, tab.buttons["start"]).then(
+    draw, rates = tab.form.draw, [tab.form.fields["g_lr"], tab.form.fields["d_lr"]]
+    streaming = reading(draw, tab.buttons["start"]).then(
         bind(start, tab), [*tab.settings, tab.steps, tab.layers], tab.view, api_name="lab_start",
         concurrency_limit=None, show_progress="hidden")
     tab.buttons["stop"].click(bind(stop, tab), tab.layers, tab.view, cancels=[streaming], api_name="lab_stop",
                               concurrency_limit=None, show_progress="hidden")
     for kind in ("step", "d", "g"):
         kind_box = gr.State(kind)
-        reading(tab.draw, tab.buttons[kind]).then(
+        reading(draw, tab.buttons[kind]).then(
             bind(step, tab), [kind_box, *tab.settings, tab.layers], tab.view,
             api_name=f"lab_{kind}_step" if kind != "step" else "lab_step", concurrency_limit=None,
             show_progress="hidden")
-    wire(tab.draw, tab.dataset)
-    for field in (tab.g_lr, tab.d_lr):
+    wire(draw, tab.form.fields["dataset"])
+    for field in rates:
         for trigger in (field.blur, field.submit):
-            trigger(bind(update_rates, tab), [tab.g_lr, tab.d_lr], [tab.g_lr, tab.d_lr], api_visibility="private",
-                    concurrency_limit=None, show_progress="hidden")
+            trigger(bind(update_rates, tab), rates, rates, api_visibility="private", concurrency_limit=None,
+                    show_progress="hidden")
     tab.slow.change(bind(slow_motion, tab), tab.slow, tab.status, api_visibility="private", concurrency_limit=None,
                     show_progress="hidden")
     tab.layers.change(bind(redraw, tab), tab.layers, tab.view, api_visibility="private", concurrency_limit=None,
                       show_progress="hidden")
     tab.compare.change(show_rival, tab.compare, [tab.planes.column_b, tab.planes.caption_a, tab.planes.caption_b],
                        api_visibility="private", concurrency_limit=None, show_progress="hidden")
-    tab.preset.input(bind(fill_preset, tab), tab.preset, [tab.dataset, tab.loss, tab.g_lr, tab.d_lr],
-                     api_visibility="private", concurrency_limit=None)
+    tab.form.preset.input(bind(fill_preset, tab), tab.form.preset, tab.form.controls, api_visibility="private",
+                          concurrency_limit=None)
     return tab

@@ -17,6 +17,7 @@ from .common import SHIPPED_SUFFIX, friendly
 from .compare_view import NO_COMPARISON
 from .fields import Dropdown, refuse
 from .lab_compare import lesson_choice
+from .lab_link import lab_outputs
 from .lab_tab import LabTab, fill_preset
 from .link import FIRST_LESSON, query_of, read_link
 from .page import OPENED_LINK_JS
@@ -67,8 +68,8 @@ def wire(demo: gr.Blocks, panel: LessonPanel, preset_box: gr.Dropdown, settings:
          lab: LabTab | None = None) -> gr.events.Dependency:
     """Wire the picker; returns the page load's event that opens a link's lesson (link_panel goes on from it).
     `lab`: the 2-D lab, whose form and "Compare with" a lab lesson fills."""
-    lab_outputs = [lab.preset, lab.dataset, lab.loss, lab.g_lr, lab.d_lr, lab.compare] if lab is not None else []
-    outputs = [panel.picker, panel.text, preset_box, *settings.values(), tabs, interpolate_model, *lab_outputs,
+    lab_boxes = lab_outputs(lab) if lab is not None else []
+    outputs = [panel.picker, panel.text, preset_box, *settings.values(), tabs, interpolate_model, *lab_boxes,
                compare]  # run B last, as /lesson's callers read it
 
     def values(lesson: Lesson) -> tuple[Any, ...]:
@@ -77,11 +78,11 @@ def wire(demo: gr.Blocks, panel: LessonPanel, preset_box: gr.Dropdown, settings:
         form = preset_values(lesson.runs[0], settings) if on_train else {}
         model = (gr.Dropdown(value=lesson.checkpoint + SHIPPED_SUFFIX) if lesson.checkpoint else gr.skip())
         rival = gr.skip() if lesson.tab == "lab" else lesson.runs[1] if len(lesson.runs) == 2 else NO_COMPARISON
-        lab_form = {**fill_preset(lab, lesson.runs[0]), lab.preset: lesson.runs[0],
+        lab_form = {**fill_preset(lab, lesson.runs[0]), lab.form.preset: lesson.runs[0],
                     lab.compare: lesson_choice(lesson)} if lab is not None and on_lab else {}
         return (lesson.name, lesson_text(lesson), lesson.runs[0] if on_train else gr.skip(),
                 *(form.get(control, gr.skip()) for control in settings.values()), gr.Tabs(selected=lesson.tab), model,
-                *(lab_form.get(control, gr.skip()) for control in lab_outputs), rival)
+                *(lab_form.get(control, gr.skip()) for control in lab_boxes), rival)
 
     @friendly
     def choose(name: str) -> tuple[Any, ...]:

@@ -108,8 +108,9 @@ def wire(demo: gr.Blocks, panel: LinkPanel, opened: Any, present: gr.Checkbox, n
                   *values: Any) -> Any:
         values, lab_form = values[:len(values) - len(lab_boxes)], values[len(values) - len(lab_boxes):]
         if lab_form and tab == LAB_TAB:
-            lab_state = lab_page_state(lesson=lesson_name, preset_name=lab_form[0], form=lab_form[1:5],
-                                       compare=lab_form[5], present=on)
+            lab_preset, *form, compare = lab_form  # lab_outputs' order
+            lab_state = lab_page_state(lesson=lesson_name, preset_name=lab_preset, form=form, compare=compare,
+                                       present=on)
             return gr.Textbox(write_link(page, lab_state), visible=True)
         chosen = dict(zip(["compare", *settings] if extra else list(settings), values, strict=True))
         state = page_state(lesson=lesson_name, preset_name=preset_name, steps=steps_value, present=on,
