@@ -21,6 +21,7 @@ import sys
 import threading
 import time
 from collections import defaultdict
+from multiprocessing import active_children
 from pathlib import Path
 from typing import Any
 
@@ -88,8 +89,9 @@ class PlaneClock:
 
 
 def _cpu_seconds() -> dict[str, float]:
-    """CPU seconds so far (user + system, from /proc) of the training thread, this process's other
-    threads (the server: Gradio, the frames) and every Chromium process (renderer, GPU, browser)."""
+    """CPU seconds so far (user + system, from /proc) of the training process (a run of points trains
+    in a child: process_run.py) and the session's thread that watches it (or trains, for other runs),
+    this process's other threads (the server: Gradio, the frames) and every Chromium process."""
     tick = os.sysconf("SC_CLK_TCK")
     training = {t.native_id for t in threading.enumerate() if t.name == "gan-explorer-train"}
     spent: dict[str, float] = defaultdict(float)
@@ -97,12 +99,15 @@ def _cpu_seconds() -> dict[str, float]:
     def seconds(stat: str) -> float:
         fields = stat.rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / tick
-    for task in Path("/proc/self/task").iterdir():
+    tasks = [*Path("/proc/self/task").iterdir(), *(Path(f"/proc/{child.pid}") for child in active_children())]
+    for task in tasks:
         with contextlib.suppress(OSError):
             group = "training thread" if int(task.name) in training else "server's other threads"
+            if task.parent.name == "proc":  # a process of its own (process_run.py): the run's steps
+                group = "training process"
             spent[group] += seconds((task / "stat").read_text())
-            if group == "training thread":  # its time ready to run but waiting for a core
-                spent["training thread's wait for a core"] += int((task / "schedstat").read_text().split()[1]) / 1e9
+            if group != "server's other threads":  # its time ready to run but waiting for a core
+                spent[f"{group}'s wait for a core"] += int((task / "schedstat").read_text().split()[1]) / 1e9
     for proc in Path("/proc").iterdir():
         with contextlib.suppress(OSError):
             if proc.name.isdigit() and "chrom" in (proc / "comm").read_text():

@@ -24,6 +24,7 @@ from .config import TrainConfig
 from .cores import Borrower, CoreShare
 from .diagnosis import Finding, RunState, diagnose
 from .models import Generator
+from .process_run import can_train_apart, in_process
 from .timelapse import Timelapse
 from .trainer import Trainer
 
@@ -162,11 +163,14 @@ class Session:
         try:
             with cores.training() if cores is not None else nullcontext() as borrower:
                 _next_round(borrower, runs)
-                for metrics in in_turn(trainers, steps, [run.name for run in runs]):
+                names = [run.name for run in runs]
+                apart = can_train_apart(trainers)  # the runs' steps in a process of their own
+                rounds = in_process(trainers, steps, names, rest) if apart else in_turn(trainers, steps, names)
+                for metrics in rounds:
                     _next_round(borrower, runs)  # between two rounds of steps: borrow or give back a core
                     for run, step in zip(runs, metrics):
                         _after_step(run, step.step, runs, quality_fn, quality_every)
-                    if (seconds := rest()) > 0:
+                    if not apart and (seconds := rest()) > 0:
                         trainers[0].rest(seconds)  # Stop ends the rest
         except RunDiverged as e:  # said on the line of the run that diverged, which a comparison names
             runs[e.index].error = str(e) if len(runs) == 1 else f"{e} Both runs were stopped."
