@@ -1,4 +1,4 @@
-"""Training in a process of its own: the steps of a run of points (the 2-D lab's) are taken in a forked
+"""Training in a process of its own: the steps of a session's runs (the 2-D lab's) are taken in a forked
 child, so the server's threads (Gradio's event loop, the planes' frames, the charts) never hold the GIL
 the training needs. Beside a page in Chromium on 2 cores this took a run from about 0.75x to the speed
 it has alone (docs/lab2d.md, "A process of its own").
@@ -15,8 +15,9 @@ RunDiverged when a run diverges), so the session's loop (sessions.py) reads the 
 - At the end the child sends what is not shared: the optimisers' and schedulers' state, the random
   generators' states, the sampler's count. The parent's Trainer goes on from there, as if it had trained.
 
-Only for runs of points on the CPU where the OS can fork (`can_train_apart`); the others train in the
-session's thread, as before.
+A session asks for it (`Session.apart`: the lab's do) and gets it where the OS can fork and the runs are
+on the CPU (`can_train_apart`); otherwise, and for the Train tab's runs (which Pause holds between two
+steps, and which borrow a second core while nobody uses the page), the session's thread trains.
 """
 from __future__ import annotations
 
@@ -31,7 +32,6 @@ from typing import Any
 import torch
 
 from .compare import RunDiverged, in_turn
-from .datasets import DATASETS, POINTS
 from .history import StepMetrics
 from .models import Dropout
 from .trainer import Trainer
@@ -42,10 +42,10 @@ JOIN_S = 5.0  # the child ends within a step of being told to; after this long i
 
 
 def can_train_apart(trainers: Sequence[Trainer]) -> bool:
-    """Whether these runs can train in a forked process: points on the CPU (a forked child cannot use
-    a GPU its parent opened; MNIST's sampler keeps a permutation not sent back), on Linux."""
-    return sys.platform == "linux" and all(
-        t.device.type == "cpu" and DATASETS[t.config.dataset].kind == POINTS for t in trainers)
+    """Whether these runs can train in a forked process: on the CPU (a forked child cannot use a GPU
+    its parent opened), on Linux (where forking a process with threads is what torch's own data
+    loaders do; macOS's system libraries are not safe to fork)."""
+    return sys.platform == "linux" and all(t.device.type == "cpu" for t in trainers)
 
 
 def in_process(trainers: Sequence[Trainer], steps: int, names: Sequence[str],
@@ -124,20 +124,15 @@ def _share_weights(trainer: Trainer) -> None:
 
 
 def _generators(trainer: Trainer) -> list[torch.Generator]:
-    """Every random generator a step draws from, in one order: z's, the data's, D's dropout masks'."""
-    found = [trainer.rng, getattr(trainer.sampler, "rng", None),
-             *(m.rng for m in trainer.discriminator.modules() if isinstance(m, Dropout))]
-    unique: dict[int, torch.Generator] = {}
-    for generator in found:
-        if generator is not None:
-            unique.setdefault(id(generator), generator)
-    return list(unique.values())
+    """The random generators a step draws from besides the sampler's, in one order: z's, D's dropout's."""
+    found = [trainer.rng, *(m.rng for m in trainer.discriminator.modules() if isinstance(m, Dropout))]
+    return list({id(generator): generator for generator in found if generator is not None}.values())
 
 
 def _loose_state(trainer: Trainer) -> dict[str, Any]:
     """What a step changes outside the shared weights."""
     return {"step_count": trainer.step_count, "train_seconds": trainer.train_seconds,
-            "last_finish": trainer._last_finish, "points_seen": getattr(trainer.sampler, "points_seen", 0),
+            "last_finish": trainer._last_finish, "sampler": trainer.sampler.state(),
             "generators": [g.get_state() for g in _generators(trainer)],
             "optimizers": [trainer.g_optimizer.state_dict(), trainer.d_optimizer.state_dict()],
             "schedulers": [s.state_dict() for s in trainer.schedulers]}
@@ -147,8 +142,7 @@ def _load_loose_state(trainer: Trainer, state: dict[str, Any]) -> None:
     with trainer.lock:
         trainer.step_count, trainer.train_seconds = state["step_count"], state["train_seconds"]
         trainer._last_finish = state["last_finish"]
-        if hasattr(trainer.sampler, "points_seen"):
-            trainer.sampler.points_seen = state["points_seen"]
+        trainer.sampler.load_state(state["sampler"])
         for generator, saved in zip(_generators(trainer), state["generators"], strict=True):
             generator.set_state(saved)
         for optimizer, saved in zip((trainer.g_optimizer, trainer.d_optimizer), state["optimizers"]):

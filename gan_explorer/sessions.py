@@ -95,6 +95,8 @@ class Session:
     # Slow motion: the training thread rests this long after each round of steps (0: full speed). Read at
     # every round, so a run can be slowed down or sped up while it trains.
     rest_s: float = 0.0
+    # Train in a process of its own where the runs can (process_run.py): no Pause, no borrowed core
+    apart: bool = False
 
     @property
     def trainer(self) -> Trainer | None:
@@ -151,12 +153,12 @@ class Session:
             run.target_step = run.trainer.step_count + steps
         self.thread = threading.Thread(target=self._train, name="gan-explorer-train", daemon=True,
                                        args=(self.runs, steps, quality_fn, quality_every, self.cores,
-                                             lambda: self.rest_s))
+                                             lambda: self.rest_s, self.apart))
         self.thread.start()
 
     @staticmethod
     def _train(runs: tuple[Run, ...], steps: int, quality_fn: QualityFn | None, quality_every: int,
-               cores: CoreShare | None, rest: Callable[[], float]) -> None:
+               cores: CoreShare | None, rest: Callable[[], float], apart: bool) -> None:
         trainers = [run.trainer for run in runs]
         if cores is not None and quality_fn is not None:
             quality_fn = cores.on_server_share(quality_fn)  # type: ignore[assignment]
@@ -164,7 +166,7 @@ class Session:
             with cores.training() if cores is not None else nullcontext() as borrower:
                 _next_round(borrower, runs)
                 names = [run.name for run in runs]
-                apart = can_train_apart(trainers)  # the runs' steps in a process of their own
+                apart = apart and can_train_apart(trainers)  # the runs' steps in a process of their own
                 rounds = in_process(trainers, steps, names, rest) if apart else in_turn(trainers, steps, names)
                 for metrics in rounds:
                     _next_round(borrower, runs)  # between two rounds of steps: borrow or give back a core

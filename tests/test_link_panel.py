@@ -36,7 +36,7 @@ def _page(with_compare: bool, with_lab: bool = False) -> tuple[dict[str, Any], d
                 gr.Markdown("z")
             if with_lab:
                 with gr.Tab("2-D lab", id="lab"):
-                    lab = lab_tab.build(SessionRegistry())
+                    lab = lab_tab.build(SessionRegistry(apart=True))
         opened = demo.load(lambda: None)
         link_panel.wire(demo, link, opened, present, notice, tabs, lesson, preset_box, settings, steps, compare,
                         *[lab] * with_lab)
@@ -82,17 +82,18 @@ def test_a_lab_link_fills_the_lab_and_run_b_opens_the_lab_and_leaves_the_train_f
         _, notice, preset_box, *rest = handlers["open_link"]("?" + urlencode(query))
         form, (steps, tabs, train_b, *lab) = rest[:len(settings)], rest[len(settings):]
         slow_d = preset("ring-slow-d")
-        assert lab == ["ring-slow-d", slow_d.dataset, slow_d.loss, slow_d.g_lr, slow_d.d_lr, "ring-wgan-gp"]
+        assert lab == ["ring-slow-d", slow_d.dataset, slow_d.loss, slow_d.g_optimizer, slow_d.d_optimizer,
+                       slow_d.g_lr, slow_d.d_lr, "ring-wgan-gp"]
         assert tabs.selected == "lab" and not notice.visible
         assert all(isinstance(v, dict) for v in (preset_box, *form, steps, train_b))  # gr.skip(): Train keeps its own
 
 
 def test_copy_link_on_the_lab_gives_the_labs_link() -> None:
     handlers, settings, _ = _page(True, with_lab=True)
-    lab_form = ["ring", "grid", "hinge", 0.002, 0.001, "ring-wgan-gp"]
+    lab_form = ["ring", "grid", "hinge", "adam", "sgd", 0.002, 0.001, "ring-wgan-gp"]
     made = handlers["make_link"](BASE, "lab", FIRST_LESSON, "fast", 3000, False, None, *_form(settings), *lab_form)
-    assert made.value == ("https://teacher.example/space/?preset=ring&dataset=grid&loss=hinge&g_lr=0.002"
-                          "&compare=ring-wgan-gp&tab=lab")
-    lab_form[3] = -1
+    assert made.value == ("https://teacher.example/space/?preset=ring&dataset=grid&loss=hinge&d_optimizer=sgd"
+                          "&g_lr=0.002&compare=ring-wgan-gp&tab=lab")
+    lab_form[5] = -1
     with pytest.raises(gr.Error, match="G learning rate"):
         handlers["make_link"](BASE, "lab", FIRST_LESSON, "fast", 3000, False, None, *_form(settings), *lab_form)

@@ -15,6 +15,7 @@ import pytest
 import torch
 
 from gan_explorer.config import TrainConfig
+from gan_explorer.data import MNISTTensors
 from gan_explorer.presets import DEFAULT_PRESET, preset
 from gan_explorer.process_run import can_train_apart
 from gan_explorer.sessions import Session
@@ -42,6 +43,7 @@ def _same(a: Trainer, b: Trainer) -> bool:
 
 def _training(session: Session, steps: int = 1_000_000, rival: Trainer | None = None,
               config: TrainConfig = CONFIG) -> Trainer:
+    session.apart = True
     trainer = Trainer(config, device="cpu")
     session.start_run(trainer, steps, None, 100, rival)
     return trainer
@@ -115,7 +117,23 @@ def test_a_training_process_that_dies_is_said_on_the_runs_line() -> None:
     assert not session.running and "the training process ended without a word" in session.run.error
 
 
-def test_only_runs_of_points_on_the_cpu_train_apart() -> None:
-    assert can_train_apart([Trainer(CONFIG, device="cpu")])
-    assert not can_train_apart([Trainer(preset(DEFAULT_PRESET), device="cpu", data_root=os.environ.get(
-        "GAN_EXPLORER_DATA"))])
+def test_an_mnist_run_trained_apart_goes_on_from_where_its_sampler_was(small_data: MNISTTensors) -> None:
+    # 512 images in batches of 16: the 40 steps pass an epoch's end, and the sampler's new order
+    config = preset(DEFAULT_PRESET, batch_size=16, mlp_g_hidden=(32,), mlp_d_hidden=(32,))
+    session, apart = Session(apart=True), Trainer(config, device="cpu", data=small_data)
+    by_hand = Trainer(config, device="cpu", data=small_data)
+    session.start_run(apart, 30, None, 100)
+    session.thread.join(60)
+    for _ in range(40):
+        by_hand.step()
+    for _ in range(10):
+        apart.step()
+    assert apart.step_count == 40 and _same(apart, by_hand)
+
+
+def test_a_session_that_does_not_ask_trains_in_its_thread() -> None:
+    session, trainer = Session(), Trainer(CONFIG, device="cpu")
+    session.start_run(trainer, 100_000, None, 100)
+    _wait_for_step(trainer, 5)
+    assert not multiprocessing.active_children() and can_train_apart([trainer])
+    session.stop_run()
