@@ -7,9 +7,12 @@ lab by its link, presses Start and counts the plane's frames the page actually p
 come from the run's own counter over the same window; the server's cost per frame is the time spent
 measuring each plane and building its numbers in Python (by Start's stream or the planes' route). `--profile` adds a CPU profile of the page (Chrome's
 Profiler through a CDP session) split by where the time went: Plotly's bundle, Gradio's, the page's
-own scripts, and the browser's native work (style, layout, paint, garbage collection).
+own scripts, and the browser's native work (style, layout, paint, garbage collection). The lab's runs
+train in a process of their own (process_run.py); `--in-thread` trains them in the session's thread
+instead, the baseline to alternate with.
 
     python benchmarks/lab_fps.py --seconds 8 --profile
+    python benchmarks/lab_fps.py --seconds 10 --compare '' --in-thread
 """
 from __future__ import annotations
 
@@ -201,15 +204,22 @@ def main() -> None:
     parser.add_argument("--compare", default="ring-wgan-gp", help="run B of the second scenario ('' for none)")
     parser.add_argument("--size", default="1280x720")
     parser.add_argument("--profile", action="store_true", help="a CPU profile of the page per scenario")
+    parser.add_argument("--in-thread", action="store_true",
+                        help="train in the session's thread, as before process_run.py (the baseline)")
     args = parser.parse_args()
+    from gan_explorer import sessions
     from gan_explorer.ui import build_demo, configure_torch_threads, launch_options
+
+    if args.in_thread:
+        sessions.can_train_apart = lambda trainers: False
 
     configure_torch_threads()  # as app.py does
     demo = build_demo()
     _, url, _ = demo.launch(server_name="127.0.0.1", server_port=_free_port(), prevent_thread_lock=True,
                             quiet=True, **launch_options())
     time.sleep(WARM_UP_S)
-    print(cpu_summary(), f"| load average {os.getloadavg()[0]:.2f} | {Path(gan_explorer.__file__).parent}", flush=True)
+    print(cpu_summary(), f"| load average {os.getloadavg()[0]:.2f} | {Path(gan_explorer.__file__).parent}",
+          "| training in the session's thread" if args.in_thread else "| training apart", flush=True)
     size = tuple(int(v) for v in args.size.split("x"))
     queries = [f"tab=lab&preset={args.preset}"] + ([f"tab=lab&preset={args.preset}&compare={args.compare}"]
                                                    if args.compare else [])

@@ -22,6 +22,7 @@ steps, and which borrow a second core while nobody uses the page), the session's
 from __future__ import annotations
 
 import multiprocessing
+import os
 import pickle
 import sys
 import threading
@@ -39,6 +40,9 @@ from .trainer import Trainer
 SEND_EVERY_S = 0.02  # the child sends its steps' metrics in batches, at most this far apart
 POLL_S = 0.05  # the parent looks at Stop and slow motion at least this often
 JOIN_S = 5.0  # the child ends within a step of being told to; after this long it is killed
+# The child yields a core to the server's threads when both want one: a class whose runs all train at
+# once must not make the page wait (a thread's runs shared the GIL with the server; processes do not).
+NICENESS = 10
 
 
 def can_train_apart(trainers: Sequence[Trainer]) -> bool:
@@ -154,6 +158,7 @@ def _load_loose_state(trainer: Trainer, state: dict[str, Any]) -> None:
 def _child_main(trainers: Sequence[Trainer], steps: int, names: Sequence[str], from_parent: Any, to_parent: Any,
                 stop: Any, resting: Any) -> None:
     """The child: the runs' steps, in turn, on one thread of its own."""
+    os.nice(NICENESS)
     torch.set_num_threads(1)
     for trainer in trainers:
         trainer.renew_locks()  # another thread of the parent may have held one as it forked
