@@ -3,6 +3,7 @@ D step and G step say what they moved, slow motion draws every step, and the fra
 (docs/lab2d.md)."""
 from __future__ import annotations
 
+import json
 import os
 import statistics
 from pathlib import Path
@@ -42,11 +43,12 @@ MIN_FPS = float(os.environ.get("GX_LAB_MIN_FPS", "1"))  # a floor for a busy sha
 
 def _step_of(page: Any) -> int:
     text = page.evaluate(f"{TITLE} ? {TITLE}.textContent : ''")
-    return int(text.split()[-1].replace(",", "")) if text else -1
+    return int(text.split()[-1].replace(",", "")) if text.startswith("step ") else -1
 
 
 @pytest.mark.alone
 def test_start_streams_the_plane_while_training_and_stop_ends_it(lab: Any, artifacts_dir: Path) -> None:
+    lab.wait_for_function(f"{TITLE}?.textContent === {json.dumps(plane_view.EMPTY)}")  # a blank plane says what shows
     lab.locator("#lab-steps input").fill("100000")
     lab.locator("#lab-start").click()
     lab.wait_for_function(f"{TITLE}?.textContent.startsWith('step ') && "

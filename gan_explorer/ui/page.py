@@ -89,6 +89,8 @@ body.gx-present { --gx-stage: 420px; --body-text-size: 20px;
 .gx-present #lab-settings > :not(#lab-buttons):not(#lab-buttons-half):not(#lab-slow-row),
 .gx-present #lab-lessons-box, .gx-present #lab-stage .gx-explained { display: none !important; }
 .gx-present #lab-buttons, .gx-present #lab-buttons-half { flex-direction: column; }
+.gx-present #lab-slow span { font-size: 17px !important; line-height: 1.3 !important; }  /* read from the back */
+.gx-present #lab-slow input { width: 22px !important; height: 22px !important; }
 .gx-present #lab-stage { flex: 4 1 0 !important; }
 .gx-present #lab-charts { flex: 1.4 1 0 !important; min-width: 240px !important; }
 .gx-present #lab-charts .gx-explained { display: none !important; }

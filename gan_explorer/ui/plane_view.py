@@ -27,6 +27,7 @@ LEGEND = {"real": "real", "fake": "generated", "manifold": "G's manifold", "grad
 ROUTE = "/gx/plane/{which}"  # plane_route.py serves it
 FRAME_MS = 160  # a newer frame asked for this often while the run trains: 6 a second, the issue's 5 with room
 QUIET_MS = 3000  # ... until no new frame came for this long
+EMPTY = "Press Start or Step: the real points, G's points and D's map appear here."
 TEMPLATE = ('<div class="gx-plane"><div class="gx-plane-title"></div><div class="gx-plane-box">'
             '<canvas></canvas><div class="gx-plane-ticks"></div><div class="gx-plane-tip"></div></div>'
             '<div class="gx-plane-legend"></div></div>')
@@ -58,6 +59,7 @@ const COLOURS = %(colours)s, SCALE = %(scale)s, LEGEND = %(legend)s;
 const rgb = (hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
 const STOPS = SCALE.map(([at, hex]) => [at, rgb(hex)]);
 const WHICH = "%(which)s", ROUTE = "%(route)s", FRAME_MS = %(frame_ms)d, QUIET_MS = %(quiet_ms)d;
+const EMPTY = %(empty)s;  // the title until a run's first frame
 let frame = null, drawn = null, pending = false, axesKey = "", legendKey = "", place = null, pointer = null;
 let polling = false;
 
@@ -277,7 +279,7 @@ async function poll() {
 }
 function arm() { if (!polling) { polling = true; poll(); } }
 watch("value", () => { if (accept(props.value)) arm(); });
-accept(props.value);
+if (!accept(props.value)) title.textContent = EMPTY;
 new ResizeObserver(() => { axesKey = ""; schedule(); }).observe(canvas);
 canvas.addEventListener("mousemove", (event) => {
   const box = canvas.getBoundingClientRect();
@@ -291,7 +293,8 @@ def plane_view(elem_id: str, which: str) -> gr.HTML:
     """An empty plane of run `which` ("a" or "b") of the page's lab session, that plane_value's frames
     draw into: Gradio's, and the route's (plane_route.py) while the run trains."""
     script = PLANE_JS % {"colours": json.dumps(COLOURS), "scale": json.dumps(SCORE_COLOURS), "legend": json.dumps(LEGEND),
-                         "which": which, "route": ROUTE, "frame_ms": FRAME_MS, "quiet_ms": QUIET_MS}
+                         "which": which, "route": ROUTE, "frame_ms": FRAME_MS, "quiet_ms": QUIET_MS,
+                         "empty": json.dumps(EMPTY)}
     return gr.HTML("", html_template=TEMPLATE, js_on_load=script, elem_id=elem_id,
                    elem_classes=["gx-stage", LIVE_CLASS], apply_default_css=False, container=True, padding=False)
 
