@@ -25,13 +25,7 @@ LAYERS = list(plane.LAYERS)
 SLOW_D = preset("ring-slow-d")
 FORM = ("ring-slow-d", *preset_values("ring-slow-d"))  # the lab's preset and form holding ring-slow-d
 
-
-@pytest.fixture(autouse=True)
-def one_thread() -> Iterator[None]:
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # conftest: as the lab's runs train
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import multiprocessing
 import os
 import signal
 import time
-from collections.abc import Iterator
 
 import pytest
 import torch
@@ -24,13 +23,7 @@ from gan_explorer.trainer import Trainer
 # dropout and a learning-rate decay: the state a step changes outside the weights must come back too
 CONFIG = preset("ring-slow-d", mlp_dropout=0.2, lr_decay_every=50)
 
-
-@pytest.fixture(autouse=True)
-def one_thread() -> Iterator[None]:
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # conftest: as the lab's runs train
 
 
 def _weights(trainer: Trainer) -> list[torch.Tensor]:
