@@ -21,6 +21,7 @@ steps, and which borrow a second core while nobody uses the page), the session's
 """
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import pickle
@@ -67,11 +68,12 @@ def in_process(trainers: Sequence[Trainer], steps: int, names: Sequence[str],
 
     def forward(index: int) -> Callable[[dict[str, Any]], None]:
         def send(changes: dict[str, Any]) -> None:
-            with sending:
+            with sending, contextlib.suppress(OSError):  # a child that has ended takes no more
                 to_child.send((index, changes))
         return send
     child.start()
-    to_parent.close()
+    to_parent.close()  # the child's ends
+    from_parent.close()
     for i, trainer in enumerate(trainers):
         trainer.on_update = forward(i)
     try:
@@ -81,6 +83,8 @@ def in_process(trainers: Sequence[Trainer], steps: int, names: Sequence[str],
             trainer.on_update = None
         stop.set()
         from_child.close()  # a child still sending gets a broken pipe rather than wait for a reader
+        with sending:
+            to_child.close()
         child.join(JOIN_S)
         if child.is_alive():
             child.kill()
@@ -176,6 +180,7 @@ def _child_main(trainers: Sequence[Trainer], steps: int, names: Sequence[str], f
             if resting.value > 0:
                 stop.wait(resting.value)
         to_parent.send_bytes(pickle.dumps(("steps", batch)))
+        _take_updates(trainers, from_parent)  # a rate sent as the run ended is in the state sent back
         to_parent.send_bytes(pickle.dumps(("done", [_loose_state(t) for t in trainers])))
     except RunDiverged as e:
         to_parent.send_bytes(pickle.dumps(("steps", batch)))
@@ -183,6 +188,7 @@ def _child_main(trainers: Sequence[Trainer], steps: int, names: Sequence[str], f
 
 
 def _take_updates(trainers: Sequence[Trainer], from_parent: Any) -> None:
-    while from_parent.poll():
-        index, changes = from_parent.recv()
-        trainers[index].update(**changes)
+    with contextlib.suppress(EOFError):  # the parent has stopped listening: nothing more comes
+        while from_parent.poll():
+            index, changes = from_parent.recv()
+            trainers[index].update(**changes)
