@@ -4,6 +4,7 @@ Copy link on the lab gives the lab's link, and the presentation layout fits both
 screen with big text. Screenshots go to test-artifacts/lab-compare-*.png: look at them after a change."""
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ sync_api = pytest.importorskip("playwright.sync_api")
 TITLE = "(document.querySelector('{} .gx-plane-title')?.textContent ?? '')"
 PLANES = ("#lab-plane", "#lab-plane-b-plot")
 VALUE = "document.querySelector('#{} input')?.value"
+TOP = "document.querySelector('{}').getBoundingClientRect().top"
 
 
 def _opened(browser: Any, url: str, width: int, height: int, ready: str = "#lab-start") -> Any:
@@ -49,6 +51,9 @@ def test_a_lab_lessons_link_fills_the_lab_and_start_draws_both_runs_side_by_side
         _stepped(page, 100)
         assert page.locator("#lab-caption-a").inner_text().startswith("A: loss non_saturating")
         assert page.locator("#lab-caption-b").inner_text().startswith("B: loss wgan_gp")
+        # the captions' last texts may change their heights a frame after they arrive: let the row settle
+        with contextlib.suppress(sync_api.TimeoutError):
+            page.wait_for_function(f"Math.abs({TOP.format(PLANES[0])} - {TOP.format(PLANES[1])}) < 2", timeout=5_000)
         a, b = (page.locator(p).bounding_box() for p in PLANES)
         assert a["x"] + a["width"] <= b["x"] + 1 and abs(a["y"] - b["y"]) < 2  # side by side
         assert b["x"] + b["width"] <= width  # both on the screen
