@@ -10,7 +10,6 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import torch
 from torch import Tensor
@@ -115,12 +114,3 @@ class BatchSampler:
         self._position += batch_size
         self.images_seen += batch_size
         return self.data.images[idx], self.data.labels[idx]
-
-    def state(self) -> dict[str, Any]:
-        return {"order": self._order.cpu(), "position": self._position, "images_seen": self.images_seen,
-                "generator": self.generator.get_state()}
-
-    def load_state(self, state: dict[str, Any]) -> None:
-        self._order = state["order"].to(self._order.device)
-        self._position, self.images_seen = state["position"], state["images_seen"]
-        self.generator.set_state(state["generator"])

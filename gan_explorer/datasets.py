@@ -43,12 +43,6 @@ class Sampler(Protocol):
         """n samples for slow motion's probe, the same for the whole run: drawn from `rng` (on the CPU)."""
         ...
 
-    def state(self) -> dict[str, Any]:
-        """Where the sampler is (a small picklable dict): a run trained elsewhere sends it back."""
-        ...
-
-    def load_state(self, state: dict[str, Any]) -> None: ...
-
 
 @dataclass(frozen=True)
 class Mixture:
@@ -112,13 +106,6 @@ class PointSampler:
         points, labels = self.distribution.draw(n, rng)
         device = self.rng.device
         return points.to(device), labels.to(device)
-
-    def state(self) -> dict[str, Any]:
-        return {"points_seen": self.points_seen, "rng": self.rng.get_state()}
-
-    def load_state(self, state: dict[str, Any]) -> None:
-        self.points_seen = state["points_seen"]
-        self.rng.set_state(state["rng"])
 
 
 class MNISTSampler(BatchSampler):

@@ -10,9 +10,8 @@ import math
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import torch
 from torch import Tensor
@@ -67,21 +66,8 @@ class RunControl:
         self._unpaused = threading.Event()
         self._unpaused.set()
         self._stopped = threading.Event()
-        # Called with each change of live settings (Trainer.update): a run training in a process of its
-        # own (process_run.py) passes them on to it.
-        self.on_update: Callable[[dict[str, Any]], None] | None = None
         with _RUNS_LOCK:
             _RUNS.add(self)
-
-    def renew_locks(self) -> None:
-        """New locks and events in the same state, for a forked child: the parent thread that held
-        one as it forked does not exist there to release it."""
-        self._lock = threading.Lock()
-        unpaused, stopped = threading.Event(), threading.Event()
-        for new, old in ((unpaused, self._unpaused), (stopped, self._stopped)):
-            if old.is_set():
-                new.set()
-        self._unpaused, self._stopped = unpaused, stopped
 
     def _launch(self) -> Launched:
         """Queue one step's work on the device; its metrics are read by _finish()."""

@@ -24,7 +24,6 @@ from .config import TrainConfig
 from .cores import Borrower, CoreShare
 from .diagnosis import Finding, RunState, diagnose
 from .models import Generator
-from .process_run import can_train_apart, in_process
 from .timelapse import Timelapse
 from .trainer import Trainer
 
@@ -95,8 +94,6 @@ class Session:
     # Slow motion: the training thread rests this long after each round of steps (0: full speed). Read at
     # every round, so a run can be slowed down or sped up while it trains.
     rest_s: float = 0.0
-    # Train in a process of its own where the runs can (process_run.py): no Pause, no borrowed core
-    apart: bool = False
 
     @property
     def trainer(self) -> Trainer | None:
@@ -153,26 +150,23 @@ class Session:
             run.target_step = run.trainer.step_count + steps
         self.thread = threading.Thread(target=self._train, name="gan-explorer-train", daemon=True,
                                        args=(self.runs, steps, quality_fn, quality_every, self.cores,
-                                             lambda: self.rest_s, self.apart))
+                                             lambda: self.rest_s))
         self.thread.start()
 
     @staticmethod
     def _train(runs: tuple[Run, ...], steps: int, quality_fn: QualityFn | None, quality_every: int,
-               cores: CoreShare | None, rest: Callable[[], float], apart: bool) -> None:
+               cores: CoreShare | None, rest: Callable[[], float]) -> None:
         trainers = [run.trainer for run in runs]
         if cores is not None and quality_fn is not None:
             quality_fn = cores.on_server_share(quality_fn)  # type: ignore[assignment]
         try:
             with cores.training() if cores is not None else nullcontext() as borrower:
                 _next_round(borrower, runs)
-                names = [run.name for run in runs]
-                apart = apart and can_train_apart(trainers)  # the runs' steps in a process of their own
-                rounds = in_process(trainers, steps, names, rest) if apart else in_turn(trainers, steps, names)
-                for metrics in rounds:
+                for metrics in in_turn(trainers, steps, [run.name for run in runs]):
                     _next_round(borrower, runs)  # between two rounds of steps: borrow or give back a core
                     for run, step in zip(runs, metrics):
                         _after_step(run, step.step, runs, quality_fn, quality_every)
-                    if not apart and (seconds := rest()) > 0:
+                    if (seconds := rest()) > 0:
                         trainers[0].rest(seconds)  # Stop ends the rest
         except RunDiverged as e:  # said on the line of the run that diverged, which a comparison names
             runs[e.index].error = str(e) if len(runs) == 1 else f"{e} Both runs were stopped."

@@ -31,7 +31,7 @@ pytestmark = pytest.mark.usefixtures("one_thread")  # conftest: as the lab's run
 @pytest.fixture
 def tab() -> Iterator[lab_tab.LabTab]:
     with gr.Blocks():
-        built = lab_tab.build(registry := SessionRegistry(apart=True))
+        built = lab_tab.build(registry := SessionRegistry())
     yield built
     for key in list(registry._sessions):
         registry.close(gr.Request(session_hash=key))
@@ -190,7 +190,7 @@ def test_a_2d_checkpoint_uploaded_to_the_image_tabs_is_refused_with_where_it_bel
 
 def test_nothing_in_the_lab_offers_a_timelapse_or_replay() -> None:
     with gr.Blocks() as demo:
-        lab_tab.build(SessionRegistry(apart=True))
+        lab_tab.build(SessionRegistry())
     words = [str(getattr(block, attr, "") or "").lower() for block in demo.blocks.values()
              for attr in ("label", "value", "elem_id") if isinstance(getattr(block, attr, ""), str | None)]
     assert words and not [w for w in words if "timelapse" in w or "replay" in w or ".gif" in w]

@@ -36,7 +36,7 @@ def _page(with_compare: bool, with_lab: bool = False) -> tuple[dict[str, Any], d
                 gr.Markdown("z")
             if with_lab:
                 with gr.Tab("2-D lab", id="lab"):
-                    lab = lab_tab.build(SessionRegistry(apart=True))
+                    lab = lab_tab.build(SessionRegistry())
         opened = demo.load(lambda: None)
         link_panel.wire(demo, link, opened, present, notice, tabs, lesson, preset_box, settings, steps, compare,
                         *[lab] * with_lab)

@@ -29,7 +29,7 @@ def tab() -> Iterator[lab_tab.LabTab]:
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     with gr.Blocks():
-        built = lab_tab.build(SessionRegistry(apart=True))
+        built = lab_tab.build(SessionRegistry())
     yield built
     built.registry.close(gr.Request(session_hash=PAGE))
     torch.set_num_threads(threads)

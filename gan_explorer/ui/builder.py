@@ -130,8 +130,7 @@ def build_demo() -> gr.Blocks:
     """The app. Call configure_torch_threads() first in a process that serves it (app.py does)."""
     limit_allocator_arenas()  # before the server's threads start: less memory kept after a class
     cores = core_share()
-    # the lab's runs apart from Train's, each in a process of its own (process_run.py)
-    registry, lab_registry = SessionRegistry(cores), SessionRegistry(cores, apart=True)
+    registry, lab_registry = SessionRegistry(cores), SessionRegistry(cores)  # the lab's runs apart from Train's
     quality_fn, nearest_fn, classify_fn, prepare = _metrics_hooks()
     preparation = warm_up(prepare)
     # delete_cache: every streamed grid is a file in Gradio's cache; drop them after 10 minutes.

@@ -19,13 +19,12 @@ IDLE_EXPIRY_S = 3600.0  # API clients never "close a tab": drop their sessions a
 class SessionRegistry:
     """Sessions by `request.session_hash`. Created on first use, removed by `close` on unload.
     Every request that reaches a session tells the server's CoreShare (`cores`) that someone is
-    using the page, so a training run gives back the core it borrowed. `apart`: its sessions' runs
-    train in a process of their own (Session.apart), for a tab that offers no Pause."""
+    using the page, so a training run gives back the core it borrowed."""
 
-    def __init__(self, cores: CoreShare | None = None, apart: bool = False) -> None:
+    def __init__(self, cores: CoreShare | None = None) -> None:
         self._sessions: dict[str, Session] = {}
         self._lock = threading.Lock()
-        self.cores, self.apart = cores, apart
+        self.cores = cores
 
     def get(self, request: gr.Request) -> Session:
         key = request.session_hash
@@ -34,7 +33,7 @@ class SessionRegistry:
         with self._lock:
             if key not in self._sessions:
                 self._expire_idle()
-            session = self._sessions.setdefault(key, Session(cores=self.cores, apart=self.apart))
+            session = self._sessions.setdefault(key, Session(cores=self.cores))
         return self._used(session)
 
     def find(self, session_hash: str) -> Session | None:
