@@ -66,6 +66,8 @@ def _new_runs(before: list[Trainer]) -> list[Trainer]:
 def training(page: sync_api.Page) -> tuple[sync_api.Page, Trainer]:
     """`page` training, its chart and grid redraws recorded in window.gxLog, and the page's run."""
     before = live_trainers()
+    for selector in ("#chart-losses", "#train-grid"):  # the page may show Start before it has drawn these
+        page.wait_for_selector(selector, state="attached")
     page.evaluate(WATCH_JS)
     page.click("#train-start")
     page.wait_for_function("window.gxLog.chart.length >= 2 && window.gxLog.grid.length >= 2")
