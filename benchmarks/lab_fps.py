@@ -7,9 +7,12 @@ lab by its link, presses Start and counts the plane's frames the page actually p
 come from the run's own counter over the same window; the server's cost per frame is the time spent
 measuring each plane and building its numbers in Python (by Start's stream or the planes' route). `--profile` adds a CPU profile of the page (Chrome's
 Profiler through a CDP session) split by where the time went: Plotly's bundle, Gradio's, the page's
-own scripts, and the browser's native work (style, layout, paint, garbage collection).
+own scripts, and the browser's native work (style, layout, paint, garbage collection). The lab's runs
+train in a process of their own (process_run.py); `--in-thread` trains them in the session's thread
+instead, the baseline to alternate with.
 
     python benchmarks/lab_fps.py --seconds 8 --profile
+    python benchmarks/lab_fps.py --seconds 10 --compare '' --in-thread
 """
 from __future__ import annotations
 
@@ -88,8 +91,9 @@ class PlaneClock:
 
 
 def _cpu_seconds() -> dict[str, float]:
-    """CPU seconds so far (user + system, from /proc) of the training thread, this process's other
-    threads (the server: Gradio, the frames) and every Chromium process (renderer, GPU, browser)."""
+    """CPU seconds so far (user + system, from /proc) of the training process (a run of points trains
+    in a child: process_run.py) and the session's thread that watches it (or trains, for other runs),
+    this process's other threads (the server: Gradio, the frames) and every Chromium process."""
     tick = os.sysconf("SC_CLK_TCK")
     training = {t.native_id for t in threading.enumerate() if t.name == "gan-explorer-train"}
     spent: dict[str, float] = defaultdict(float)
@@ -97,17 +101,40 @@ def _cpu_seconds() -> dict[str, float]:
     def seconds(stat: str) -> float:
         fields = stat.rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / tick
-    for task in Path("/proc/self/task").iterdir():
+    tasks = [*Path("/proc/self/task").iterdir(), *_training_processes()]
+    for task in tasks:
         with contextlib.suppress(OSError):
             group = "training thread" if int(task.name) in training else "server's other threads"
+            if task.parent.name == "proc":  # a process of its own (process_run.py): the run's steps
+                group = "training process"
             spent[group] += seconds((task / "stat").read_text())
-            if group == "training thread":  # its time ready to run but waiting for a core
-                spent["training thread's wait for a core"] += int((task / "schedstat").read_text().split()[1]) / 1e9
+            if group != "server's other threads":  # its time ready to run but waiting for a core
+                spent[f"{group}'s wait for a core"] += int((task / "schedstat").read_text().split()[1]) / 1e9
     for proc in Path("/proc").iterdir():
         with contextlib.suppress(OSError):
             if proc.name.isdigit() and "chrom" in (proc / "comm").read_text():
                 spent["Chromium"] += seconds((proc / "stat").read_text())
     return spent
+
+
+def _parent(proc: Path) -> int:
+    return int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+def _training_processes() -> list[Path]:
+    """The forkserver's children (forkserver.py): the runs training in processes of their own."""
+    processes = [p for p in Path("/proc").iterdir() if p.name.isdigit()]
+    servers = set()
+    for proc in processes:
+        with contextlib.suppress(OSError):
+            if _parent(proc) == os.getpid() and b"gan_explorer.forkserver" in (proc / "cmdline").read_bytes():
+                servers.add(int(proc.name))
+    found = []
+    for proc in processes:
+        with contextlib.suppress(OSError):
+            if _parent(proc) in servers:
+                found.append(proc)
+    return found
 
 
 def _where(url: str) -> str:
@@ -196,15 +223,22 @@ def main() -> None:
     parser.add_argument("--compare", default="ring-wgan-gp", help="run B of the second scenario ('' for none)")
     parser.add_argument("--size", default="1280x720")
     parser.add_argument("--profile", action="store_true", help="a CPU profile of the page per scenario")
+    parser.add_argument("--in-thread", action="store_true",
+                        help="train in the session's thread, as before process_run.py (the baseline)")
     args = parser.parse_args()
+    from gan_explorer import sessions
     from gan_explorer.ui import build_demo, configure_torch_threads, launch_options
+
+    if args.in_thread:
+        sessions.can_train_apart = lambda trainers: False
 
     configure_torch_threads()  # as app.py does
     demo = build_demo()
     _, url, _ = demo.launch(server_name="127.0.0.1", server_port=_free_port(), prevent_thread_lock=True,
                             quiet=True, **launch_options())
     time.sleep(WARM_UP_S)
-    print(cpu_summary(), f"| load average {os.getloadavg()[0]:.2f} | {Path(gan_explorer.__file__).parent}", flush=True)
+    print(cpu_summary(), f"| load average {os.getloadavg()[0]:.2f} | {Path(gan_explorer.__file__).parent}",
+          "| training in the session's thread" if args.in_thread else "| training apart", flush=True)
     size = tuple(int(v) for v in args.size.split("x"))
     queries = [f"tab=lab&preset={args.preset}"] + ([f"tab=lab&preset={args.preset}&compare={args.compare}"]
                                                    if args.compare else [])

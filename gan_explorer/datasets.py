@@ -107,6 +107,14 @@ class PointSampler:
         device = self.rng.device
         return points.to(device), labels.to(device)
 
+    def state(self) -> dict[str, Any]:
+        """Where the sampler is: a run trained in a process of its own (process_run.py) takes it there and back."""
+        return {"points_seen": self.points_seen, "rng": self.rng.get_state()}
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        self.points_seen = state["points_seen"]
+        self.rng.set_state(state["rng"])
+
 
 class MNISTSampler(BatchSampler):
     def probe(self, n: int, rng: torch.Generator) -> tuple[Tensor, Tensor]:

@@ -10,8 +10,9 @@ import math
 import threading
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import Tensor
@@ -66,6 +67,9 @@ class RunControl:
         self._unpaused = threading.Event()
         self._unpaused.set()
         self._stopped = threading.Event()
+        # Called with each change of live settings (Trainer.update): a run training in a process of its
+        # own (process_run.py) passes them on to it.
+        self.on_update: Callable[[dict[str, Any]], None] | None = None
         with _RUNS_LOCK:
             _RUNS.add(self)
 

@@ -23,7 +23,9 @@ from .compare import RunDiverged, in_turn, run_names, step_each
 from .config import TrainConfig
 from .cores import Borrower, CoreShare
 from .diagnosis import Finding, RunState, diagnose
+from .forkserver import Forkserver
 from .models import Generator
+from .process_run import can_train_apart, in_process
 from .timelapse import Timelapse
 from .trainer import Trainer
 
@@ -94,6 +96,9 @@ class Session:
     # Slow motion: the training thread rests this long after each round of steps (0: full speed). Read at
     # every round, so a run can be slowed down or sped up while it trains.
     rest_s: float = 0.0
+    # Where its runs of points train in a process of their own (process_run.py): the lab's sessions,
+    # whose tab offers no Pause. None: they train in the session's thread, as every image run does.
+    apart: Forkserver | None = None
 
     @property
     def trainer(self) -> Trainer | None:
@@ -150,23 +155,26 @@ class Session:
             run.target_step = run.trainer.step_count + steps
         self.thread = threading.Thread(target=self._train, name="gan-explorer-train", daemon=True,
                                        args=(self.runs, steps, quality_fn, quality_every, self.cores,
-                                             lambda: self.rest_s))
+                                             lambda: self.rest_s, self.apart))
         self.thread.start()
 
     @staticmethod
     def _train(runs: tuple[Run, ...], steps: int, quality_fn: QualityFn | None, quality_every: int,
-               cores: CoreShare | None, rest: Callable[[], float]) -> None:
+               cores: CoreShare | None, rest: Callable[[], float], apart: Forkserver | None) -> None:
         trainers = [run.trainer for run in runs]
         if cores is not None and quality_fn is not None:
             quality_fn = cores.on_server_share(quality_fn)  # type: ignore[assignment]
         try:
             with cores.training() if cores is not None else nullcontext() as borrower:
                 _next_round(borrower, runs)
-                for metrics in in_turn(trainers, steps, [run.name for run in runs]):
+                names = [run.name for run in runs]
+                child = apart.child() if apart is not None and can_train_apart(trainers) else None
+                rounds = in_process(trainers, *child, steps, names, rest) if child else in_turn(trainers, steps, names)
+                for metrics in rounds:
                     _next_round(borrower, runs)  # between two rounds of steps: borrow or give back a core
                     for run, step in zip(runs, metrics):
                         _after_step(run, step.step, runs, quality_fn, quality_every)
-                    if (seconds := rest()) > 0:
+                    if child is None and (seconds := rest()) > 0:
                         trainers[0].rest(seconds)  # Stop ends the rest
         except RunDiverged as e:  # said on the line of the run that diverged, which a comparison names
             runs[e.index].error = str(e) if len(runs) == 1 else f"{e} Both runs were stopped."

@@ -149,6 +149,8 @@ class Trainer(RunControl, SlowMotion, GANAlgorithm):
             set_learning_rate(self.d_optimizer, new.d_lr)
             for scheduler in self.schedulers:  # restart decay from the new rate
                 scheduler.base_lrs = [group["lr"] for group in scheduler.optimizer.param_groups]
+        if self.on_update is not None:
+            self.on_update(changes)
         return new
 
     # ------------------------------------------------------------------ what the run made

@@ -17,6 +17,7 @@ from machine_share import ALONE, machine_share
 from gan_explorer.config import TrainConfig
 from gan_explorer.data import MNISTTensors, default_data_root, load_mnist
 from gan_explorer.datasets import DATASETS
+from gan_explorer.forkserver import Forkserver
 from gan_explorer.metrics import DigitReference, Judge, default_judge, digit_reference
 from gan_explorer.models import ARCHITECTURE_KINDS
 from gan_explorer.trainer import Trainer, live_runs
@@ -155,6 +156,15 @@ def _stop_runs_left_behind() -> None:
 
 # Tiny networks for the Trainer's tests (make_trainer): fast on one thread.
 TINY = {"mlp_g_hidden": (32, 64), "mlp_d_hidden": (64, 32), "dcgan_width": 8, "latent_dim": 16, "batch_size": 16}
+
+
+@pytest.fixture(scope="session")
+def forkserver() -> Iterator[Forkserver]:
+    """One forkserver for the lab's runs of this test process, as the app has one (builder.py)."""
+    server = Forkserver()
+    server.start()
+    yield server
+    server._forget()
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ import pytest
 import torch
 
 from gan_explorer import plane
+from gan_explorer.forkserver import Forkserver
 from gan_explorer.lessons import LESSONS
 from gan_explorer.presets import preset
 from gan_explorer.ui import lab_tab
@@ -29,9 +30,9 @@ pytestmark = pytest.mark.usefixtures("one_thread")  # conftest: as the lab's run
 
 
 @pytest.fixture
-def tab() -> Iterator[lab_tab.LabTab]:
+def tab(forkserver: Forkserver) -> Iterator[lab_tab.LabTab]:
     with gr.Blocks():
-        built = lab_tab.build(registry := SessionRegistry())
+        built = lab_tab.build(registry := SessionRegistry(apart=forkserver))
     yield built
     for key in list(registry._sessions):
         registry.close(gr.Request(session_hash=key))
@@ -194,3 +195,14 @@ def test_nothing_in_the_lab_offers_a_timelapse_or_replay() -> None:
     words = [str(getattr(block, attr, "") or "").lower() for block in demo.blocks.values()
              for attr in ("label", "value", "elem_id") if isinstance(getattr(block, attr, ""), str | None)]
     assert words and not [w for w in words if "timelapse" in w or "replay" in w or ".gif" in w]
+
+
+def test_the_app_trains_the_labs_runs_in_processes_of_their_own_and_the_train_tabs_in_their_thread() -> None:
+    from gan_explorer.ui.builder import build_demo
+
+    demo = build_demo()
+    registries = [f.fn.__self__ for f in demo.fns.values()
+                  if f.fn is not None and isinstance(getattr(f.fn, "__self__", None), SessionRegistry)]
+    assert sorted(type(r.apart).__name__ for r in registries) == ["Forkserver", "NoneType"]
+    lab = next(r for r in registries if r.apart is not None)
+    assert lab.get(_request()).apart is lab.apart

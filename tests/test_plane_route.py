@@ -15,6 +15,7 @@ import pytest
 import torch
 
 from gan_explorer import plane
+from gan_explorer.forkserver import Forkserver
 from gan_explorer.ui import lab_tab, plane_route
 from gan_explorer.ui.compare_view import NO_COMPARISON
 from gan_explorer.ui.lab_form import preset_values
@@ -25,11 +26,11 @@ PAGE = "plane-route-test"
 
 
 @pytest.fixture
-def tab() -> Iterator[lab_tab.LabTab]:
+def tab(forkserver: Forkserver) -> Iterator[lab_tab.LabTab]:
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     with gr.Blocks():
-        built = lab_tab.build(SessionRegistry())
+        built = lab_tab.build(SessionRegistry(apart=forkserver))
     yield built
     built.registry.close(gr.Request(session_hash=PAGE))
     torch.set_num_threads(threads)

@@ -13,6 +13,7 @@ import torch
 from ..cores import CoreShare
 from ..data import default_data_root, load_mnist
 from ..device import resolve_device
+from ..forkserver import Forkserver
 from ..memory import limit_allocator_arenas
 from ..models import Generator
 from ..sessions import QualityFn
@@ -130,7 +131,11 @@ def build_demo() -> gr.Blocks:
     """The app. Call configure_torch_threads() first in a process that serves it (app.py does)."""
     limit_allocator_arenas()  # before the server's threads start: less memory kept after a class
     cores = core_share()
-    registry, lab_registry = SessionRegistry(cores), SessionRegistry(cores)  # the lab's runs apart from Train's
+    # The lab's runs apart from Train's, each in a process of its own (process_run.py), forked by a clean
+    # process started now so that it has imported torch by the first Start.
+    forkserver = Forkserver()
+    forkserver.start()
+    registry, lab_registry = SessionRegistry(cores), SessionRegistry(cores, apart=forkserver)
     quality_fn, nearest_fn, classify_fn, prepare = _metrics_hooks()
     preparation = warm_up(prepare)
     # delete_cache: every streamed grid is a file in Gradio's cache; drop them after 10 minutes.

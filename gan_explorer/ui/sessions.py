@@ -10,6 +10,7 @@ import time
 import gradio as gr
 
 from ..cores import CoreShare
+from ..forkserver import Forkserver
 from ..memory import return_freed_memory
 from ..sessions import Session
 
@@ -19,12 +20,13 @@ IDLE_EXPIRY_S = 3600.0  # API clients never "close a tab": drop their sessions a
 class SessionRegistry:
     """Sessions by `request.session_hash`. Created on first use, removed by `close` on unload.
     Every request that reaches a session tells the server's CoreShare (`cores`) that someone is
-    using the page, so a training run gives back the core it borrowed."""
+    using the page, so a training run gives back the core it borrowed. `apart`: its sessions' runs of
+    points train in processes of their own, forked by it (Session.apart), for a tab that offers no Pause."""
 
-    def __init__(self, cores: CoreShare | None = None) -> None:
+    def __init__(self, cores: CoreShare | None = None, apart: Forkserver | None = None) -> None:
         self._sessions: dict[str, Session] = {}
         self._lock = threading.Lock()
-        self.cores = cores
+        self.cores, self.apart = cores, apart
 
     def get(self, request: gr.Request) -> Session:
         key = request.session_hash
@@ -33,7 +35,7 @@ class SessionRegistry:
         with self._lock:
             if key not in self._sessions:
                 self._expire_idle()
-            session = self._sessions.setdefault(key, Session(cores=self.cores))
+            session = self._sessions.setdefault(key, Session(cores=self.cores, apart=self.apart))
         return self._used(session)
 
     def find(self, session_hash: str) -> Session | None:
