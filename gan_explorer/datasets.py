@@ -139,14 +139,17 @@ class Dataset:
     def quality(self, generator: Generator, cfg: DataSettings, n: int = QUALITY_SAMPLES,
                 seed: int = 0) -> dict[str, Any] | None:
         """The dataset's own measure of n of G's samples (z of `seed`) without a classifier: for a Gaussian
-        mixture its modes covered and high-quality share (modes.py); {} for other point sets (judge them by
+        mixture its modes covered, high-quality share and area ratio (modes.py); {} for other point sets (judge them by
         eye); None for images, which the MNIST classifier judges (metrics.quick_quality)."""
         if self.distribution is None:
             return None
         distribution = self.distribution(cfg)
         if not isinstance(distribution, Mixture):
             return {}
-        return mixture_quality(generator, torch.tensor(distribution.means), distribution.sigma, n, seed)
+        assert self.bounds is not None  # every distribution of points has its plane
+        real = distribution.draw(n, torch.Generator().manual_seed(seed))[0]  # as many as G's, the same each check
+        return mixture_quality(generator, torch.tensor(distribution.means), distribution.sigma, real, self.bounds,
+                               n, seed)
 
 
 DATASETS: dict[str, Dataset] = {}

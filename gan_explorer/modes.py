@@ -10,6 +10,15 @@ whole is not said to miss the dozens of points along it.
 
 MODE_MIN_SHARE follows PacGAN (Lin et al., 2018): a mode of the grid is lost when fewer than 20 of
 2,500 samples land within 3σ of it. A mode with one stray point is not "covered".
+
+  area ratio          the area of the plane G's points fill over the area the data fill: under 1, G's
+                      points crowd into less of the plane than the data (collapsed, even where the crowd
+                      sits between modes and covers none); 1 or more, they spread as wide as the data.
+
+A G that covers few modes is either collapsed or not there yet, and the two look alike to the counts
+above: run A of `mode-collapse-2d` (a crowd off the ring) and a healthy run's first check both cover
+0-2 modes. The area tells them apart: 0.11-0.79 for the first, 1.26-7.6 for the second (seeds 0-3,
+steps 100-600; docs/lab2d.md).
 """
 from __future__ import annotations
 
@@ -26,6 +35,10 @@ from .models import Generator
 MODE_MIN_SHARE = 20 / 2500
 QUALITY_SAMPLES = 2500  # as PacGAN and VEEGAN count: 2,500 samples per measurement
 SIGMAS = 3.0
+AREA_CELLS = 20  # the plane (the lab's view of it) cut into 20 x 20 cells to measure the area points fill
+AREA_MIN_SHARE = 5 / 2500  # a cell is filled when it holds this share of the points: a few strays fill none
+
+Bounds = tuple[float, float, float, float]  # x_min, x_max, y_min, y_max
 
 
 def mode_labels(means: Tensor, sigma: float) -> Tensor:
@@ -45,6 +58,21 @@ def mode_coverage(points: Tensor, means: Tensor, sigma: float, min_share: float 
             "high_quality_share": float(near.any(1).double().mean()), "mode_shares": shares.tolist()}
 
 
+def filled_cells(points: Tensor, bounds: Bounds) -> int:
+    """How many of the plane's AREA_CELLS x AREA_CELLS cells hold at least AREA_MIN_SHARE of `points`
+    (n, 2); a point off the plane counts in the edge cell nearest to it."""
+    x_min, x_max, y_min, y_max = bounds
+    scaled = (points.float() - torch.tensor([x_min, y_min])) / torch.tensor([x_max - x_min, y_max - y_min])
+    cell = (scaled * AREA_CELLS).floor().long().clamp(0, AREA_CELLS - 1)
+    counts = torch.bincount(cell[:, 0] * AREA_CELLS + cell[:, 1], minlength=AREA_CELLS ** 2)
+    return int((counts >= AREA_MIN_SHARE * len(points)).sum())
+
+
+def area_ratio(points: Tensor, real: Tensor, bounds: Bounds) -> float:
+    """The area G's `points` fill over the area the `real` points fill (filled_cells of each)."""
+    return filled_cells(points, bounds) / max(filled_cells(real, bounds), 1)
+
+
 @torch.no_grad()
 def generated_points(generator: Generator, n: int = QUALITY_SAMPLES, seed: int = 0) -> Tensor:
     """n points G draws, from z of a fixed seed (the same z for every check of a run), on the CPU."""
@@ -57,10 +85,12 @@ def generated_points(generator: Generator, n: int = QUALITY_SAMPLES, seed: int =
     return points
 
 
-def mixture_quality(generator: Generator, means: Tensor, sigma: float, n: int = QUALITY_SAMPLES,
-                    seed: int = 0) -> dict[str, Any]:
-    """The mixture's coverage by n of G's points: what the lessons' checks and the diagnosis read."""
-    return mode_coverage(generated_points(generator, n, seed), means, sigma)
+def mixture_quality(generator: Generator, means: Tensor, sigma: float, real: Tensor, bounds: Bounds,
+                    n: int = QUALITY_SAMPLES, seed: int = 0) -> dict[str, Any]:
+    """The mixture's coverage by n of G's points, and the area they fill against the `real` points'
+    on the plane of `bounds`: what the lessons' checks and the diagnosis read."""
+    points = generated_points(generator, n, seed)
+    return {**mode_coverage(points, means, sigma), "area_ratio": area_ratio(points, real, bounds)}
 
 
 def mode_count(n: int) -> str:

@@ -17,7 +17,7 @@ from gan_explorer.diagnosis import RunState, diagnose
 from gan_explorer.lesson_runner import run_lesson
 from gan_explorer.lessons import LESSONS, RunRecord
 from gan_explorer.losses import LOSSES
-from gan_explorer.modes import MODE_MIN_SHARE, mode_coverage
+from gan_explorer.modes import MODE_MIN_SHARE, area_ratio, filled_cells, mode_coverage
 from gan_explorer.presets import preset, presets_of
 from gan_explorer.trainer import Trainer
 
@@ -141,6 +141,18 @@ def test_a_drawn_stroke_is_one_mode_and_a_g_drawing_it_whole_covers_it() -> None
     assert diagnose(RunState([], [one_stroke], False, "non_saturating")).message.startswith("Healthy: 1 mode covered")
 
 
+def test_the_area_g_fills_tells_a_crowd_from_points_spread_like_the_data() -> None:
+    bounds = DATASETS["ring"].bounds
+    data = ring().draw(2500, torch.Generator().manual_seed(0))[0]
+    again = ring().draw(2500, torch.Generator().manual_seed(1))[0]
+    crowd = torch.tensor([-2.0, 1.0]) + 0.2 * torch.randn(2500, 2, generator=torch.Generator().manual_seed(2))
+    everywhere = 6 * torch.rand(2500, 2, generator=torch.Generator().manual_seed(3)) - 3
+    assert 0.9 <= area_ratio(again, data, bounds) <= 1.1
+    assert area_ratio(crowd, data, bounds) < 0.5 < 2 < area_ratio(everywhere, data, bounds)
+    far_off = torch.full((2500, 2), 50.0)  # off the plane: all in its corner cell
+    assert filled_cells(far_off, bounds) == 1
+
+
 def test_the_ring_dataset_measures_its_own_samples() -> None:
     trainer = _trainer()
     quality = DATASETS["ring"].quality(trainer.snapshot(), trainer.config)
@@ -160,6 +172,20 @@ def test_the_diagnosis_names_the_modes_a_2d_run_covers() -> None:
     assert diagnose(RunState([], [{"step": 1}], False, "hinge")).kind == "unmeasured"
 
 
+def test_the_diagnosis_calls_a_crowd_off_the_modes_a_collapse_and_points_spread_like_the_data_still_learning() -> None:
+    def finding(covered: int, area: float) -> str:
+        check = {"step": 300, "modes": 8, "modes_covered": covered, "high_quality_share": 0.0, "area_ratio": area}
+        return diagnose(RunState([], [check], False, "non_saturating")).message
+
+    # run A of mode-collapse-2d: a crowd between two modes, on none of them
+    assert finding(0, 0.3) == ("Mode collapse: G's points crowd into 30% of the area the data fill; "
+                               "0 of 8 modes covered (0% of points within 3σ of a mode)")
+    # a healthy run's first check: 2 modes reached, its points spread over the ring
+    assert finding(2, 1.3) == ("Still learning: G's points spread as wide as the data, 2 of 8 modes covered "
+                               "so far (0% of points within 3σ of a mode)")
+    assert finding(8, 1.6).startswith("Healthy")
+
+
 # ---------------------------------------------------------------- the lessons, on real runs
 
 
@@ -168,7 +194,8 @@ def test_mode_collapse_2d_shows_on_real_runs_a_collapses_and_b_covers_all_8() ->
     a, b = (run.quality[-1] for run in result.runs)
     assert result.passed, (a, b)
     assert a["modes_covered"] <= 2 and b["modes_covered"] == 8
-    assert result.runs[0].finding_kind != "healthy" and result.runs[1].finding_kind == "healthy"
+    assert a["area_ratio"] < 1 < b["area_ratio"]
+    assert result.runs[0].finding_kind == "mode_collapse" and result.runs[1].finding_kind == "healthy"
 
 
 def test_the_mode_collapse_2d_check_stays_silent_when_b_has_not_covered_the_ring() -> None:
