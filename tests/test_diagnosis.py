@@ -189,10 +189,14 @@ def test_a_real_run_at_learning_rate_1_is_flagged_hopeless_within_100_steps(mnis
 
 @pytest.mark.timeout(240)
 def test_a_real_collapse_prone_run_is_called_the_same_picture_for_every_z(judge, reference, mnist, one_thread):
-    trainer = Trainer(preset("collapse-prone"), data=mnist)
-    for _ in range(300):
-        trainer.step()
-    check = {"step": 300, **metrics.quick_quality(trainer.snapshot(), n=500, judge=judge, reference=reference)}
-    cfg = trainer.config
-    finding = diagnose(RunState(trainer.history, [check], cfg.conditional, cfg.loss, cfg.g_lr, cfg.d_lr))
-    assert finding.kind == "mode_collapse" and "same picture" in finding.message, (finding, check["sample_spread"])
+    # checked every 100 steps, as the app checks: a collapsed G hops from picture to picture, and a check
+    # may catch it between two (step 300 on an AVX-512 CPU, where the run's numbers differ from AVX2's)
+    trainer, findings = Trainer(preset("collapse-prone"), data=mnist), []
+    for step in (100, 200, 300):
+        while trainer.step_count < step:
+            trainer.step()
+        check = {"step": step, **metrics.quick_quality(trainer.snapshot(), n=500, judge=judge, reference=reference)}
+        cfg = trainer.config
+        findings.append(diagnose(RunState(trainer.history, [check], cfg.conditional, cfg.loss, cfg.g_lr, cfg.d_lr)))
+    same_picture = [f for f in findings if f.kind == "mode_collapse" and "same picture" in f.message]
+    assert len(same_picture) >= 2, findings

@@ -151,7 +151,9 @@ def test_the_collapse_check_wants_few_real_looking_digits_or_one_picture_for_eve
     assert check((_quality_run(a, ones, 20.0), _quality_run(b, ones, 20.0))) is None  # the cure must cover
 
 
-SATURATION_SHOWN = 300  # benchmarks/lessons.py: the saturating-loss lesson's effect shows at step 300
+# benchmarks/lessons.py: the saturating-loss lesson's effect shows at step 300 on an AVX2 CPU (fp32); on one
+# with native bf16 (which "auto" precision uses) at step 200. The runs' numbers differ with the CPU's kernels.
+SATURATION_SHOWN = 300
 
 
 @pytest.fixture(scope="module")
@@ -162,7 +164,7 @@ def saturating(mnist, reference) -> LessonResult:
 
 @pytest.mark.timeout(300)
 def test_the_saturating_loss_lesson_shows_its_effect_on_its_real_runs(saturating):
-    assert saturating.shown_at == SATURATION_SHOWN and saturating.passed
+    assert saturating.passed and saturating.shown_at <= SATURATION_SHOWN
 
 
 def _as_checked_at(run: RunRecord, step: int) -> RunRecord:
@@ -176,8 +178,8 @@ def test_the_saturating_check_does_not_fire_when_both_runs_use_the_same_loss(sat
     # Both runs B (non-saturating): its real run, as run_lesson checked it at every check until the effect
     # showed, given as A too (A and B train apart from the same seed; training B twice gave the same run).
     lesson, b = saturating.lesson, saturating.runs[1]
-    assert b.preset == lesson.runs[1] and b.step == SATURATION_SHOWN
-    for step in range(lesson.check_every, SATURATION_SHOWN + 1, lesson.check_every):
+    assert b.preset == lesson.runs[1] and b.step == saturating.shown_at
+    for step in range(lesson.check_every, b.step + 1, lesson.check_every):
         same = _as_checked_at(b, step)
         assert lesson.check((same, same)) is None, step
 
