@@ -31,7 +31,7 @@ from typing import Any
 import torch
 
 from .compare import RunDiverged, in_turn
-from .datasets import DATASETS, POINTS
+from .datasets import DATASETS
 from .history import StepMetrics
 from .models import Dropout
 from .presets import preset
@@ -46,9 +46,10 @@ NICENESS = 10
 
 
 def can_train_apart(trainers: Sequence[Trainer]) -> bool:
-    """Whether these runs can train in a child: runs of points (a child builds its dataset from the
-    config; MNIST would be read again) on the CPU (a forked child cannot use a GPU its parent opened)."""
-    return all(t.device.type == "cpu" and DATASETS[t.config.dataset].kind == POINTS for t in trainers)
+    """Whether these runs can train in a child: on data drawn from a distribution (which a child builds
+    from the config; a data set on disk, MNIST, would be read again) and on the CPU (a forked child
+    cannot use a GPU its parent opened)."""
+    return all(t.device.type == "cpu" and DATASETS[t.config.dataset].distribution is not None for t in trainers)
 
 
 def in_process(trainers: Sequence[Trainer], pipe: Connection, pid: int, steps: int, names: Sequence[str],
