@@ -24,6 +24,9 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
+# Forking a process that has imported torch, without exec: done on Linux (as torch's data loaders do); macOS's
+# system libraries are not safe to fork so, and Windows cannot fork. Elsewhere runs train in their threads.
+SUPPORTED = sys.platform == "linux"
 READY = "ready"  # its first word: the modules are imported and children can be asked for
 START_S = 60.0  # how long a start may take (importing torch on a busy machine) before it counts as failed
 
@@ -41,6 +44,8 @@ class Forkserver:
     def start(self) -> None:
         """Start the process if it is not running; returns at once (it imports torch meanwhile). A failure
         here is logged; each run asks again (`child`), and trains in its thread if it still fails."""
+        if not SUPPORTED:
+            return
         try:
             with self._lock:
                 self._start()
@@ -49,7 +54,10 @@ class Forkserver:
 
     def child(self) -> tuple[Connection, int] | None:
         """A new child running process_run.child_main: the server's end of its pipe, and its pid. None
-        where no child could be made (logged): the caller trains in its own thread instead."""
+        where no child could be made (logged) or the platform cannot fork: the caller trains in its own
+        thread instead."""
+        if not SUPPORTED:
+            return None
         ours, theirs = socket.socketpair()
         try:
             with self._lock:

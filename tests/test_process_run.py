@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from gan_explorer import forkserver as forkserver_module
 from gan_explorer.config import TrainConfig
 from gan_explorer.data import MNISTTensors
 from gan_explorer.forkserver import Forkserver
@@ -153,6 +154,16 @@ def test_where_no_process_can_be_started_the_run_trains_in_its_thread() -> None:
     session.start_run(trainer, 30, None, 100)
     session.thread.join(60)
     assert trainer.step_count == 30 and session.run.error is None
+
+
+def test_where_the_platform_cannot_fork_the_run_trains_in_its_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(forkserver_module, "SUPPORTED", False)
+    server, trainer = Forkserver(), Trainer(CONFIG, device="cpu")
+    server.start()
+    session = Session(apart=server)
+    session.start_run(trainer, 30, None, 100)
+    session.thread.join(60)
+    assert trainer.step_count == 30 and session.run.error is None and server._process is None
 
 
 def test_an_mnist_run_trains_in_its_sessions_thread(forkserver: Forkserver, small_data: MNISTTensors) -> None:
