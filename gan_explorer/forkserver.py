@@ -70,7 +70,7 @@ class Forkserver:
         except (OSError, EOFError, TimeoutError) as e:
             log.warning("no training process (%s: %s); training in the server's thread", type(e).__name__, e)
             ours.close()
-            self._forget()
+            self.close()
             return None
         finally:
             theirs.close()
@@ -97,8 +97,8 @@ class Forkserver:
             raise OSError("the training process started wrongly")
         self._ready = True
 
-    def _forget(self) -> None:
-        """After a failure: end the process, so the next run starts a fresh one."""
+    def close(self) -> None:
+        """End the process (after a failure, so that the next run starts a fresh one; or when done with it)."""
         with self._lock:
             if self._pipe is not None:
                 self._pipe.close()

@@ -95,11 +95,8 @@ def _watch(trainers: Sequence[Trainer], pipe: Connection, send: Callable[[tuple[
             raise RuntimeError("the training process ended without a word") from None
         if kind == "steps":
             rounds, weights = payload
-            for round_ in rounds:
-                for trainer, metrics in zip(trainers, round_):
-                    _mirror(trainer, metrics)
-            for trainer, flat in zip(trainers, weights):
-                _load_weights(trainer, flat)
+            for i, (trainer, flat) in enumerate(zip(trainers, weights)):
+                _mirror(trainer, [round_[i] for round_ in rounds], flat)
             yield from rounds
         elif kind == "done":
             for trainer, state in zip(trainers, payload):
@@ -123,10 +120,15 @@ def _end(pipe: Connection, pid: int) -> None:
     pipe.close()
 
 
-def _mirror(trainer: Trainer, metrics: StepMetrics) -> None:
+def _mirror(trainer: Trainer, steps: list[StepMetrics], flat: torch.Tensor) -> None:
+    """Write the child's steps and the weights they left into the server's Trainer, in one hold of its lock
+    (a frame never reads a history ahead of the weights)."""
     with trainer.lock:
-        trainer.history.append(metrics)
-        trainer.step_count, trainer.train_seconds = metrics.step, metrics.wall_time
+        for metrics in steps:
+            trainer.history.append(metrics)
+        if steps:
+            trainer.step_count, trainer.train_seconds = steps[-1].step, steps[-1].wall_time
+        _copy_weights(trainer, flat)
 
 
 def _tensors(trainer: Trainer) -> list[torch.Tensor]:
@@ -140,12 +142,12 @@ def _weights(trainer: Trainer) -> torch.Tensor:
 
 
 @torch.no_grad()
-def _load_weights(trainer: Trainer, flat: torch.Tensor) -> None:
-    with trainer.lock:
-        offset = 0
-        for t in _tensors(trainer):
-            t.copy_(flat[offset:offset + t.numel()].view_as(t))
-            offset += t.numel()
+def _copy_weights(trainer: Trainer, flat: torch.Tensor) -> None:
+    """_weights' inverse, into the trainer's own tensors (the caller holds its lock)."""
+    offset = 0
+    for t in _tensors(trainer):
+        t.copy_(flat[offset:offset + t.numel()].view_as(t))
+        offset += t.numel()
 
 
 def _generators(trainer: Trainer) -> list[torch.Generator]:
@@ -165,8 +167,8 @@ def _state(trainer: Trainer) -> dict[str, Any]:
 
 
 def _load_state(trainer: Trainer, state: dict[str, Any]) -> None:
-    _load_weights(trainer, state["weights"])
     with trainer.lock:
+        _copy_weights(trainer, state["weights"])
         trainer.step_count, trainer.train_seconds = state["step_count"], state["train_seconds"]
         trainer._last_finish = state["last_finish"]
         trainer.sampler.load_state(state["sampler"])

@@ -96,7 +96,7 @@ class Session:
     # Slow motion: the training thread rests this long after each round of steps (0: full speed). Read at
     # every round, so a run can be slowed down or sped up while it trains.
     rest_s: float = 0.0
-    # Where its runs of points train in a process of their own (process_run.py): the lab's sessions,
+    # Where its runs on drawn data train in a process of their own (process_run.py): the lab's sessions,
     # whose tab offers no Pause. None: they train in the session's thread, as every image run does.
     apart: Forkserver | None = None
 

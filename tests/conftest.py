@@ -164,7 +164,7 @@ def forkserver() -> Iterator[Forkserver]:
     server = Forkserver()
     server.start()
     yield server
-    server._forget()
+    server.close()
 
 
 @pytest.fixture(scope="module")

@@ -20,8 +20,8 @@ IDLE_EXPIRY_S = 3600.0  # API clients never "close a tab": drop their sessions a
 class SessionRegistry:
     """Sessions by `request.session_hash`. Created on first use, removed by `close` on unload.
     Every request that reaches a session tells the server's CoreShare (`cores`) that someone is
-    using the page, so a training run gives back the core it borrowed. `apart`: its sessions' runs of
-    points train in processes of their own, forked by it (Session.apart), for a tab that offers no Pause."""
+    using the page, so a training run gives back the core it borrowed. `apart`: its sessions' runs on
+    drawn data train in processes of their own, forked by it (Session.apart), for a tab that offers no Pause."""
 
     def __init__(self, cores: CoreShare | None = None, apart: Forkserver | None = None) -> None:
         self._sessions: dict[str, Session] = {}
